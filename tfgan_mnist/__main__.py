@@ -1,0 +1,5 @@
+"""`python -m tfgan_mnist` is `python -m tfgan_mnist.main`."""
+
+from tfgan_mnist.main import run
+
+run()

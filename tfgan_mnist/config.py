@@ -1,0 +1,94 @@
+"""The configuration of a training run: one frozen dataclass, checked on creation.
+
+Library code takes a `Config`; only `main.py` knows about command-line flags.
+Every field becomes a flag of the same name, and its `help` metadata is the
+flag's help text, so the two cannot drift apart.
+"""
+
+import dataclasses
+import os
+
+DATASETS = ("mnist", "fashion_mnist")
+
+
+class ConfigError(ValueError):
+    """A field has a value that cannot work; the message names the field."""
+
+    def __init__(self, field, value, expected):
+        self.field = field
+        super().__init__(f"--{field}={value}: {expected}")
+
+
+def _field(default, help_text, **metadata):
+    return dataclasses.field(default=default, metadata={"help": help_text, **metadata})
+
+
+@dataclasses.dataclass(frozen=True)
+class Config:
+    """Everything a training run needs to know. Defaults are the vanilla GAN's."""
+
+    model: str = _field("vanilla_gan", "Registered model to train.", choices="models")
+    dataset: str = _field("mnist", "Dataset to train on.", choices=DATASETS)
+    data_dir: str = _field(
+        "",
+        "Folder holding <dataset>/ with the four IDX files (gzipped or not) or "
+        "<dataset>.npz; downloads are cached here too. Empty: "
+        "$TFGAN_MNIST_DATA_DIR or ~/.cache/tfgan_mnist.",
+    )
+    workdir: str = _field(
+        "", "Folder for checkpoints, TensorBoard events and sample grids. "
+        "Empty: runs/<model>-<dataset>. A run in a folder with a checkpoint resumes.")
+    train_steps: int = _field(10_000, "Generator updates to train for.", positive=True)
+    batch_size: int = _field(128, "Images per discriminator update.", positive=True)
+    z_dim: int = _field(100, "Dimensions of the generator's noise input.", positive=True)
+    d_learning_rate: float = _field(1e-3, "Adam learning rate of the discriminator.", positive=True)
+    g_learning_rate: float = _field(1e-3, "Adam learning rate of the generator.", positive=True)
+    beta1: float = _field(0.9, "Adam beta_1 of both optimizers.", unit_interval=True)
+    beta2: float = _field(0.999, "Adam beta_2 of both optimizers.", unit_interval=True)
+    width: float = _field(
+        1.0, "Multiplier on every hidden layer's width (small values make tiny test models).",
+        positive=True)
+    d_steps: int = _field(
+        1, "Discriminator updates per generator update, each on a fresh real batch.",
+        positive=True)
+    seed: int = _field(0, "Seed for weights, noise and data order.")
+    log_every: int = _field(
+        500, "Steps between scalar summaries and progress lines.", positive=True)
+    summary_every: int = _field(
+        1000, "Steps between histograms, image summaries and PNG sample grids.",
+        positive=True)
+    checkpoint_every: int = _field(1000, "Steps between checkpoints.", positive=True)
+    keep_checkpoints: int = _field(3, "Checkpoints to keep.", positive=True)
+    steps_per_call: int = _field(
+        100, "Training steps run inside one tf.function call (fewer Python round trips).",
+        positive=True)
+    sample_grid: int = _field(8, "Rows and columns of the sample grid.", positive=True)
+
+    def __post_init__(self):
+        for field in dataclasses.fields(self):
+            value = getattr(self, field.name)
+            meta = field.metadata
+            if meta.get("positive") and not value > 0:
+                raise ConfigError(field.name, value, "must be positive")
+            if meta.get("unit_interval") and not 0.0 <= value < 1.0:
+                raise ConfigError(field.name, value, "must be in [0, 1)")
+        if self.dataset not in DATASETS:
+            raise ConfigError("dataset", self.dataset, f"valid datasets: {', '.join(DATASETS)}")
+        from tfgan_mnist import registry  # late: the registry imports the models
+
+        if self.model not in registry.names():
+            raise ConfigError("model", self.model,
+                              f"valid models: {', '.join(registry.names())}")
+
+    @property
+    def run_dir(self):
+        """The workdir, or its default when none was given."""
+        return self.workdir or os.path.join("runs", f"{self.model}-{self.dataset}")
+
+    def replace(self, **changes):
+        """A copy with some fields changed, checked again."""
+        return dataclasses.replace(self, **changes)
+
+    def to_flags(self):
+        """The config as flagfile lines that reproduce it."""
+        return "".join(f"--{f.name}={getattr(self, f.name)}\n" for f in dataclasses.fields(self))

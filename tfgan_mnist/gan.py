@@ -1,0 +1,264 @@
+"""The shared adversarial training model.
+
+`GAN.train_step` is the one training step of every adversarial model here:
+`d_steps` discriminator updates, each on its own slice of the real batch, then
+one generator update. Each update differentiates its loss with a
+`tf.GradientTape` and applies the gradients to its own variable list only
+(`d_variables`, `g_variables`: what the TF1 code passed as `var_list`).
+
+A model variant changes what a phase computes by overriding small hooks:
+the loss functions, `discriminator_phase` / `generator_phase`,
+`after_discriminator_update` (weight clipping) and `after_generator_update`
+(BEGAN's k). The step itself, the trackers, sampling and checkpoints stay
+the same, so training code and tests treat every model alike.
+
+Models whose update is of another shape (VAE, AAE, CoGAN) subclass
+`GenerativeModel`, the interface the trainer relies on: `step`, `trackers`,
+`named_optimizers()`, `rng_variables()`, `image_range`, `sample_latent()`,
+`figures()` and a `train_step` that takes `(images, labels)`.
+"""
+
+import keras
+import tensorflow as tf
+
+from tfgan_mnist import losses, summaries
+from tfgan_mnist.networks import IMAGE_SHAPE
+
+
+class statistics_frozen:  # noqa: N801 (used like a function: `with statistics_frozen(d):`)
+    """Run `network` in training mode without changing its non-trainable state.
+
+    In the discriminator's phase the generator still runs in training mode
+    (batch statistics, as the reference code does), and vice versa, but a
+    phase must not move the *other* network's batch-norm moving averages.
+    The TF1 code ran every UPDATE_OPS with either optimizer; this is the fix.
+    Random-number state (dropout seeds) is left to advance as usual.
+    """
+
+    def __init__(self, network):
+        self.frozen = [v for v in network.non_trainable_variables
+                       if not v.path.endswith("seed_generator_state")]
+
+    def __enter__(self):
+        self.saved = [tf.identity(v.value) for v in self.frozen]
+
+    def __exit__(self, *exc_info):
+        for variable, value in zip(self.frozen, self.saved):
+            variable.assign(value)
+
+
+class GenerativeModel(keras.Model):
+    """What the trainer needs of any model: a step counter, trackers, sampling, figures.
+
+    Subclasses create their networks, implement `sample_latent`,
+    `named_optimizers`, `build_networks` and `train_step`, and list the names
+    their `train_step` logs in `metric_names`.
+    """
+
+    image_range = (0.0, 1.0)
+    conditional = False
+    num_classes = 10
+    noise = "uniform"  # U[-1, 1]; "normal" is N(0, 1)
+    metric_names = ()
+
+    def __init__(self, *, latent_dim, seed=None, name=None, **kwargs):
+        super().__init__(name=name or type(self).__name__.lower(), **kwargs)
+        self.latent_dim = latent_dim
+        self.noise_seed = keras.random.SeedGenerator(seed)
+        self.step = keras.Variable(0, dtype="int64", trainable=False, name="step")
+        self.trackers = {name: keras.metrics.Mean(name=name) for name in self.metric_names}
+
+    @property
+    def metrics(self):
+        return list(self.trackers.values())
+
+    def named_optimizers(self):
+        """The optimizers by the name they have in checkpoints."""
+        raise NotImplementedError
+
+    def rng_variables(self):
+        """Random-number state to checkpoint (Keras seed generators are not tracked)."""
+        return [v for v in self.variables if v.path.endswith("seed_generator_state")]
+
+    def track(self, logs):
+        """Add a step's logs to the running means; return the means (Keras convention)."""
+        for name, value in logs.items():
+            if name not in self.trackers:
+                raise KeyError(f"{type(self).__name__} logs {name!r}, which is not in "
+                               f"its metric_names {self.metric_names}")
+            self.trackers[name].update_state(value)
+        return {name: tracker.result() for name, tracker in self.trackers.items()}
+
+    # ----- sampling -----------------------------------------------------
+
+    def draw_noise(self, batch_size, seed=None):
+        """Noise from the model's own (checkpointed) seed generator, or from `seed`."""
+        seed = self.noise_seed if seed is None else seed
+        shape = (batch_size, self.latent_dim)
+        if self.noise == "normal":
+            return keras.random.normal(shape, seed=seed)
+        return keras.random.uniform(shape, minval=-1.0, maxval=1.0, seed=seed)
+
+    def example_labels(self, batch_size):
+        """Labels to build conditional networks with; None for unconditional ones."""
+        return tf.zeros((batch_size,), tf.int32) if self.conditional else None
+
+    def sample_latent(self, batch_size, labels=None, seed=None):
+        """Generator inputs for `batch_size` images (conditional models use `labels`)."""
+        return self.draw_noise(batch_size, seed)
+
+    def grid_latent(self, rows, cols, seed=1234):
+        """Fixed generator inputs for a rows x cols sample grid, the same every call."""
+        return self.sample_latent(rows * cols, seed=seed)
+
+    def to_uint8(self, images):
+        """Images in `image_range` -> uint8 pixels."""
+        low, high = self.image_range
+        scaled = (tf.cast(images, tf.float32) - low) / (high - low) * 255.0
+        return tf.cast(tf.clip_by_value(tf.round(scaled), 0.0, 255.0), tf.uint8)
+
+    def figures(self, grid_size):
+        """Named figures drawn during training; the default is a fixed-noise sample grid."""
+        images = self.to_uint8(self(self.grid_latent(grid_size, grid_size)))
+        return {"grid": summaries.Figure(images.numpy(), grid_size, grid_size)}
+
+
+class GAN(GenerativeModel):
+    """A generator and a discriminator trained in alternation.
+
+    Subclasses set the class attributes and override hooks; see the module
+    docstring. Inputs to `train_step` are `(images, labels)` with images
+    shaped (d_steps * batch, 28, 28, 1) in `image_range`.
+    """
+
+    metric_names = ("d_loss", "g_loss", "d_real", "d_fake")
+
+    def __init__(self, generator, discriminator, *, latent_dim, d_steps=1, seed=None,
+                 name=None, **kwargs):
+        super().__init__(latent_dim=latent_dim, seed=seed, name=name, **kwargs)
+        self.generator = generator
+        self.discriminator = discriminator
+        self.d_steps = d_steps
+
+    # ----- set-up -------------------------------------------------------
+
+    def compile(self, d_optimizer, g_optimizer, **kwargs):
+        """Attach one optimizer per network and create every variable now."""
+        super().compile(**kwargs)
+        self.d_optimizer = d_optimizer
+        self.g_optimizer = g_optimizer
+        self.build_networks()
+        # Built here, not lazily inside a traced step: a variable created in
+        # tf.function or under a distribution strategy's replica fails.
+        self.d_optimizer.build(self.d_variables)
+        self.g_optimizer.build(self.g_variables)
+
+    def build_networks(self):
+        """Create the networks' variables by calling them once on zeros."""
+        self.generator(self.sample_latent(1, self.example_labels(1)), training=False)
+        self.call_discriminator(tf.zeros((1, *IMAGE_SHAPE)), self.example_labels(1))
+        self.built = True
+
+    def named_optimizers(self):
+        return {"d_optimizer": self.d_optimizer, "g_optimizer": self.g_optimizer}
+
+    @property
+    def d_variables(self):
+        """What the discriminator phase updates."""
+        return self.discriminator.trainable_variables
+
+    @property
+    def g_variables(self):
+        """What the generator phase updates."""
+        return self.generator.trainable_variables
+
+    def call_discriminator(self, images, labels, training=False):
+        """D's outputs for `images`; conditional variants also pass `labels`."""
+        return self.discriminator(images, training=training)
+
+    def call(self, inputs, training=False):
+        """`model(generator_inputs)` generates images."""
+        return self.generator(inputs, training=training)
+
+    # ----- hooks a variant overrides -----------------------------------
+
+    discriminator_loss = staticmethod(losses.minimax_discriminator_loss)
+    generator_loss = staticmethod(losses.modified_generator_loss)
+
+    @staticmethod
+    def discriminator_score(outputs):
+        """What D(x) means for the logs: a probability for sigmoid-output models."""
+        return tf.sigmoid(tf.cast(outputs, tf.float32))
+
+    def discriminator_phase(self, real_images, real_labels):
+        """(loss, logs) of one discriminator update."""
+        batch_size = tf.shape(real_images)[0]
+        with statistics_frozen(self.generator):
+            fake_images = self.generator(self.sample_latent(batch_size, real_labels),
+                                         training=True)
+        fake_images = tf.stop_gradient(fake_images)
+        real_outputs = self.call_discriminator(real_images, real_labels, training=True)
+        fake_outputs = self.call_discriminator(fake_images, real_labels, training=True)
+        loss = self.discriminator_loss(real_outputs, fake_outputs)
+        return loss, {
+            "d_loss": loss,
+            "d_real": tf.reduce_mean(self.discriminator_score(real_outputs)),
+            "d_fake": tf.reduce_mean(self.discriminator_score(fake_outputs)),
+        }
+
+    def generator_phase(self, real_images, real_labels):
+        """(loss, logs) of one generator update."""
+        batch_size = tf.shape(real_images)[0]
+        fake_images = self.generator(self.sample_latent(batch_size, real_labels), training=True)
+        with statistics_frozen(self.discriminator):
+            fake_outputs = self.call_discriminator(fake_images, real_labels, training=True)
+        loss = self.generator_loss(fake_outputs)
+        return loss, {"g_loss": loss}
+
+    def after_discriminator_update(self):
+        """Runs after each discriminator update (WGAN clips weights here)."""
+        return None  # a body autograph can convert; a docstring alone trips it
+
+    def after_generator_update(self, logs):
+        """Runs after the generator update with the step's logs; may add to them."""
+        return logs
+
+    # ----- the step -------------------------------------------------------
+
+    def _update(self, phase, optimizer, variables, images, labels):
+        with tf.GradientTape() as tape:
+            loss, logs = phase(images, labels)
+            # Under a distribution strategy the replicas' gradients are summed:
+            # dividing by their count makes that the gradient of the global mean.
+            scaled = loss / tf.distribute.get_strategy().num_replicas_in_sync
+        optimizer.apply(tape.gradient(scaled, variables), variables)
+        return logs
+
+    def discriminator_update(self, images, labels):
+        """One discriminator update; changes only D's variables."""
+        logs = self._update(self.discriminator_phase, self.d_optimizer, self.d_variables,
+                            images, labels)
+        self.after_discriminator_update()
+        return logs
+
+    def generator_update(self, images, labels):
+        """One generator update; changes only G's variables."""
+        return self._update(self.generator_phase, self.g_optimizer, self.g_variables,
+                            images, labels)
+
+    def train_step(self, data):
+        images, labels, _ = keras.utils.unpack_x_y_sample_weight(data)
+        if labels is None:  # fit() on images alone
+            labels = tf.zeros(tf.shape(images)[:1], tf.int32)
+        if self.d_steps > 1:
+            images = tf.split(images, self.d_steps)
+            labels = tf.split(labels, self.d_steps)
+        else:
+            images, labels = [images], [labels]
+        logs = {}
+        for i in range(self.d_steps):
+            logs.update(self.discriminator_update(images[i], labels[i]))
+        logs.update(self.generator_update(images[-1], labels[-1]))
+        logs = self.after_generator_update(logs)
+        self.step.assign_add(1)
+        return self.track(logs)

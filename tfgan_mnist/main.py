@@ -1,0 +1,113 @@
+"""Train a GAN: `python -m tfgan_mnist.main --flagfile=configs/gan.flags`.
+
+The only module that defines flags. Each field of `config.Config` is a flag
+of the same name; this module turns flags into a `Config`, checks that the
+run can start, and calls `train.train`. Every bad input ends with one line on
+stderr that names the flag or file, a non-zero exit, and nothing written.
+Paths in flagfiles are relative to the working directory: run from the
+repository root.
+"""
+
+import dataclasses
+import os
+import shutil
+import sys
+import tempfile
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TensorFlow's start-up chatter out
+
+from absl import app, flags  # noqa: E402
+
+from tfgan_mnist import config as config_lib  # noqa: E402
+from tfgan_mnist import data, registry, train  # noqa: E402
+
+FLAGS = flags.FLAGS
+USAGE_ERROR = 2  # bad flags or flagfile
+RUN_ERROR = 1  # the run could not start or stopped
+
+
+def _define_flags():
+    for field in dataclasses.fields(config_lib.Config):
+        help_text = field.metadata["help"]
+        choices = field.metadata.get("choices")
+        if choices == "models":
+            choices = registry.names()
+        if choices:
+            flags.DEFINE_enum(field.name, field.default, choices, help_text)
+        elif field.type in (bool, "bool"):
+            flags.DEFINE_boolean(field.name, field.default, help_text)
+        elif field.type in (int, "int"):
+            flags.DEFINE_integer(field.name, field.default, help_text)
+        elif field.type in (float, "float"):
+            flags.DEFINE_float(field.name, field.default, help_text)
+        else:
+            flags.DEFINE_string(field.name, field.default, help_text)
+
+
+_define_flags()
+
+
+def fail(message, code=RUN_ERROR):
+    """Print one error line and exit."""
+    print(f"error: {message}", file=sys.stderr, flush=True)
+    sys.exit(code)
+
+
+def parse_flags(argv):
+    """absl's parse, but any error is one line naming the flag or flagfile."""
+    try:
+        return FLAGS(argv)
+    except flags.CantOpenFlagFileError as error:
+        name = str(error).rsplit(":", 1)[-1].strip().strip("'\"")
+        fail(f"--flagfile: cannot open {name!r}; give an existing file "
+             "(paths are relative to the working directory: run from the repository root)",
+             USAGE_ERROR)
+    except flags.Error as error:
+        fail(str(error).replace("\n", " "), USAGE_ERROR)
+
+
+def config_from_flags():
+    """The Config that the parsed flags describe."""
+    values = {field.name: FLAGS[field.name].value
+              for field in dataclasses.fields(config_lib.Config)}
+    return config_lib.Config(**values)
+
+
+def check_writable(workdir):
+    """Fail unless `workdir` exists as a writable folder or can be created; write nothing."""
+    existing = os.path.abspath(workdir)
+    while not os.path.exists(existing):
+        existing = os.path.dirname(existing)
+    if not os.path.isdir(existing):
+        fail(f"--workdir={workdir}: {existing} is a file, not a folder; give a folder path")
+    try:  # a real write test: permissions alone say nothing for root or read-only mounts
+        shutil.rmtree(tempfile.mkdtemp(prefix=".write-test-", dir=existing))
+    except OSError as error:
+        fail(f"--workdir={workdir}: cannot write in {existing} ({error.strerror}); "
+             "give a writable folder")
+
+
+def main(argv):
+    if len(argv) > 1:
+        fail(f"unexpected arguments {' '.join(argv[1:])!r}; every option is a --flag "
+             "(see --help)", USAGE_ERROR)
+    try:
+        config = config_from_flags()
+    except config_lib.ConfigError as error:
+        fail(str(error), USAGE_ERROR)
+    check_writable(config.run_dir)
+
+    try:
+        arrays = data.load_arrays(config.dataset, config.data_dir or None)
+        train.train(config, arrays)
+    except (data.DataError, train.TrainingDiverged, train.WorkdirError) as error:
+        fail(str(error))
+
+
+def run():
+    """Console-script entry point (`tfgan-mnist`)."""
+    app.run(main, flags_parser=parse_flags)
+
+
+if __name__ == "__main__":
+    run()

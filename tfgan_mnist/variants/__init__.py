@@ -1,0 +1,3 @@
+"""One module per model; importing this package registers them all."""
+
+from tfgan_mnist.variants import vanilla_gan  # noqa: F401

@@ -1,0 +1,28 @@
+"""The vanilla GAN of the TF1 tutorials, unchanged in substance.
+
+Source: wiseodd/generative-models, GAN/vanilla_gan/gan_tensorflow.py.
+D 784-128-1 and G 100-128-784 MLPs with ReLU hidden layers, Xavier-style
+normal initialisation, noise U[-1, 1], sigmoid cross-entropy with the
+non-saturating generator loss, Adam at its defaults, batch 128, images in
+[0, 1]. The tutorial runs 1,000,000 iterations; our config runs 10,000,
+enough for recognizable digits.
+"""
+
+from tfgan_mnist import gan, networks, registry
+from tfgan_mnist.variants.common import adam_pair
+
+
+class VanillaGAN(gan.GAN):
+    """The shared GAN step with the tutorial's losses (the GAN defaults)."""
+
+
+@registry.register("vanilla_gan", "MLP GAN of the TF1 tutorials (784-128-1 / 100-128-784)")
+def build(config):
+    """Vanilla MLP GAN, compiled with two Adam optimizers."""
+    hidden_units = max(1, round(128 * config.width))
+    model = VanillaGAN(
+        networks.MLPGenerator(hidden_units, seed=config.seed),
+        networks.MLPDiscriminator(hidden_units, seed=config.seed + 10),
+        latent_dim=config.z_dim, d_steps=config.d_steps, seed=config.seed)
+    model.compile(*adam_pair(config))
+    return model

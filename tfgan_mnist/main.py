@@ -11,10 +11,11 @@ repository root.
 import dataclasses
 import os
 import shutil
-import sys
 import tempfile
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TensorFlow's start-up chatter out
+from tfgan_mnist.cli import USAGE_ERROR, fail, quiet_tensorflow_import
+
+quiet_tensorflow_import()
 
 from absl import app, flags  # noqa: E402
 
@@ -22,8 +23,6 @@ from tfgan_mnist import config as config_lib  # noqa: E402
 from tfgan_mnist import data, registry, train  # noqa: E402
 
 FLAGS = flags.FLAGS
-USAGE_ERROR = 2  # bad flags or flagfile
-RUN_ERROR = 1  # the run could not start or stopped
 
 
 def _define_flags():
@@ -45,12 +44,6 @@ def _define_flags():
 
 
 _define_flags()
-
-
-def fail(message, code=RUN_ERROR):
-    """Print one error line and exit."""
-    print(f"error: {message}", file=sys.stderr, flush=True)
-    sys.exit(code)
 
 
 def parse_flags(argv):

@@ -1,0 +1,31 @@
+"""Shared test helpers: tiny configs, synthetic and fixture data."""
+
+import os
+import pathlib
+import types
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+REPO_ROOT = pathlib.Path(__file__).resolve().parent.parent
+FIXTURE_DIR = REPO_ROOT / "tests" / "data"
+
+
+def random_arrays(count=64, seed=0):
+    """Synthetic uint8 images and labels shaped like the dataset's training split."""
+    rng = np.random.default_rng(seed)
+    return types.SimpleNamespace(
+        train_images=rng.integers(0, 256, (count, 28, 28), dtype=np.uint8),
+        train_labels=rng.integers(0, 10, count).astype(np.int64))
+
+
+@pytest.fixture
+def tiny_config(tmp_path):
+    """A Config for a very small, fast model and run in a temporary workdir."""
+    from tfgan_mnist.config import Config
+
+    return Config(workdir=str(tmp_path / "run"), data_dir=str(FIXTURE_DIR), train_steps=20,
+                  batch_size=8, width=0.1, z_dim=8, log_every=10, summary_every=10,
+                  checkpoint_every=10, steps_per_call=5, sample_grid=2)

@@ -35,6 +35,9 @@ class Config:
         "<dataset>.npz; downloads are cached here too. Empty: "
         "$TFGAN_MNIST_DATA_DIR or ~/.cache/tfgan_mnist.",
     )
+    download: bool = _field(
+        True, "Fetch the dataset when no prepared or local copy is found "
+        "(--nodownload: fail instead).")
     workdir: str = _field(
         "", "Folder for checkpoints, TensorBoard events and sample grids. "
         "Empty: runs/<model>-<dataset>. A run in a folder with a checkpoint resumes.")

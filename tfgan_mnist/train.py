@@ -72,7 +72,8 @@ def prepare(config, arrays=None):
     """Build the run that `config` describes and restore its latest checkpoint, if any."""
     check_workdir_matches(config)
     if arrays is None:
-        arrays = data.load_arrays(config.dataset, config.data_dir or None)
+        arrays = data.load_arrays(config.dataset, config.data_dir or None,
+                                  download=config.download)
     keras.utils.set_random_seed(config.seed)
     model = registry.build(config)
     sampler = pipeline.InMemorySampler(

@@ -79,6 +79,7 @@ def step_flops(run):
         run.model.train_step(run.sampler.next_batch())
 
     graph = one_step.get_concrete_function().graph
+    tf.get_logger().setLevel("ERROR")  # the v1 profiler warns about its own deprecation
     options = option_builder.ProfileOptionBuilder.float_operation()
     options["output"] = "none"
     return model_analyzer.profile(graph, options=options).total_float_ops

@@ -70,6 +70,11 @@ class Config:
         False, "Compute in bfloat16 with float32 variables and losses (Keras "
         "'mixed_bfloat16'); fast on CPUs with AMX and on recent GPUs.")
     jit_compile: bool = _field(False, "Compile the training steps with XLA.")
+    strategy: str = _field(
+        "default", "tf.distribute strategy: default (one device), mirrored (every local "
+        "GPU, or the CPU), multi_worker (several machines, from $TF_CONFIG). "
+        "--batch_size is the global batch, split over the replicas.",
+        choices=("default", "mirrored", "multi_worker"))
     deterministic: bool = _field(
         False, "Make runs repeatable bit for bit: seeded everything and TensorFlow's op "
         "determinism (a little slower).")

@@ -97,7 +97,8 @@ def main(argv):
         arrays = data.load_arrays(config.dataset, config.data_dir or None,
                                   download=config.download)
         train.train(config, arrays)
-    except (data.DataError, train.TrainingDiverged, workdir.WorkdirError) as error:
+    except (data.DataError, train.TrainingDiverged, workdir.WorkdirError,
+            config_lib.ConfigError) as error:
         fail(str(error))
     except train.RunInterrupted as interrupted:
         print(interrupted, file=sys.stderr, flush=True)

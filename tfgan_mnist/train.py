@@ -21,11 +21,13 @@ import math
 import os
 import signal
 import sys
+import tempfile
 import time
 
 import keras
 import tensorflow as tf
 
+from tfgan_mnist import config as config_lib
 from tfgan_mnist import data, pipeline, registry, summaries, workdir
 from tfgan_mnist.workdir import CHECKPOINT_DIR, FLAGFILE, WorkdirError  # noqa: F401
 
@@ -55,6 +57,7 @@ class Run:
     sampler: pipeline.InMemorySampler
     checkpoint: tf.train.Checkpoint
     manager: tf.train.CheckpointManager
+    strategy: tf.distribute.Strategy
     restored_from: str = None
 
 
@@ -79,15 +82,30 @@ def set_precision(config):
         "mixed_bfloat16" if config.mixed_precision else "float32")
 
 
-def prepare(config, arrays=None, warn=None):
+def make_strategy(config):
+    """The tf.distribute strategy that `config.strategy` names."""
+    if config.strategy == "mirrored":
+        return tf.distribute.MirroredStrategy()
+    if config.strategy == "multi_worker":
+        return tf.distribute.MultiWorkerMirroredStrategy()
+    return tf.distribute.get_strategy()
+
+
+def prepare(config, arrays=None, warn=None, strategy=None):
     """Build the run that `config` describes and restore its latest usable checkpoint."""
     workdir.check_matches(config)
     if arrays is None:
         arrays = data.load_arrays(config.dataset, config.data_dir or None,
                                   download=config.download)
+    strategy = strategy or make_strategy(config)
+    replicas = strategy.num_replicas_in_sync
+    if config.batch_size % replicas:
+        raise config_lib.ConfigError("batch_size", config.batch_size,
+                                     f"must divide evenly over the {replicas} replicas")
     set_seeds(config)
     set_precision(config)
-    model = registry.build(config)
+    with strategy.scope():  # model and optimizer variables are mirrored over the replicas
+        model = registry.build(config)
     sampler = pipeline.InMemorySampler(
         arrays.train_images, arrays.train_labels, config.batch_size * config.d_steps,
         model.image_range, seed=config.seed)
@@ -97,7 +115,7 @@ def prepare(config, arrays=None, warn=None):
         max_to_keep=config.keep_checkpoints, checkpoint_name="ckpt")
     restored = workdir.restore_latest_usable(
         checkpoint, manager, warn or (lambda message: print(message, file=sys.stderr)))
-    return Run(config, model, sampler, checkpoint, manager, restored)
+    return Run(config, model, sampler, checkpoint, manager, strategy, restored)
 
 
 def write_samples(run, step):
@@ -148,18 +166,45 @@ class _StopRequests:
             signal.signal(signum, handler)
 
 
-def make_step_function(model, sampler, jit_compile=False):
+def make_step_function(model, sampler, jit_compile=False, strategy=None):
     """A tf.function that runs up to `num_steps` steps and stops early at a non-finite loss.
 
     It returns how many steps it ran. The trackers hold running means, so
     one non-finite loss makes its mean non-finite until they are reset.
+
+    Under a distribution strategy the sampler draws the global batch (in
+    cross-replica context, so the data order is one sequence whatever the
+    number of replicas) and each replica trains on its slice of it.
     """
+    strategy = strategy or tf.distribute.get_strategy()
+    distributed = not isinstance(strategy, type(tf.distribute.get_strategy()))
+    d_steps = getattr(model, "d_steps", 1)
+
+    def replica_step(images, labels):
+        context = tf.distribute.get_replica_context()
+        replicas, index = context.num_replicas_in_sync, context.replica_id_in_sync_group
+        # The batch holds d_steps chunks (one per discriminator update); each
+        # replica takes its share of every chunk.
+        chunks = tf.reshape(images, (d_steps, -1, *images.shape[1:]))
+        chunk_labels = tf.reshape(labels, (d_steps, -1))
+        share = tf.shape(chunks)[1] // replicas
+        mine = chunks[:, index * share:(index + 1) * share]
+        mine_labels = chunk_labels[:, index * share:(index + 1) * share]
+        return model.train_step((tf.reshape(mine, (-1, *images.shape[1:])),
+                                 tf.reshape(mine_labels, (-1,))))
+
+    def one_step():
+        if distributed:
+            strategy.run(replica_step, args=sampler.next_batch())
+        else:
+            model.train_step(sampler.next_batch())
+        return {name: tracker.result() for name, tracker in model.trackers.items()}
 
     @tf.function(jit_compile=jit_compile)
     def run_steps(num_steps):
         done = tf.constant(0)
         for _ in tf.range(num_steps):
-            means = model.train_step(sampler.next_batch())
+            means = one_step()
             done += 1
             finite = tf.reduce_all([tf.math.is_finite(tf.cast(v, tf.float32))
                                     for v in means.values()])
@@ -184,16 +229,45 @@ def train(config, arrays=None, out=None):
         print(message, file=sys.stderr, flush=True)
 
     workdir.check_matches(config)
+    strategy = make_strategy(config)
+    if not is_chief(strategy):
+        return _train_as_worker(config, arrays, strategy, warn)
     run_dir = config.run_dir
     os.makedirs(run_dir, exist_ok=True)
     with workdir.Lock(run_dir), _StopRequests() as stop:
-        run = prepare(config, arrays, warn)
+        run = prepare(config, arrays, warn, strategy)
         summaries.atomic_write(os.path.join(run_dir, FLAGFILE),
                                lambda tmp: open(tmp, "w").write(config.to_flags()))
         return _train_loop(run, stop, say, warn)
 
 
-def _train_loop(run, stop, say, warn):
+def is_chief(strategy):
+    """Whether this process writes the run's files: always, except a non-chief worker."""
+    resolver = getattr(strategy, "cluster_resolver", None)
+    if resolver is None or not resolver.task_type:
+        return True
+    if resolver.task_type == "chief":
+        return True
+    has_chief = "chief" in resolver.cluster_spec().as_dict()
+    return resolver.task_type == "worker" and resolver.task_id == 0 and not has_chief
+
+
+def _train_as_worker(config, arrays, strategy, warn):
+    """A non-chief worker: the same steps, collectives and saves, into a scratch folder.
+
+    Multi-worker training needs every worker to run every step and every
+    checkpoint save; only the chief's files are the run's. This worker reads
+    the chief's checkpoint to resume and writes its own copies to a scratch
+    folder that is removed at the end.
+    """
+    with tempfile.TemporaryDirectory(prefix="tfgan-worker-") as scratch:
+        run = prepare(config, arrays, warn, strategy)
+        run.manager = tf.train.CheckpointManager(run.checkpoint, scratch, max_to_keep=1)
+        with _StopRequests() as stop:
+            return _train_loop(run, stop, lambda message: None, warn, chief=False)
+
+
+def _train_loop(run, stop, say, warn, chief=True):
     config, model = run.config, run.model
     step, total = int(model.step.numpy()), config.train_steps
     if run.restored_from:
@@ -201,12 +275,13 @@ def _train_loop(run, stop, say, warn):
     if step >= total:
         say(f"already trained to step {step} of {total}; nothing to do")
         return {}
-    run_steps = make_step_function(model, run.sampler, config.jit_compile)
-    writer = tf.summary.create_file_writer(config.run_dir)
+    run_steps = make_step_function(model, run.sampler, config.jit_compile, run.strategy)
+    writer = (tf.summary.create_file_writer(config.run_dir) if chief
+              else tf.summary.create_noop_writer())
     say(f"training {config.model} on {config.dataset} for {total} steps in {config.run_dir}")
     logs, rollbacks, seconds_per_step = {}, 0, None
     with writer.as_default():
-        if step == 0:
+        if step == 0 and chief:
             write_samples(run, 0)
         last_time, last_step = time.perf_counter(), step
         while step < total:
@@ -242,7 +317,7 @@ def _train_loop(run, stop, say, warn):
                 last_time, last_step = now, step
                 summaries.write_scalars(logs, step)
                 summaries.write_scalars(
-                    {f"learning_rate/{name}": float(opt.learning_rate)
+                    {f"learning_rate/{name}": _value(opt.learning_rate)
                      for name, opt in model.named_optimizers().items()}, step)
                 summaries.write_scalars({"steps_per_sec": rate}, step)
                 values = "  ".join(f"{k} {v:.4f}" for k, v in logs.items())
@@ -250,7 +325,8 @@ def _train_loop(run, stop, say, warn):
                     f"left {_format_duration((total - step) / rate)}")
             if step % config.summary_every == 0 or done_all:
                 summaries.write_histograms(model.trainable_variables, step)
-                write_samples(run, step)
+                if chief:
+                    write_samples(run, step)
                 writer.flush()
             saved = step % config.checkpoint_every == 0 or done_all
             if saved:
@@ -268,6 +344,11 @@ def _train_loop(run, stop, say, warn):
     return logs
 
 
+def _value(variable):
+    """A scalar variable's value as a float (also for a strategy's mirrored variables)."""
+    return float(keras.ops.convert_to_numpy(variable))
+
+
 def _all_finite(model):
     return all(math.isfinite(float(t.result())) for t in model.trackers.values())
 
@@ -281,8 +362,8 @@ def _roll_back(run, warn, reason):
         tracker.reset_state()
     rates = []
     for name, optimizer in run.model.named_optimizers().items():
-        optimizer.learning_rate.assign(optimizer.learning_rate * 0.5)
-        rates.append(f"{name} {float(optimizer.learning_rate):.3g}")
+        optimizer.learning_rate.assign(_value(optimizer.learning_rate) * 0.5)
+        rates.append(f"{name} {_value(optimizer.learning_rate):.3g}")
     step = int(run.model.step.numpy())
     warn(f"warning: {reason}; rolled back to {path} (step {step}) with learning rates "
          f"halved: {', '.join(rates)}")

@@ -109,6 +109,24 @@ def write_samples(run, step):
             row_labels=figure.row_labels, col_labels=figure.col_labels)
 
 
+# ----- HParams summary (area: sample/export/pictures) -------------------------
+
+def write_hparams(config):
+    """The run's Config as TensorBoard HParams, so the dashboard compares runs side by side.
+
+    Only the session start is written; TensorBoard infers the hyperparameter
+    columns from all runs and takes the model's scalars (d_loss, ...) as
+    metrics. Paths are left out: they name where a run lives, not how it trains.
+    """
+    from tensorboard.plugins.hparams import api as hparams_api
+
+    values = {name: value for name, value in dataclasses.asdict(config).items()
+              if name not in ("workdir", "data_dir")}
+    hparams_api.hparams(values)
+
+# ----- end of HParams summary ------------------------------------------------
+
+
 def _format_duration(seconds):
     seconds = int(seconds)
     return f"{seconds // 3600}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
@@ -148,6 +166,7 @@ def train(config, arrays=None, out=None):
     logs = {}
     with writer.as_default():
         if step == 0:
+            write_hparams(config)  # once, when the run starts (HParams summary area)
             write_samples(run, 0)
         last_time, last_step = time.perf_counter(), step
         while step < total:

@@ -265,6 +265,15 @@ def read_scalars(workdir):
     return scalars
 
 
+def _run_title(workdir):
+    name = os.path.basename(os.path.normpath(workdir))
+    try:
+        config = checkpoints.read_run_config(workdir)
+    except checkpoints.LoadError:  # curves need only the event files
+        return name
+    return f"{config.model} on {config.dataset} ({name})"
+
+
 def draw_losses(workdir, path, tags=None, title=None):
     """Loss curves (and the other model scalars) of a run; return the tags drawn."""
     scalars = read_scalars(workdir)
@@ -291,7 +300,7 @@ def draw_losses(workdir, path, tags=None, title=None):
         axis.set_title(name, fontsize=9)
         axis.legend(fontsize=7)
         axis.grid(alpha=0.3)
-    figure.suptitle(title or os.path.basename(os.path.normpath(workdir)), fontsize=10)
+    figure.suptitle(title or _run_title(workdir), fontsize=10)
     figure.tight_layout()
     summaries.atomic_write(path, lambda tmp: figure.savefig(tmp, format="png"))
     return tags

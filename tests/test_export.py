@@ -159,3 +159,45 @@ def test_export_bad_options_are_one_line_errors(tmp_path_factory, tmp_path, caps
     assert got == code
     assert_one_line_error(err, *fragments)
     assert not os.path.exists(tmp_path / "out")
+
+
+def test_savedmodel_holds_the_generator_only(exported):
+    _, out = exported
+    names = [name for name, _ in tf.train.list_variables(os.path.join(out, "variables",
+                                                                      "variables"))
+             if name.endswith("VARIABLE_VALUE")]
+    assert not [n for n in names if "optimizer" in n or "discriminator" in n], names
+    assert len([n for n in names if n.startswith("network/")]) == 4  # 2 kernels, 2 biases
+
+
+def test_savedmodel_falls_back_to_the_whole_model(tmp_path_factory, tmp_path, monkeypatch):
+    workdir = tiny_workdir(tmp_path_factory)
+    monkeypatch.setattr(export, "sampling_network", lambda model: (_ for _ in ()).throw(
+        ValueError("no network")))
+    restored = checkpoints.restore(workdir)
+    generator = checkpoints.Generator(restored.model, restored.config, restored.step, "test")
+    saved = export.save_savedmodel(generator, str(tmp_path / "whole"))
+    names = [name for name, _ in tf.train.list_variables(os.path.join(saved, "variables",
+                                                                      "variables"))]
+    assert any("optimizer" in n for n in names)  # saved whole
+    noise = np.zeros((2, 8), np.float32)
+    served = tf.saved_model.load(saved).signatures["serving_default"](noise=noise)["images"]
+    np.testing.assert_array_equal(served.numpy(), generator.images_from_noise(noise)[0])
+
+
+def test_noise_controls_sampling_detects_extra_randomness(tmp_path_factory):
+    from test_sample import TinyConditionalGAN, build_conditional
+
+    restored = checkpoints.restore(tiny_workdir(tmp_path_factory))
+    assert export.noise_controls_sampling(restored.model)
+
+    class RandomCodes(TinyConditionalGAN):
+        def sample_latent(self, batch_size, labels=None, seed=None):
+            codes = keras.random.uniform((batch_size, 2), seed=seed)  # not from draw_noise
+            return tf.concat([super().sample_latent(batch_size, labels, seed), codes], 1)
+
+    with conditional_registered():
+        model = build_conditional(restored.config.replace(model=CONDITIONAL))
+        assert export.noise_controls_sampling(model)
+        model.__class__ = RandomCodes
+        assert not export.noise_controls_sampling(model)

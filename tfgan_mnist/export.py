@@ -34,6 +34,7 @@ from tfgan_mnist import checkpoints, cli
 cli.quiet_tensorflow_import()
 
 import keras  # noqa: E402
+import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 from absl import flags  # noqa: E402
 
@@ -132,11 +133,22 @@ def save_keras(generator, path):
 # ----- the SavedModel -------------------------------------------------------
 
 class ServingGenerator(tf.Module):
-    """noise (and labels) -> uint8 images, as a tf.function that needs no Python code to run."""
+    """noise (and labels) -> uint8 images, as a tf.function that needs no Python code to run.
 
-    def __init__(self, model, metadata_path):
+    `lean`: track only the generator network and the RNG state, not the
+    discriminator and the optimizers' slots (several times the generator's
+    size). A model whose sampling reads other variables cannot be saved lean
+    (TensorFlow refuses untracked resources), and is then saved whole.
+    """
+
+    def __init__(self, model, metadata_path, lean=True):
         super().__init__(name="generator")
-        self.model = model  # tracked: every variable sampling may read is saved
+        if lean:
+            self.network = sampling_network(model)
+            self.rng = model.rng_variables()
+            object.__setattr__(self, "_model", model)  # not tracked: saved through the above
+        else:
+            self._model = model  # tracked: every variable of the model is saved
         self.metadata = tf.saved_model.Asset(metadata_path)
         noise = tf.TensorSpec([None, model.latent_dim], tf.float32, name="noise")
         if model.conditional:
@@ -146,12 +158,13 @@ class ServingGenerator(tf.Module):
             self.serve = tf.function(self._serve, input_signature=[noise])
 
     def _images(self, noise, labels):
-        latent = checkpoints.latent_from_noise(self.model, noise, labels)
-        outputs = checkpoints.output_list(checkpoints.generate(self.model, latent))
+        model = self._model
+        latent = checkpoints.latent_from_noise(model, noise, labels)
+        outputs = checkpoints.output_list(checkpoints.generate(model, latent))
         images = {}
         for index, batch in enumerate(outputs):
             key = "images" if index == 0 else f"images_{index}"
-            images[key] = self.model.to_uint8(batch)[..., 0]
+            images[key] = model.to_uint8(batch)[..., 0]
         return images
 
     def _serve(self, noise):
@@ -173,8 +186,13 @@ def save_savedmodel(generator, path):
         metadata_path = os.path.join(staging, checkpoints.METADATA_FILE)
         with open(metadata_path, "w") as file:
             json.dump(generator.metadata, file, indent=2)
-        module = ServingGenerator(generator.model, metadata_path)
-        tf.saved_model.save(module, tmp, signatures={"serving_default": module.serve})
+        try:
+            module = ServingGenerator(generator.model, metadata_path, lean=True)
+            tf.saved_model.save(module, tmp, signatures={"serving_default": module.serve})
+        except (ValueError, AssertionError):  # no generator network, or untracked variables
+            shutil.rmtree(tmp, ignore_errors=True)
+            module = ServingGenerator(generator.model, metadata_path, lean=False)
+            tf.saved_model.save(module, tmp, signatures={"serving_default": module.serve})
         if os.path.isdir(path):
             shutil.rmtree(path)
         os.replace(tmp, path)
@@ -183,6 +201,24 @@ def save_savedmodel(generator, path):
             if os.path.isdir(leftover):
                 shutil.rmtree(leftover)
     return path
+
+
+def noise_controls_sampling(model):
+    """Whether generator inputs built from given noise equal those `sample_latent` draws.
+
+    False for a model whose `sample_latent` draws more than its noise (say,
+    random codes) without a `latent_from_noise` hook: its served images then
+    also depend on randomness the caller does not give.
+    """
+    labels = tf.constant([0, 1], tf.int32) if model.conditional else None
+    drawn = model.sample_latent(2, labels, seed=7)
+    rebuilt = checkpoints.latent_from_noise(model, model.draw_noise(2, seed=7), labels)
+    try:
+        tf.nest.assert_same_structure(drawn, rebuilt)
+    except (ValueError, TypeError):
+        return False
+    return all(np.array_equal(np.asarray(a), np.asarray(b))
+               for a, b in zip(tf.nest.flatten(drawn), tf.nest.flatten(rebuilt)))
 
 
 def export(workdir, out=None, keras_out=None, checkpoint="latest"):
@@ -230,6 +266,10 @@ def main(argv):
     except (checkpoints.LoadError, ValueError, OSError) as error:
         cli.fail(str(error).splitlines()[0])
     inputs = "noise, labels" if generator.conditional else "noise"
+    if not noise_controls_sampling(generator.model):
+        print(f"note: {generator.model_name} draws more than its noise when sampling; the "
+              "SavedModel's images also depend on randomness it draws itself (a model "
+              "controls this with a latent_from_noise(noise, labels) hook)")
     print(f"{generator.model_name} on {generator.dataset}, step {generator.step}:\n"
           f"  SavedModel {saved} (serving_default: {inputs} -> images uint8)\n"
           f"  Keras file {keras_file}")

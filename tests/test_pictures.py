@@ -2,16 +2,18 @@
 
 import io
 import os
+import types
 
 import numpy as np
 import pytest
+import tensorflow as tf
 from PIL import Image
 
 from conftest import random_arrays
 from test_sample import (CONDITIONAL, assert_one_line_error, conditional_registered,
                          grid_png_size, png_size, run_cli, tiny_workdir)
 from tfgan_mnist import config as config_lib
-from tfgan_mnist import pictures, train
+from tfgan_mnist import pictures, summaries, train
 
 
 @pytest.fixture(scope="module")
@@ -158,9 +160,9 @@ def test_class_grid_rows_share_a_style_and_columns_follow_the_label(conditional_
 
 @pytest.mark.parametrize("args, code, fragments", [
     (["class_grid"], 1, ["class_grid: model vanilla_gan is unconditional"]),
-    (["manifold"], 1, ["manifold: model vanilla_gan has no manifold_grid() hook"]),
-    (["code_sweeps"], 1, ["has no code_sweeps() hook"]),
-    (["pairs"], 1, ["has no coupled_pairs() hook"]),
+    (["manifold"], 1, ["manifold: model vanilla_gan has a 8-d latent space", "2-d"]),
+    (["code_sweeps"], 1, ["has no code_sweeps() hook and draws no sweep figure"]),
+    (["pairs"], 1, ["has no coupled_pairs() hook and draws no pair figure"]),
     (["interpolate", "--label=3"], 1, ["--label: model vanilla_gan is unconditional"]),
     (["interpolate", "--pick=1"], 1, ["--pick=1: give at least two indices"]),
     (["interpolate", "--pick=1,x"], 2, ["--pick=1,x"]),
@@ -183,3 +185,43 @@ def test_missing_workdir_is_a_one_line_error(tmp_path, capsys):
     got, _, err = draw(["gif", f"--workdir={tmp_path}/none"], capsys)
     assert got == 1
     assert_one_line_error(err, "--workdir=", "no such folder")
+
+
+# ----- hook fallbacks -------------------------------------------------------
+
+class PairModel:
+    """A stand-in for a CoGAN-like model: generate_pair gives black and white images."""
+
+    latent_dim = 3
+
+    def draw_noise(self, count, seed=None):
+        return tf.zeros((count, 3))
+
+    def generate_pair(self, z):
+        count = z.shape[0]
+        return tf.zeros((count, 28, 28, 1)), tf.ones((count, 28, 28, 1))
+
+    def to_uint8(self, images):
+        return tf.cast(images * 255, tf.uint8)
+
+    def figures(self, grid_size):
+        images = np.zeros((grid_size * grid_size, 28, 28, 1), np.uint8)
+        return {"grid": summaries.Figure(images, grid_size, grid_size),
+                "sweep_code_1": summaries.Figure(images, grid_size, grid_size)}
+
+
+def stand_in(model):
+    return types.SimpleNamespace(model=model, model_name="stand_in",
+                                 config=config_lib.Config(sample_grid=2))
+
+
+def test_pairs_without_the_hook_come_from_generate_pair():
+    figure = pictures.call_hook(stand_in(PairModel()), "pairs", count=3, seed=0)
+    assert (figure.rows, figure.cols) == (3, 2)
+    assert not figure.images[0::2].any() and (figure.images[1::2] == 255).all()
+    assert figure.col_labels == ["domain 1", "domain 2"]
+
+
+def test_hook_kinds_fall_back_to_the_model_figures_of_that_name():
+    figures = pictures.call_hook(stand_in(PairModel()), "code_sweeps", steps=4, seed=0)
+    assert sorted(figures) == ["sweep_code_1"]

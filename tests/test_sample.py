@@ -79,12 +79,16 @@ def conditional_registered():
 
 
 def tiny_workdir(tmp_path_factory, model="vanilla_gan"):
-    """A workdir trained 20 steps (checkpoints at 10 and 20), made once per session."""
+    """A workdir trained 20 steps (checkpoints at 10 and 20), made once per session.
+
+    The vanilla GAN's noise has 8 dimensions, the tiny conditional model's 2.
+    """
     workdir = tmp_path_factory.getbasetemp() / f"tiny-{model}"
     if not (workdir / "checkpoints" / "checkpoint").exists():
         config = config_lib.Config(
             model=model, workdir=str(workdir), train_steps=20, batch_size=16, width=0.05,
-            z_dim=8, log_every=10, summary_every=10, checkpoint_every=10, steps_per_call=10,
+            z_dim=2 if model == CONDITIONAL else 8,  # 2: the conditional one draws a manifold
+            log_every=10, summary_every=10, checkpoint_every=10, steps_per_call=10,
             sample_grid=3)
         train.train(config, arrays=random_arrays(64), out=io.StringIO())
     return str(workdir)

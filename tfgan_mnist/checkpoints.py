@@ -10,7 +10,8 @@ model from the registry with that config and reads the checkpoint into it.
 exported SavedModel or an exported `.keras` file. It relies only on the
 `GenerativeModel` interface plus these optional model hooks:
 
-- `generate(latent)`: images for generator inputs; default `model(latent)`.
+- `generate(latent)`: images for generator inputs; default `model(latent)`
+  (or `generate_pair(latent)`, one batch per domain, where a model has it).
 - `latent_from_noise(noise, labels)`: generator inputs built from given noise;
   default: the model's own `sample_latent` with its `draw_noise` answering
   the given noise (right for every model that draws its noise that way).
@@ -164,10 +165,15 @@ def restore(workdir, which="latest"):
 # ----- generating images, for any model -------------------------------------
 
 def generate(model, latent):
-    """The model's images for generator inputs `latent` (hook `generate`, else `model(latent)`)."""
-    hook = getattr(model, "generate", None)
-    if hook is not None:
-        return hook(latent)
+    """The model's images for generator inputs `latent`.
+
+    Hook `generate(latent)`, else `generate_pair(latent)` (CoGAN-like models:
+    a tuple of one batch per domain), else `model(latent)`.
+    """
+    for hook_name in ("generate", "generate_pair"):
+        hook = getattr(model, hook_name, None)
+        if hook is not None:
+            return hook(latent)
     return model(latent, training=False)
 
 

@@ -222,7 +222,11 @@ def noise_controls_sampling(model):
 
 
 def export(workdir, out=None, keras_out=None, checkpoint="latest"):
-    """Export the run in `workdir` as a SavedModel and a `.keras` file; return both paths."""
+    """Export the run in `workdir`; return (SavedModel path, .keras path or None, Generator).
+
+    The `.keras` file needs one generator network (see `sampling_network`);
+    a model without one (CoGAN's two generators) gets the SavedModel only.
+    """
     restored = checkpoints.restore(workdir, checkpoint)
     generator = checkpoints.Generator(restored.model, restored.config, restored.step,
                                       restored.checkpoint_path)
@@ -231,7 +235,12 @@ def export(workdir, out=None, keras_out=None, checkpoint="latest"):
     keras_out = keras_out or f"{out}.keras"
     if not keras_out.endswith(".keras"):
         raise ValueError(f"--keras_out={keras_out}: the file name must end in .keras")
-    return save_savedmodel(generator, out), save_keras(generator, keras_out), generator
+    saved = save_savedmodel(generator, out)
+    try:
+        sampling_network(generator.model)
+    except ValueError:
+        return saved, None, generator  # no single generator network: no .keras file
+    return saved, save_keras(generator, keras_out), generator
 
 
 # ----- command line -----------------------------------------------------------
@@ -272,7 +281,9 @@ def main(argv):
               "controls this with a latent_from_noise(noise, labels) hook)")
     print(f"{generator.model_name} on {generator.dataset}, step {generator.step}:\n"
           f"  SavedModel {saved} (serving_default: {inputs} -> images uint8)\n"
-          f"  Keras file {keras_file}")
+          + (f"  Keras file {keras_file}" if keras_file else
+             "  no .keras file: the model has no single generator network (define "
+             "sampling_network() to export one)"))
 
 
 if __name__ == "__main__":

@@ -12,15 +12,17 @@ Kinds (output default: <workdir>/pictures/<kind>.png, or `--out`):
 - `code_sweeps` (model hook `code_sweeps(steps, seed)`, e.g. infoGAN's
   continuous codes swept for each categorical code).
 - `manifold` (model hook `manifold_grid(size)`, e.g. a VAE or AAE with a
-  2-d latent space decoded over a grid).
+  2-d latent space decoded over a grid; needs latent_dim 2).
 - `pairs` (model hook `coupled_pairs(count, seed)`, e.g. CoGAN's two domains
-  from the same noise).
+  from the same noise; models with `generate_pair(z)` need no hook).
 - `gif`: an animated GIF of a training figure across training, built from
   the PNGs under <workdir>/samples/<figure>/ (default figure `grid`).
 - `losses`: the scalar curves read back from the run's TensorBoard event files.
 
-A hook returns a `summaries.Figure` or a dict of them by name; a model
-without the hook gets a one-line error naming the kind and the hook.
+A hook returns a `summaries.Figure` or a dict of them by name. A model
+without the hook that draws such a figure during training (a figure name
+holding "sweep", "manifold" or "pair") gets that figure; any other model gets
+a one-line error naming the kind and the hook.
 """
 
 import glob
@@ -44,6 +46,8 @@ from tfgan_mnist import summaries  # noqa: E402
 
 PICTURES_DIR = "pictures"
 HOOKS = {"code_sweeps": "code_sweeps", "manifold": "manifold_grid", "pairs": "coupled_pairs"}
+# Without the hook, a kind draws the model's training figures whose names hold this word.
+FIGURE_WORDS = {"code_sweeps": "sweep", "manifold": "manifold", "pairs": "pair"}
 # Scalars the trainer writes about itself rather than about the model.
 HOUSEKEEPING_PREFIXES = ("learning_rate/", "steps_per_sec")
 
@@ -182,13 +186,32 @@ def save_figures(generator, figures, path, what):
 
 
 def call_hook(generator, kind, **arguments):
-    """The figures a model hook draws; a one-line PictureError when the model lacks it."""
-    hook_name = HOOKS[kind]
-    hook = getattr(generator.model, hook_name, None)
-    if hook is None:
-        raise PictureError(f"{kind}: model {generator.model_name} has no {hook_name}() hook; "
-                           f"{kind} pictures are for models that define it")
-    return hook(**arguments)
+    """The figures a model hook draws; a one-line PictureError when the model cannot draw them.
+
+    Without the hook: CoGAN-like models with `generate_pair(z)` get their
+    pairs drawn here, and any model gets its training figures named like the
+    kind ("sweep", "manifold", "pair" in the name).
+    """
+    model, hook_name = generator.model, HOOKS[kind]
+    if kind == "manifold" and model.latent_dim != 2:
+        raise PictureError(f"manifold: model {generator.model_name} has a {model.latent_dim}-d "
+                           "latent space; the manifold picture needs a 2-d one (--z_dim=2)")
+    hook = getattr(model, hook_name, None)
+    if hook is not None:
+        return hook(**arguments)
+    if kind == "pairs" and hasattr(model, "generate_pair"):
+        count = arguments["count"]
+        first, second = model.generate_pair(model.draw_noise(count, arguments["seed"]))
+        images = np.stack([model.to_uint8(first).numpy(), model.to_uint8(second).numpy()], 1)
+        return summaries.Figure(images.reshape(2 * count, *images.shape[2:]), count, 2,
+                                col_labels=["domain 1", "domain 2"])
+    named = {name: figure for name, figure in model.figures(generator.config.sample_grid).items()
+             if FIGURE_WORDS[kind] in name}
+    if not named:
+        raise PictureError(f"{kind}: model {generator.model_name} has no {hook_name}() hook "
+                           f"and draws no {FIGURE_WORDS[kind]} figure; {kind} pictures are for "
+                           "models that do")
+    return named
 
 
 # ----- training history -------------------------------------------------------

@@ -201,3 +201,26 @@ def test_noise_controls_sampling_detects_extra_randomness(tmp_path_factory):
         assert export.noise_controls_sampling(model)
         model.__class__ = RandomCodes
         assert not export.noise_controls_sampling(model)
+
+
+class Unsaveable(keras.Model):
+    """A generator network Keras cannot rebuild: a constructor argument and no get_config."""
+
+    def __init__(self, inner, **kwargs):
+        super().__init__(**kwargs)
+        self.inner = inner
+
+    def call(self, z, training=False):
+        return self.inner(z, training=training)
+
+
+def test_export_without_a_rebuildable_network_writes_the_savedmodel_and_says_why(
+        tmp_path_factory, tmp_path, monkeypatch, capsys):
+    workdir = tiny_workdir(tmp_path_factory)
+    monkeypatch.setattr(export, "sampling_network", lambda model: Unsaveable(model.generator))
+    code, out, err = run_cli(export, [f"--workdir={workdir}", f"--out={tmp_path}/m"], capsys)
+    assert code == 0, err
+    assert os.path.exists(tmp_path / "m" / "saved_model.pb")
+    assert not os.path.exists(tmp_path / "m.keras")
+    assert not [name for name in os.listdir(tmp_path) if "tmp" in name]
+    assert "no .keras file: Unsaveable cannot be saved and loaded back" in out

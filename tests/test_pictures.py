@@ -225,3 +225,14 @@ def test_pairs_without_the_hook_come_from_generate_pair():
 def test_hook_kinds_fall_back_to_the_model_figures_of_that_name():
     figures = pictures.call_hook(stand_in(PairModel()), "code_sweeps", steps=4, seed=0)
     assert sorted(figures) == ["sweep_code_1"]
+
+
+def test_manifold_takes_the_manifold_figure_name_too():
+    class TwoDimensional(PairModel):
+        latent_dim = 2
+
+        def manifold_figure(self, size):
+            return summaries.Figure(np.zeros((size * size, 28, 28), np.uint8), size, size)
+
+    figure = pictures.call_hook(stand_in(TwoDimensional()), "manifold", size=3)
+    assert (figure.rows, figure.cols) == (3, 3)

@@ -113,16 +113,39 @@ def sampling_network(model):
                      "decoder attribute)")
 
 
+class KerasExportError(ValueError):
+    """The generator network cannot be saved as a `.keras` file that loads back."""
+
+
 def save_keras(generator, path):
-    """Write `generator`'s network with its metadata as a `.keras` file; return the path."""
+    """Write `generator`'s network with its metadata as a `.keras` file; return the path.
+
+    The file is loaded back in safe mode before it is kept: a network whose
+    classes are not registered or lack `get_config` would otherwise leave a
+    file nobody can load. Raises KerasExportError then.
+    """
     network = sampling_network(generator.model)
     exported = ExportedGenerator(network, json.dumps(generator.metadata),
                                  name=f"{generator.model_name}_generator")
-    exported(generator.model.grid_latent(1, 1))  # records the input structure, builds
+    latent = generator.model.grid_latent(1, 1)
+    expected = exported(latent)  # records the input structure, builds
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     tmp = f"{path}.tmp-{os.getpid()}.keras"
     try:
-        exported.save(tmp)
+        try:
+            exported.save(tmp)
+            loaded = keras.saving.load_model(tmp, safe_mode=True)
+            same = np.allclose(np.asarray(loaded(latent)), np.asarray(expected), atol=1e-5)
+        except Exception as error:  # Keras raises many kinds for what it cannot rebuild
+            reason = next((line.strip() for line in str(error).splitlines() if line.strip()),
+                          type(error).__name__)
+            raise KerasExportError(
+                f"{type(network).__name__} cannot be saved and loaded back as a .keras file "
+                f"({reason[:120]}); its classes need keras.saving."
+                "register_keras_serializable and get_config") from None
+        if not same:
+            raise KerasExportError(f"{type(network).__name__} loads back from a .keras file "
+                                   "with other outputs (are all its weights built on load?)")
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
@@ -224,8 +247,9 @@ def noise_controls_sampling(model):
 def export(workdir, out=None, keras_out=None, checkpoint="latest"):
     """Export the run in `workdir`; return (SavedModel path, .keras path or None, Generator).
 
-    The `.keras` file needs one generator network (see `sampling_network`);
-    a model without one (CoGAN's two generators) gets the SavedModel only.
+    The `.keras` file needs one generator network (see `sampling_network`)
+    that Keras can rebuild from its config; a model without one gets the
+    SavedModel only, and the Generator's `keras_problem` says why.
     """
     restored = checkpoints.restore(workdir, checkpoint)
     generator = checkpoints.Generator(restored.model, restored.config, restored.step,
@@ -237,10 +261,10 @@ def export(workdir, out=None, keras_out=None, checkpoint="latest"):
         raise ValueError(f"--keras_out={keras_out}: the file name must end in .keras")
     saved = save_savedmodel(generator, out)
     try:
-        sampling_network(generator.model)
-    except ValueError:
-        return saved, None, generator  # no single generator network: no .keras file
-    return saved, save_keras(generator, keras_out), generator
+        return saved, save_keras(generator, keras_out), generator
+    except ValueError as error:  # no single generator network, or one Keras cannot rebuild
+        generator.keras_problem = str(error)
+        return saved, None, generator
 
 
 # ----- command line -----------------------------------------------------------
@@ -282,8 +306,7 @@ def main(argv):
     print(f"{generator.model_name} on {generator.dataset}, step {generator.step}:\n"
           f"  SavedModel {saved} (serving_default: {inputs} -> images uint8)\n"
           + (f"  Keras file {keras_file}" if keras_file else
-             "  no .keras file: the model has no single generator network (define "
-             "sampling_network() to export one)"))
+             f"  no .keras file: {generator.keras_problem}"))
 
 
 if __name__ == "__main__":

@@ -38,12 +38,12 @@ class MLPGenerator(keras.Model):
             name="image")
         self.to_image = keras.layers.Reshape(IMAGE_SHAPE)
 
-    def call(self, z, training=False):
-        return self.to_image(self.image(self.hidden(z)))
-
     def get_config(self):
         """Constructor arguments, so a saved `.keras` file rebuilds the network."""
         return {**super().get_config(), "hidden_units": self.hidden_units, "seed": self.seed}
+
+    def call(self, z, training=False):
+        return self.to_image(self.image(self.hidden(z)))
 
 
 @keras.saving.register_keras_serializable(package="tfgan_mnist")
@@ -61,9 +61,9 @@ class MLPDiscriminator(keras.Model):
             1, kernel_initializer=xavier_normal(None if seed is None else seed + 1),
             name="logit")
 
-    def call(self, images, training=False):
-        return self.logit(self.hidden(self.flatten(images)))
-
     def get_config(self):
         """Constructor arguments, so a saved `.keras` file rebuilds the network."""
         return {**super().get_config(), "hidden_units": self.hidden_units, "seed": self.seed}
+
+    def call(self, images, training=False):
+        return self.logit(self.hidden(self.flatten(images)))

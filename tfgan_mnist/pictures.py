@@ -11,8 +11,9 @@ Kinds (output default: <workdir>/pictures/<kind>.png, or `--out`):
 - `figures`: every figure the model draws during training, at the checkpoint.
 - `code_sweeps` (model hook `code_sweeps(steps, seed)`, e.g. infoGAN's
   continuous codes swept for each categorical code).
-- `manifold` (model hook `manifold_grid(size)`, e.g. a VAE or AAE with a
-  2-d latent space decoded over a grid; needs latent_dim 2).
+- `manifold` (model hook `manifold_grid(size)`, or `manifold_figure(size)`,
+  e.g. a VAE or AAE with a 2-d latent space decoded over a grid; needs
+  latent_dim 2).
 - `pairs` (model hook `coupled_pairs(count, seed)`, e.g. CoGAN's two domains
   from the same noise; models with `generate_pair(z)` need no hook).
 - `gif`: an animated GIF of a training figure across training, built from
@@ -46,6 +47,8 @@ from tfgan_mnist import summaries  # noqa: E402
 
 PICTURES_DIR = "pictures"
 HOOKS = {"code_sweeps": "code_sweeps", "manifold": "manifold_grid", "pairs": "coupled_pairs"}
+# Other names a model may give the same hook (same arguments).
+HOOK_ALIASES = {"manifold_grid": ("manifold_figure",)}
 # Without the hook, a kind draws the model's training figures whose names hold this word.
 FIGURE_WORDS = {"code_sweeps": "sweep", "manifold": "manifold", "pairs": "pair"}
 # Scalars the trainer writes about itself rather than about the model.
@@ -196,9 +199,10 @@ def call_hook(generator, kind, **arguments):
     if kind == "manifold" and model.latent_dim != 2:
         raise PictureError(f"manifold: model {generator.model_name} has a {model.latent_dim}-d "
                            "latent space; the manifold picture needs a 2-d one (--z_dim=2)")
-    hook = getattr(model, hook_name, None)
-    if hook is not None:
-        return hook(**arguments)
+    for name in (hook_name, *HOOK_ALIASES.get(hook_name, ())):
+        hook = getattr(model, name, None)
+        if hook is not None:
+            return hook(**arguments)
     if kind == "pairs" and hasattr(model, "generate_pair"):
         count = arguments["count"]
         first, second = model.generate_pair(model.draw_noise(count, arguments["seed"]))
@@ -226,6 +230,16 @@ def training_frames(workdir, figure="grid"):
         raise PictureError(f"--figure={figure}: no PNGs in {folder}; figures of this run: "
                            f"{', '.join(found) or 'none'}")
     return frames
+
+
+def gif_figure(workdir, figure=None):
+    """The figure to animate: `figure`, else "grid", else the run's first figure by name."""
+    if figure:
+        return figure
+    folders = sorted(name for name in os.listdir(os.path.join(workdir, "samples"))
+                     if os.path.isdir(os.path.join(workdir, "samples", name))) \
+        if os.path.isdir(os.path.join(workdir, "samples")) else []
+    return "grid" if "grid" in folders or not folders else folders[0]
 
 
 def draw_gif(frames, path, fps=4):
@@ -352,8 +366,9 @@ flags.DEFINE_integer("label", None, "interpolate, conditional models: the class 
                      "path.", lower_bound=0, flag_values=FLAGS)
 flags.DEFINE_integer("size", 20, "manifold: points along each axis.", lower_bound=2,
                      flag_values=FLAGS)
-flags.DEFINE_string("figure", "grid", "gif: the training figure to animate "
-                    "(a folder under <workdir>/samples).", flag_values=FLAGS)
+flags.DEFINE_string("figure", None, "gif: the training figure to animate (a folder under "
+                    "<workdir>/samples). Default: grid, else the run's first figure.",
+                    flag_values=FLAGS)
 flags.DEFINE_float("fps", 4.0, "gif: frames per second.", lower_bound=0.1, flag_values=FLAGS)
 flags.DEFINE_string("tags", None, "losses: comma-separated scalar tags. Default: every model "
                     "scalar (not learning rates or speed).", flag_values=FLAGS)
@@ -391,7 +406,7 @@ def check_options(kind):
 def draw(kind, workdir, out):
     """Draw picture `kind` of `workdir` to `out` from the parsed flags; return paths written."""
     if kind == "gif":
-        frames = training_frames(workdir, FLAGS.figure)
+        frames = training_frames(workdir, gif_figure(workdir, FLAGS.figure))
         draw_gif(frames, out, FLAGS.fps)
         return [out]
     if kind == "losses":
@@ -432,7 +447,8 @@ def main(argv):
         cli.fail("--workdir: give the training workdir", cli.USAGE_ERROR)
     if not os.path.isdir(FLAGS.workdir):
         cli.fail(f"--workdir={FLAGS.workdir}: no such folder")
-    default = (os.path.join(FLAGS.workdir, PICTURES_DIR, f"{FLAGS.figure}.gif") if kind == "gif"
+    default = (os.path.join(FLAGS.workdir, PICTURES_DIR,
+                            f"{gif_figure(FLAGS.workdir, FLAGS.figure)}.gif") if kind == "gif"
                else os.path.join(FLAGS.workdir, PICTURES_DIR, f"{kind}.png"))
     out = FLAGS.out or default
     os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)

@@ -63,8 +63,16 @@ class Config:
     checkpoint_every: int = _field(1000, "Steps between checkpoints.", positive=True)
     keep_checkpoints: int = _field(3, "Checkpoints to keep.", positive=True)
     steps_per_call: int = _field(
-        100, "Training steps run inside one tf.function call (fewer Python round trips).",
-        positive=True)
+        100, "Most training steps run inside one tf.function call (fewer Python round "
+        "trips); calls are also kept to about a second so that a stop request is served "
+        "promptly.", positive=True)
+    deterministic: bool = _field(
+        False, "Make runs repeatable bit for bit: seeded everything and TensorFlow's op "
+        "determinism (a little slower).")
+    on_nan: str = _field(
+        "stop", "What a NaN or infinite loss does: stop (keep the last checkpoint) or "
+        "rollback (restore the last checkpoint, halve the learning rates, go on; at most "
+        "3 times).", choices=("stop", "rollback"))
     sample_grid: int = _field(8, "Rows and columns of the sample grid.", positive=True)
 
     def __post_init__(self):
@@ -75,8 +83,9 @@ class Config:
                 raise ConfigError(field.name, value, "must be positive")
             if meta.get("unit_interval") and not 0.0 <= value < 1.0:
                 raise ConfigError(field.name, value, "must be in [0, 1)")
-        if self.dataset not in DATASETS:
-            raise ConfigError("dataset", self.dataset, f"valid datasets: {', '.join(DATASETS)}")
+            choices = meta.get("choices")
+            if isinstance(choices, tuple) and value not in choices:
+                raise ConfigError(field.name, value, f"valid values: {', '.join(choices)}")
         from tfgan_mnist import registry  # late: the registry imports the models
 
         if self.model not in registry.names():

@@ -11,6 +11,7 @@ repository root.
 import dataclasses
 import os
 import shutil
+import sys
 import tempfile
 
 from tfgan_mnist.cli import USAGE_ERROR, fail, quiet_tensorflow_import
@@ -20,7 +21,7 @@ quiet_tensorflow_import()
 from absl import app, flags, logging  # noqa: E402
 
 from tfgan_mnist import config as config_lib  # noqa: E402
-from tfgan_mnist import data, registry, train  # noqa: E402
+from tfgan_mnist import data, registry, train, workdir  # noqa: E402
 
 FLAGS = flags.FLAGS
 
@@ -96,8 +97,11 @@ def main(argv):
         arrays = data.load_arrays(config.dataset, config.data_dir or None,
                                   download=config.download)
         train.train(config, arrays)
-    except (data.DataError, train.TrainingDiverged, train.WorkdirError) as error:
+    except (data.DataError, train.TrainingDiverged, workdir.WorkdirError) as error:
         fail(str(error))
+    except train.RunInterrupted as interrupted:
+        print(interrupted, file=sys.stderr, flush=True)
+        sys.exit(128 + interrupted.signum)
 
 
 def run():

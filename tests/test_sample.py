@@ -271,3 +271,14 @@ def test_conditional_sample_writes_labels(tmp_path_factory, sample_cli, tmp_path
         assert np.load(tmp_path / "p.npz")["labels"].tolist() == [
             c for c in range(10) for _ in range(3)]
         assert png_size(tmp_path / "p.png") == grid_png_size(10, 3, tmp_path, row_labels=True)
+
+
+def test_sample_passes_over_a_damaged_latest_checkpoint(workdir, sample_cli, tmp_path, capsys):
+    copy = tmp_path / "run"
+    shutil.copytree(workdir, copy)
+    data_file = copy / "checkpoints" / "ckpt-20.data-00000-of-00001"
+    data_file.write_bytes(data_file.read_bytes()[:100])  # truncated, as by a full disk
+    code, out, err = run_cli(sample_cli, [f"--workdir={copy}", "--num=4", "--seed=0"], capsys)
+    assert code == 0, err
+    assert "at step 10" in out
+    assert "warning: checkpoint" in err and "ckpt-20 is unusable" in err

@@ -144,22 +144,56 @@ class Restored:
     checkpoint_path: str
 
 
-def restore(workdir, which="latest"):
-    """Rebuild the run's model from its run.flags and restore checkpoint `which` into it."""
+def _candidates(workdir, which):
+    """Checkpoint paths to try, best first: every kept one, newest first, for "latest"."""
+    import tensorflow as tf
+
+    from tfgan_mnist import train
+
+    latest = find_checkpoint(workdir, which)  # raises the one-line error when there is none
+    if which not in ("latest", "", None):
+        return [latest]
+    state = tf.train.get_checkpoint_state(os.path.join(workdir, train.CHECKPOINT_DIR))
+    kept = list(state.all_model_checkpoint_paths) if state else []
+    return [latest] + [path for path in reversed(kept) if path != latest]
+
+
+def restore(workdir, which="latest", warn=None):
+    """Rebuild the run's model from its run.flags and restore checkpoint `which` into it.
+
+    With "latest", a damaged newest checkpoint (truncated, corrupt) is passed
+    over with a warning for the one before, as training does.
+    """
+    import tensorflow as tf
+
     from tfgan_mnist import registry, train
 
+    warn = warn or (lambda message: print(message, file=sys.stderr, flush=True))
     config = read_run_config(workdir)
-    path = find_checkpoint(workdir, which)
     model = registry.build(config)
-    status = train.make_checkpoint(model).restore(path)
-    try:
-        status.assert_existing_objects_matched()
-    except AssertionError as error:
-        raise LoadError(f"--workdir={workdir}: checkpoint {path} does not fit the "
-                        f"{config.model} model that run.flags describes "
-                        f"({str(error).splitlines()[0]})") from None
-    status.expect_partial()  # the sampler's data order is in the file; sampling needs none
-    return Restored(config, model, int(model.step.numpy()), path)
+    checkpoint = train.make_checkpoint(model)
+    failures = []
+    for path in _candidates(workdir, which):
+        try:
+            status = checkpoint.restore(path)
+            status.assert_existing_objects_matched()
+        except (ValueError, AssertionError) as error:  # readable, but another model's
+            raise LoadError(f"--workdir={workdir}: checkpoint {path} does not fit the "
+                            f"{config.model} model that run.flags describes "
+                            f"({_first_line(error)})") from None
+        except (tf.errors.OpError, IndexError) as error:  # damaged
+            failures.append(f"{path}: {_first_line(error)}")
+            warn(f"warning: checkpoint {path} is unusable ({_first_line(error)}); "
+                 "trying the one before")
+            continue
+        status.expect_partial()  # the sampler's data order is in the file; sampling needs none
+        return Restored(config, model, int(model.step.numpy()), path)
+    raise LoadError(f"--workdir={workdir}: no usable checkpoint ({'; '.join(failures)})")
+
+
+def _first_line(error):
+    text = getattr(error, "message", None) or str(error)
+    return text.strip().splitlines()[0][:200] if text.strip() else type(error).__name__
 
 
 # ----- generating images, for any model -------------------------------------

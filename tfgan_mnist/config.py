@@ -66,6 +66,10 @@ class Config:
         100, "Most training steps run inside one tf.function call (fewer Python round "
         "trips); calls are also kept to about a second so that a stop request is served "
         "promptly.", positive=True)
+    mixed_precision: bool = _field(
+        False, "Compute in bfloat16 with float32 variables and losses (Keras "
+        "'mixed_bfloat16'); fast on CPUs with AMX and on recent GPUs.")
+    jit_compile: bool = _field(False, "Compile the training steps with XLA.")
     deterministic: bool = _field(
         False, "Make runs repeatable bit for bit: seeded everything and TensorFlow's op "
         "determinism (a little slower).")

@@ -57,9 +57,10 @@ class MLPDiscriminator(keras.Model):
         self.hidden = keras.layers.Dense(
             hidden_units, activation="relu", kernel_initializer=xavier_normal(seed),
             name="hidden")
+        # float32 even under mixed precision: the loss reads this logit.
         self.logit = keras.layers.Dense(
             1, kernel_initializer=xavier_normal(None if seed is None else seed + 1),
-            name="logit")
+            dtype="float32", name="logit")
 
     def get_config(self):
         """Constructor arguments, so a saved `.keras` file rebuilds the network."""

@@ -73,6 +73,12 @@ def set_seeds(config):
         tf.config.experimental.enable_op_determinism()
 
 
+def set_precision(config):
+    """Set Keras' global dtype policy for the models built next."""
+    keras.mixed_precision.set_global_policy(
+        "mixed_bfloat16" if config.mixed_precision else "float32")
+
+
 def prepare(config, arrays=None, warn=None):
     """Build the run that `config` describes and restore its latest usable checkpoint."""
     workdir.check_matches(config)
@@ -80,6 +86,7 @@ def prepare(config, arrays=None, warn=None):
         arrays = data.load_arrays(config.dataset, config.data_dir or None,
                                   download=config.download)
     set_seeds(config)
+    set_precision(config)
     model = registry.build(config)
     sampler = pipeline.InMemorySampler(
         arrays.train_images, arrays.train_labels, config.batch_size * config.d_steps,
@@ -159,14 +166,14 @@ class _StopRequests:
             signal.signal(signum, handler)
 
 
-def _make_step_function(model, sampler):
+def make_step_function(model, sampler, jit_compile=False):
     """A tf.function that runs up to `num_steps` steps and stops early at a non-finite loss.
 
     It returns how many steps it ran. The trackers hold running means, so
     one non-finite loss makes its mean non-finite until they are reset.
     """
 
-    @tf.function
+    @tf.function(jit_compile=jit_compile)
     def run_steps(num_steps):
         done = tf.constant(0)
         for _ in tf.range(num_steps):
@@ -212,7 +219,7 @@ def _train_loop(run, stop, say, warn):
     if step >= total:
         say(f"already trained to step {step} of {total}; nothing to do")
         return {}
-    run_steps = _make_step_function(model, run.sampler)
+    run_steps = make_step_function(model, run.sampler, config.jit_compile)
     writer = tf.summary.create_file_writer(config.run_dir)
     say(f"training {config.model} on {config.dataset} for {total} steps in {config.run_dir}")
     logs, rollbacks, seconds_per_step = {}, 0, None

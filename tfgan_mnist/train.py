@@ -135,6 +135,21 @@ def write_samples(run, step):
             row_labels=figure.row_labels, col_labels=figure.col_labels)
 
 
+def write_hparams(config):
+    """The run's Config as TensorBoard HParams, so the dashboard compares runs side by side.
+
+    Only the session start is written; TensorBoard infers the hyperparameter
+    columns from all runs and takes the model's scalars (d_loss, ...) as
+    metrics. Paths are left out: they name where a run lives, not how it trains.
+    """
+    from tensorboard.plugins.hparams import api as hparams_api
+
+    values = {name: value for name, value in dataclasses.asdict(config).items()
+              if name not in ("workdir", "data_dir")}
+    hparams_api.hparams(values)
+
+
+
 def _format_duration(seconds):
     seconds = int(seconds)
     return f"{seconds // 3600}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
@@ -282,6 +297,7 @@ def _train_loop(run, stop, say, warn, chief=True):
     logs, rollbacks, seconds_per_step = {}, 0, None
     with writer.as_default():
         if step == 0 and chief:
+            write_hparams(config)  # once, when the run starts
             write_samples(run, 0)
         last_time, last_step = time.perf_counter(), step
         while step < total:

@@ -249,3 +249,14 @@ def test_a_workdir_of_another_model_is_refused(tiny_config):
     other = tiny_config.replace(dataset="fashion_mnist")
     with pytest.raises(workdir.WorkdirError, match="holds a vanilla_gan run on mnist"):
         train.prepare(other, random_arrays())
+
+
+def test_config_reads_back_from_its_own_flagfile_lines(tmp_path):
+    config = config_lib.Config(batch_size=7, beta1=0.5, mixed_precision=True, workdir="x")
+    path = tmp_path / "run.flags"
+    path.write_text("# a comment\n" + config.to_flags())
+    assert config_lib.Config.from_strings(config_lib.read_flagfile(path)) == config
+    with pytest.raises(config_lib.ConfigError, match=r"^--batch_size=lots: must be a number"):
+        config_lib.Config.from_strings({"batch_size": "lots"})
+    with pytest.raises(config_lib.ConfigError, match=r"^--colour=red: no such setting"):
+        config_lib.Config.from_strings({"colour": "red"})

@@ -43,30 +43,13 @@ class LoadError(ValueError):
 
 # ----- a run's config ------------------------------------------------------
 
-def _parse_value(field, text):
-    kind = field.type if isinstance(field.type, str) else field.type.__name__
-    if kind == "bool":
-        return text.lower() in ("true", "1", "yes")
-    if kind == "int":
-        return int(text)
-    if kind == "float":
-        return float(text)
-    return text
-
-
 def config_from_dict(values, where):
-    """A Config from {field: value or its text}; unknown fields are a LoadError naming `where`."""
-    fields = {field.name: field for field in dataclasses.fields(config_lib.Config)}
-    unknown = sorted(set(values) - set(fields))
-    if unknown:
-        raise LoadError(f"{where} has --{unknown[0]}, which this version's Config does not "
-                        "know; load it with the version that trained it")
+    """A Config from {field: value or its text}; a problem is a LoadError naming `where`."""
     try:
-        parsed = {name: _parse_value(fields[name], value) if isinstance(value, str) else value
-                  for name, value in values.items()}
-        return config_lib.Config(**parsed)
-    except (ValueError, TypeError) as error:
-        raise LoadError(f"{where}: {error}") from None
+        return config_lib.Config.from_strings(values)
+    except config_lib.ConfigError as error:
+        raise LoadError(f"{where}: {error}; load it with the version that trained it"
+                        if "no such setting" in str(error) else f"{where}: {error}") from None
 
 
 def read_run_config(workdir):
@@ -79,13 +62,7 @@ def read_run_config(workdir):
     if not os.path.exists(path):
         raise LoadError(f"--workdir={workdir}: no {train.FLAGFILE} here, so it is not a "
                         "training workdir (train one with python -m tfgan_mnist.main)")
-    values = {}
-    for line in open(path):
-        line = line.strip()
-        if line.startswith("--") and "=" in line:
-            name, value = line[2:].split("=", 1)
-            values[name] = value
-    return config_from_dict(values, path).replace(workdir=workdir)
+    return config_from_dict(config_lib.read_flagfile(path), path).replace(workdir=workdir)
 
 
 def config_as_dict(config):

@@ -113,3 +113,32 @@ class Config:
     def to_flags(self):
         """The config as flagfile lines that reproduce it."""
         return "".join(f"--{f.name}={getattr(self, f.name)}\n" for f in dataclasses.fields(self))
+
+    @classmethod
+    def from_strings(cls, values):
+        """A Config from {field: text or value}, as a flagfile holds them."""
+        fields = {field.name: field for field in dataclasses.fields(cls)}
+        unknown = sorted(set(values) - set(fields))
+        if unknown:
+            raise ConfigError(unknown[0], values[unknown[0]], "no such setting in this version")
+        typed = {}
+        for name, value in values.items():
+            kind = fields[name].type
+            kind = kind if isinstance(kind, str) else kind.__name__
+            if not isinstance(value, str) or kind == "str":
+                typed[name] = value
+            elif kind == "bool":
+                typed[name] = value.strip().lower() in ("true", "1", "yes")
+            else:
+                try:
+                    typed[name] = int(value) if kind == "int" else float(value)
+                except ValueError:
+                    raise ConfigError(name, value, f"must be a number ({kind})") from None
+        return cls(**typed)
+
+
+def read_flagfile(path):
+    """{flag: text} of the `--name=value` lines of a flagfile (comments and others skipped)."""
+    with open(path) as flagfile:
+        return dict(line.strip()[2:].split("=", 1) for line in flagfile
+                    if line.startswith("--") and "=" in line)

@@ -62,12 +62,10 @@ class Lock:
 
 def saved_flags(folder):
     """{flag: value} of the run.flags in `folder`, or {} when there is none."""
+    from tfgan_mnist.config import read_flagfile
+
     path = os.path.join(folder, FLAGFILE)
-    if not os.path.exists(path):
-        return {}
-    with open(path) as flagfile:
-        return dict(line.strip()[2:].split("=", 1) for line in flagfile
-                    if line.startswith("--") and "=" in line)
+    return read_flagfile(path) if os.path.exists(path) else {}
 
 
 def check_matches(config):

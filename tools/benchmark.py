@@ -37,37 +37,12 @@ from tfgan_mnist import data, registry, train  # noqa: E402
 
 
 def config_for(model, dataset="mnist"):
-    """Config values from the config file that trains `model` on `dataset`."""
+    """Config values from the config file that trains `model` on `dataset`, and its path."""
     for path in sorted(glob.glob(os.path.join(REPO_ROOT, "configs", "*.flags"))):
-        values = {}
-        with open(path) as flagfile:
-            for line in flagfile:
-                line = line.strip()
-                if line.startswith("--") and "=" in line:
-                    name, value = line[2:].split("=", 1)
-                    values[name] = value
+        values = config_lib.read_flagfile(path)
         if values.get("model") == model and values.get("dataset", "mnist") == dataset:
             return values, path
     return {"model": model}, None
-
-
-def make_config(values, **overrides):
-    """A Config from flagfile strings, converted to the fields' types."""
-    fields = {f.name: f for f in config_lib.Config.__dataclass_fields__.values()}
-    typed = {}
-    for name, value in {**values, **overrides}.items():
-        if name not in fields or value is None:
-            continue
-        kind = fields[name].type
-        if kind in (bool, "bool"):
-            typed[name] = value if isinstance(value, bool) else value.lower() in ("true", "1")
-        elif kind in (int, "int"):
-            typed[name] = int(value)
-        elif kind in (float, "float"):
-            typed[name] = float(value)
-        else:
-            typed[name] = value
-    return config_lib.Config(**typed)
 
 
 def step_flops(run):
@@ -112,8 +87,11 @@ def benchmark(model, batch_size=None, steps=None, repeats=5, mixed_precision=Fal
     values, config_path = config_for(model, dataset)
     arrays = data.load_arrays(dataset)
     with tempfile.TemporaryDirectory() as scratch:
-        config = make_config(values, batch_size=batch_size, mixed_precision=mixed_precision,
-                             jit_compile=jit_compile, workdir=scratch, dataset=dataset)
+        overrides = dict(mixed_precision=mixed_precision, jit_compile=jit_compile,
+                         workdir=scratch, dataset=dataset)
+        if batch_size:
+            overrides["batch_size"] = batch_size
+        config = config_lib.Config.from_strings({**values, **overrides})
         run = train.prepare(config, arrays)
         run_steps = train.make_step_function(run.model, run.sampler, jit_compile)
         flops = step_flops(run)

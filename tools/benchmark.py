@@ -15,7 +15,6 @@ from one run, not single timings.
 """
 
 import argparse
-import glob
 import os
 import resource
 import statistics
@@ -34,15 +33,7 @@ import tensorflow as tf  # noqa: E402
 
 from tfgan_mnist import config as config_lib  # noqa: E402
 from tfgan_mnist import data, registry, train  # noqa: E402
-
-
-def config_for(model, dataset="mnist"):
-    """Config values from the config file that trains `model` on `dataset`, and its path."""
-    for path in sorted(glob.glob(os.path.join(REPO_ROOT, "configs", "*.flags"))):
-        values = config_lib.read_flagfile(path)
-        if values.get("model") == model and values.get("dataset", "mnist") == dataset:
-            return values, path
-    return {"model": model}, None
+from repo_configs import config_for  # noqa: E402
 
 
 def step_flops(run):

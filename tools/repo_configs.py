@@ -1,0 +1,28 @@
+"""Find the config file in configs/ that trains a model on a dataset (shared by tools)."""
+
+import glob
+import os
+import sys
+
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, REPO_ROOT)
+
+from tfgan_mnist.config import read_flagfile  # noqa: E402
+
+
+def config_for(model, dataset="mnist"):
+    """(flag values, path) of the config file for `model` on `dataset`, or ({model}, None).
+
+    A file that names the dataset wins over one that leaves it at the default.
+    """
+    fallback = None
+    for path in sorted(glob.glob(os.path.join(REPO_ROOT, "configs", "*.flags"))):
+        values = read_flagfile(path)
+        if values.get("model") != model:
+            continue
+        if values.get("dataset", "mnist") == dataset:
+            return values, path
+        fallback = fallback or (values, path)
+    if fallback:
+        return {**fallback[0], "dataset": dataset}, fallback[1]
+    return {"model": model, "dataset": dataset}, None

@@ -30,8 +30,8 @@ import sys
 import numpy as np
 
 from tfgan_mnist import config as config_lib
+from tfgan_mnist.workdir import BEST_CHECKPOINT_DIR  # noqa: F401 (part of this API)
 
-BEST_CHECKPOINT_DIR = "checkpoints_best"
 METADATA_FILE = "metadata.json"  # in a SavedModel's assets/
 FASHION_CLASSES = ("T-shirt", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt",
                    "Sneaker", "Bag", "Boot")

@@ -83,6 +83,11 @@ class Config:
         "rollback (restore the last checkpoint, halve the learning rates, go on; at most "
         "3 times).", choices=("stop", "rollback"))
     sample_grid: int = _field(8, "Rows and columns of the sample grid.", positive=True)
+    eval_every: int = _field(
+        0, "Steps between evaluations with the shipped classifier (0: none). Writes eval/* "
+        "scalars and keeps the checkpoint with the lowest Frechet distance in "
+        "<workdir>/checkpoints_best.")
+    eval_samples: int = _field(10_000, "Generated images per evaluation.", positive=True)
 
     def __post_init__(self):
         for field in dataclasses.fields(self):
@@ -92,6 +97,8 @@ class Config:
                 raise ConfigError(field.name, value, "must be positive")
             if meta.get("unit_interval") and not 0.0 <= value < 1.0:
                 raise ConfigError(field.name, value, "must be in [0, 1)")
+            if field.name == "eval_every" and value < 0:
+                raise ConfigError(field.name, value, "must be 0 (never) or positive")
             choices = meta.get("choices")
             if isinstance(choices, tuple) and value not in choices:
                 raise ConfigError(field.name, value, f"valid values: {', '.join(choices)}")

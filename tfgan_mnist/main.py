@@ -67,6 +67,20 @@ def config_from_flags():
     return config_lib.Config(**values)
 
 
+def check_options_fit_the_model(config):
+    """Refuse a model-specific flag given for a model that does not use it.
+
+    Fields say which models use them in their `models` metadata; a flag set
+    on the command line or in a flagfile for another model is a mistake
+    (a typo in --model, or the wrong config), never silently ignored.
+    """
+    for field in dataclasses.fields(config_lib.Config):
+        users = field.metadata.get("models")
+        if users and FLAGS[field.name].present and config.model not in users:
+            fail(f"--{field.name} is used only by {', '.join(users)}; --model={config.model} "
+                 "does not use it", USAGE_ERROR)
+
+
 def check_writable(workdir):
     """Fail unless `workdir` exists as a writable folder or can be created; write nothing."""
     existing = os.path.abspath(workdir)
@@ -91,6 +105,7 @@ def main(argv):
         config = config_from_flags()
     except config_lib.ConfigError as error:
         fail(str(error), USAGE_ERROR)
+    check_options_fit_the_model(config)
     check_writable(config.run_dir)
 
     try:

@@ -304,7 +304,8 @@ def _train_loop(run, stop, say, warn, chief=True):
             count = min(config.steps_per_call, total - step,
                         _steps_to_next(step, config.log_every),
                         _steps_to_next(step, config.summary_every),
-                        _steps_to_next(step, config.checkpoint_every))
+                        _steps_to_next(step, config.checkpoint_every),
+                        _steps_to_next(step, config.eval_every or total))
             if seconds_per_step:
                 count = max(1, min(count, int(CALL_SECONDS / seconds_per_step)))
             started = time.perf_counter()
@@ -347,6 +348,8 @@ def _train_loop(run, stop, say, warn, chief=True):
             saved = step % config.checkpoint_every == 0 or done_all
             if saved:
                 run.manager.save(checkpoint_number=step)
+            if chief and config.eval_every and (step % config.eval_every == 0 or done_all):
+                _evaluate_and_keep_best(run, step, say)
             if stop.signum is not None:
                 if not saved:
                     run.manager.save(checkpoint_number=step)
@@ -358,6 +361,43 @@ def _train_loop(run, stop, say, warn, chief=True):
     writer.close()
     say(f"done: step {step}; checkpoint {run.manager.latest_checkpoint}")
     return logs
+
+
+BEST_FILE = "best.json"
+
+
+def _evaluate_and_keep_best(run, step, say):
+    """Score the generator now; keep this checkpoint too if its Frechet distance is the best.
+
+    The best checkpoint lives in <workdir>/checkpoints_best with best.json
+    naming its step and score, so a resumed run knows what to beat.
+    """
+    import json
+
+    from tfgan_mnist import checkpoints, evaluate
+
+    config = run.config
+    generator = checkpoints.Generator(run.model, config, step, "training")
+    report = evaluate.evaluate(generator, config.eval_samples, seed=0,
+                               data_dir=config.data_dir)
+    scores = report["metrics"]
+    summaries.write_scalars({f"eval/{key}": scores[key] for key, _, _ in evaluate.METRIC_INFO
+                             if key in scores}, step)
+    folder = os.path.join(config.run_dir, workdir.BEST_CHECKPOINT_DIR)
+    record = os.path.join(folder, BEST_FILE)
+    best = json.load(open(record)) if os.path.exists(record) else None
+    distance = scores["frechet_distance"]
+    improved = best is None or distance < best["frechet_distance"]
+    if improved:
+        manager = tf.train.CheckpointManager(run.checkpoint, folder, max_to_keep=1,
+                                             checkpoint_name="ckpt")
+        manager.save(checkpoint_number=step)
+        summaries.atomic_write(record, lambda tmp: open(tmp, "w").write(json.dumps(
+            {"step": step, "frechet_distance": distance}) + "\n"))
+    say(f"eval at step {step}: Frechet distance {distance:.3f}, classifier score "
+        f"{scores['classifier_score']:.3f}, precision {scores['precision']:.3f}, recall "
+        f"{scores['recall']:.3f}" + ("  (best so far, kept)" if improved else "")
+        + f"  [{report['seconds']:.0f} s]")
 
 
 def _value(variable):

@@ -9,6 +9,7 @@ import tensorflow as tf
 FLAGFILE = "run.flags"
 LOCKFILE = "run.lock"
 CHECKPOINT_DIR = "checkpoints"
+BEST_CHECKPOINT_DIR = "checkpoints_best"  # the lowest Frechet distance, with --eval_every
 
 
 class WorkdirError(ValueError):

@@ -1,0 +1,77 @@
+"""Evaluation of a trained generator: the CLI's metrics.json, and evaluation during training."""
+
+import json
+import os
+import subprocess
+import sys
+
+import tensorflow as tf
+
+from conftest import FIXTURE_DIR, REPO_ROOT
+from tfgan_mnist import evaluate, train
+
+EVERY_KEY = {"classifier_score", "classifier_score_mean", "classifier_score_std",
+             "frechet_distance", "kernel_distance", "kernel_distance_std", "precision",
+             "recall", "class_histogram", "class_kl", "rare_classes"}
+
+
+def test_the_cli_writes_metrics_json_with_every_metric_and_the_reference(tiny_config):
+    config = tiny_config.replace(train_steps=10)
+    train.train(config)
+    env = dict(os.environ, PYTHONPATH=str(REPO_ROOT))
+    env.pop("TF_CPP_MIN_LOG_LEVEL", None)
+    command = [sys.executable, "-m", "tfgan_mnist.evaluate", f"--workdir={config.run_dir}",
+               "--num_samples=200", "--seed=3"]
+    first = subprocess.run(command, cwd=REPO_ROOT, env=env, capture_output=True, text=True,
+                           timeout=300)
+    assert first.returncode == 0, first.stderr
+    assert "Frechet distance on penultimate features" in first.stdout
+    report = json.load(open(os.path.join(config.run_dir, "metrics.json")))
+    assert set(report["metrics"]) == EVERY_KEY
+    assert set(report["reference"]) == EVERY_KEY | {"conditional_accuracy"}
+    assert (report["model"], report["dataset"], report["step"], report["num_samples"]) == (
+        "vanilla_gan", "mnist", 10, 200)
+    # Real images score far better than a barely trained generator.
+    assert report["reference"]["frechet_distance"] < report["metrics"]["frechet_distance"]
+    assert report["reference"]["classifier_score"] > report["metrics"]["classifier_score"]
+    # Fixed seeds: the same numbers again.
+    subprocess.run(command, cwd=REPO_ROOT, env=env, check=True, capture_output=True)
+    again = json.load(open(os.path.join(config.run_dir, "metrics.json")))
+    assert again["metrics"] == report["metrics"]
+
+
+def test_the_cli_refuses_a_folder_that_is_not_a_run(tmp_path):
+    env = dict(os.environ, PYTHONPATH=str(REPO_ROOT))
+    env.pop("TF_CPP_MIN_LOG_LEVEL", None)
+    result = subprocess.run([sys.executable, "-m", "tfgan_mnist.evaluate",
+                             f"--workdir={tmp_path}"], cwd=REPO_ROOT, env=env,
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        f"error: --workdir={tmp_path}: no run.flags here, so it is not a training workdir "
+        "(train one with python -m tfgan_mnist.main)"]
+
+
+def test_evaluation_during_training_logs_scalars_and_keeps_the_best_checkpoint(tiny_config):
+    config = tiny_config.replace(eval_every=10, eval_samples=100, data_dir=str(FIXTURE_DIR))
+    train.train(config)
+    best = json.load(open(os.path.join(config.run_dir, "checkpoints_best", "best.json")))
+    assert best["step"] in (10, 20) and best["frechet_distance"] > 0
+    assert tf.train.latest_checkpoint(
+        os.path.join(config.run_dir, "checkpoints_best")).endswith(f"ckpt-{best['step']}")
+    tags = set()
+    for name in os.listdir(config.run_dir):
+        if name.startswith("events"):
+            for event in tf.compat.v1.train.summary_iterator(os.path.join(config.run_dir, name)):
+                tags |= {value.tag for value in event.summary.value}
+    assert {"eval/frechet_distance", "eval/precision", "eval/recall"} <= tags
+
+
+def test_the_table_puts_each_metric_beside_the_reference():
+    report = {"model": "m", "dataset": "mnist", "step": 5, "num_samples": 10, "seed": 0,
+              "metrics": {"frechet_distance": 12.5, "precision": 0.25},
+              "reference": {"frechet_distance": 0.5, "precision": 0.75}}
+    lines = evaluate.format_table(report).splitlines()
+    assert lines[0] == "m on mnist, step 5, 10 samples (seed 0):"
+    assert lines[2].split()[-3:] == ["12.5", "0.5", "lower"]
+    assert lines[3].split()[-3:] == ["0.25", "0.75", "higher"]

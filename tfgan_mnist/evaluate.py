@@ -1,0 +1,198 @@
+"""Score a trained generator: `python -m tfgan_mnist.evaluate --workdir=DIR`.
+
+The shipped classifier of the run's dataset (`classifier.py`) embeds N
+generated images and the 10,000-image test set; `metrics.py` turns the
+embeddings into numbers. Every metric is printed beside the real-data
+reference computed the same way (10,000 training images against the test
+set), so a number can be read without knowing its scale. Results go to
+`<workdir>/metrics.json` and to TensorBoard (`eval/...` at the run's step).
+Fixed seeds make a re-run give the same numbers.
+"""
+
+import json
+import os
+import time
+
+import numpy as np
+
+from tfgan_mnist import cli
+
+REFERENCE_IMAGES = 10_000
+GENERATION_BATCH = 1000
+METRICS_FILE = "metrics.json"
+
+# (key, what it is, better when): the order of the printed table.
+METRIC_INFO = (
+    ("classifier_score", "classifier score, whole set (Inception-score analogue)", "higher"),
+    ("classifier_score_mean", "classifier score, mean of 10 splits", "higher"),
+    ("classifier_score_std", "classifier score, std of 10 splits", "-"),
+    ("frechet_distance", "Frechet distance on penultimate features", "lower"),
+    ("kernel_distance", "kernel distance (KID), mean over subsets", "lower"),
+    ("kernel_distance_std", "kernel distance (KID), std over subsets", "-"),
+    ("precision", "precision, k=3 (Kynkaanniemi et al. 2019)", "higher"),
+    ("recall", "recall, k=3", "higher"),
+    ("class_kl", "KL(predicted classes || test labels), nats", "lower"),
+    ("rare_classes", "classes with under 1% of the samples", "lower"),
+    ("conditional_accuracy", "classifier agrees with the requested label", "higher"),
+)
+
+
+def generate(generator, count, seed):
+    """`count` uint8 images (and the labels asked for, or None), in batches, reproducibly.
+
+    Conditional models are asked for the classes in turn, so every class gets
+    count / 10 samples.
+    """
+    images, labels = [], []
+    for index, start in enumerate(range(0, count, GENERATION_BATCH)):
+        size = min(GENERATION_BATCH, count - start)
+        wanted = ((np.arange(start, start + size) % generator.num_classes).astype(np.int32)
+                  if generator.conditional else None)
+        outputs, used = generator.sample_outputs(size, wanted, seed=seed * 100_003 + index)
+        images.append(outputs[0])
+        if used is not None:
+            labels.append(np.asarray(used))
+    return np.concatenate(images), (np.concatenate(labels) if labels else None)
+
+
+def score(images, classifier, test, requested_labels=None, seed=0):
+    """Every metric of uint8 `images` against the test set's embedding `test`.
+
+    `test` is the dict that `embed_test_set` returns.
+    """
+    from tfgan_mnist import metrics
+
+    features, logits = classifier.features_and_logits(images)
+    whole, split_mean, split_std = metrics.classifier_score(logits)
+    kid_mean, kid_std = metrics.kernel_distance(features, test["features"], seed=seed)
+    precision, recall = metrics.precision_recall(test["features"], features, k=3)
+    predicted = np.argmax(logits, axis=1)
+    histogram = metrics.class_histogram(predicted)
+    result = {
+        "classifier_score": float(whole),
+        "classifier_score_mean": float(split_mean),
+        "classifier_score_std": float(split_std),
+        "frechet_distance": float(metrics.frechet_distance(features, test["features"])),
+        "kernel_distance": float(kid_mean),
+        "kernel_distance_std": float(kid_std),
+        "precision": float(precision),
+        "recall": float(recall),
+        "class_histogram": [float(v) for v in histogram],
+        "class_kl": float(metrics.histogram_kl(histogram, test["label_histogram"])),
+        "rare_classes": int(metrics.count_rare_classes(histogram)),
+    }
+    if requested_labels is not None:
+        result["conditional_accuracy"] = float(
+            metrics.conditional_accuracy(predicted, requested_labels))
+    return result
+
+
+_TEST_EMBEDDINGS = {}
+
+
+def embed_test_set(dataset, data_dir=None):
+    """The classifier, the test set's features and label histogram, and the real reference.
+
+    Computed once per dataset and process.
+    """
+    if dataset not in _TEST_EMBEDDINGS:
+        from tfgan_mnist import classifier as classifier_lib
+        from tfgan_mnist import data, metrics
+
+        arrays = data.load_arrays(dataset, data_dir or None)
+        network = classifier_lib.load_classifier(dataset)
+        features, _ = network.features_and_logits(arrays.test_images)
+        test = {"features": features,
+                "label_histogram": metrics.class_histogram(arrays.test_labels)}
+        reference_images = arrays.train_images[:REFERENCE_IMAGES]
+        reference = score(reference_images, network, test,
+                          requested_labels=arrays.train_labels[:REFERENCE_IMAGES])
+        _TEST_EMBEDDINGS[dataset] = (network, test, reference)
+    return _TEST_EMBEDDINGS[dataset]
+
+
+def evaluate(generator, num_samples=10_000, seed=0, data_dir=None):
+    """Score a `checkpoints.Generator`: {"model", "dataset", "step", "num_samples", "seed",
+    "seconds", "metrics", "reference"}."""
+    started = time.perf_counter()
+    network, test, reference = embed_test_set(generator.dataset, data_dir)
+    images, labels = generate(generator, num_samples, seed)
+    result = score(images, network, test, labels, seed=seed)
+    return {"model": generator.model_name, "dataset": generator.dataset,
+            "step": generator.step, "num_samples": num_samples, "seed": seed,
+            "seconds": round(time.perf_counter() - started, 2),
+            "metrics": result, "reference": reference}
+
+
+def format_table(report):
+    """The metrics beside the real-data reference, as aligned text lines."""
+    lines = [f"{report['model']} on {report['dataset']}, step {report['step']}, "
+             f"{report['num_samples']} samples (seed {report['seed']}):",
+             f"  {'metric':58s} {'model':>10s} {'real data':>10s}  better"]
+    for key, text, better in METRIC_INFO:
+        if key in report["metrics"]:
+            model_value = report["metrics"][key]
+            real_value = report["reference"].get(key, float("nan"))
+            lines.append(f"  {text:58s} {model_value:10.4g} {real_value:10.4g}  {better}")
+    return "\n".join(lines)
+
+
+def write_report(report, workdir):
+    """metrics.json in `workdir` (atomically) and eval/* scalars in its TensorBoard events."""
+    import tensorflow as tf
+
+    from tfgan_mnist import summaries
+
+    path = os.path.join(workdir, METRICS_FILE)
+    summaries.atomic_write(path, lambda tmp: open(tmp, "w").write(
+        json.dumps(report, indent=2, sort_keys=True) + "\n"))
+    writer = tf.summary.create_file_writer(workdir)
+    with writer.as_default():
+        for key, _, _ in METRIC_INFO:
+            if key in report["metrics"]:
+                tf.summary.scalar(f"eval/{key}", report["metrics"][key], step=report["step"])
+    writer.close()
+    return path
+
+
+def main(argv):
+    """Run the evaluate command on argv."""
+    from absl import flags
+
+    from tfgan_mnist import checkpoints
+
+    flag_values = flags.FlagValues()
+    flags.DEFINE_string("workdir", None, "Training workdir to evaluate.", flag_values=flag_values)
+    flags.DEFINE_string("checkpoint", "latest", "latest, best, a kept step number, or a "
+                        "checkpoint path prefix.", flag_values=flag_values)
+    flags.DEFINE_integer("num_samples", 10_000, "Generated images to score.",
+                         lower_bound=100, flag_values=flag_values)
+    flags.DEFINE_integer("seed", 0, "Seed of the generated images and of KID's subsets.",
+                         flag_values=flag_values)
+    argv = checkpoints.parse_flags(flag_values, argv, __doc__.split("\n")[0])
+    if len(argv) > 1:
+        cli.fail(f"unexpected arguments {' '.join(argv[1:])!r}; every option is a --flag",
+                 cli.USAGE_ERROR)
+    if not flag_values.workdir:
+        cli.fail("--workdir: give the training workdir to evaluate", cli.USAGE_ERROR)
+    try:
+        generator = checkpoints.load_generator(flag_values.workdir, flag_values.checkpoint)
+        report = evaluate(generator, flag_values.num_samples, flag_values.seed,
+                          generator.config.data_dir)
+    except (checkpoints.LoadError, ValueError, OSError) as error:
+        cli.fail(str(error).splitlines()[0])
+    print(format_table(report))
+    path = write_report(report, flag_values.workdir)
+    print(f"wrote {path} ({report['seconds']} s)")
+
+
+def run():
+    """Entry point: quiet TensorFlow start, then main."""
+    import sys
+
+    cli.quiet_tensorflow_import()
+    main(sys.argv)
+
+
+if __name__ == "__main__":
+    run()

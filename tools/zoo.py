@@ -1,0 +1,163 @@
+"""Train and score every registered model on both datasets; write docs/results.md.
+
+    python tools/zoo.py                        # each model with its config's steps
+    python tools/zoo.py --steps=2000           # the same step budget for all
+    python tools/zoo.py --models=vanilla_gan,gan --datasets=mnist
+
+Each entry trains with `python -m tfgan_mnist.main --flagfile=<its config>`
+in runs/zoo/<model>-<dataset> (a fresh process, so no setting leaks from one
+model to the next), is scored by `python -m tfgan_mnist.evaluate`, and its
+final sample grid is copied to docs/results/. Results accumulate in
+docs/results.json; an entry already there with the same step budget is not
+run again, so an interrupted zoo resumes where it stopped (and an entry's
+own training resumes from its checkpoint).
+"""
+
+import argparse
+import glob
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+
+from repo_configs import REPO_ROOT, config_for
+
+DOCS = os.path.join(REPO_ROOT, "docs")
+RESULTS_JSON = os.path.join(DOCS, "results.json")
+COLUMNS = (("frechet_distance", "FD", "{:.2f}"), ("kernel_distance", "KID", "{:.4f}"),
+           ("classifier_score", "score", "{:.2f}"), ("precision", "precision", "{:.3f}"),
+           ("recall", "recall", "{:.3f}"), ("class_kl", "class KL", "{:.3f}"),
+           ("rare_classes", "rare", "{:d}"), ("conditional_accuracy", "cond. acc.", "{:.3f}"))
+
+
+def registered_models():
+    """Model names, asked of the package in a subprocess (keeps TensorFlow out of this one)."""
+    out = subprocess.run([sys.executable, "-c", "import tfgan_mnist; print(' '.join("
+                          "tfgan_mnist.model_names()))"], cwd=REPO_ROOT, check=True,
+                         capture_output=True, text=True, env=_env()).stdout
+    return out.split()
+
+
+def _env():
+    return dict(os.environ, PYTHONPATH=REPO_ROOT)
+
+
+def load_results():
+    if os.path.exists(RESULTS_JSON):
+        with open(RESULTS_JSON) as handle:
+            return json.load(handle)
+    return {}
+
+
+def save_results(results):
+    os.makedirs(DOCS, exist_ok=True)
+    tmp = RESULTS_JSON + ".tmp"
+    with open(tmp, "w") as handle:
+        json.dump(results, handle, indent=2, sort_keys=True)
+    os.replace(tmp, RESULTS_JSON)
+
+
+def run_entry(model, dataset, steps, root, num_samples):
+    """Train and evaluate one model on one dataset; return its results record."""
+    values, config_path = config_for(model, dataset)
+    workdir = os.path.join(root, f"{model}-{dataset}")
+    command = [sys.executable, "-m", "tfgan_mnist.main", f"--dataset={dataset}",
+               f"--workdir={workdir}"]
+    if config_path:
+        command.insert(3, f"--flagfile={config_path}")
+    else:
+        command.append(f"--model={model}")
+    if steps:
+        command.append(f"--train_steps={steps}")
+    started = time.time()
+    subprocess.run(command, cwd=REPO_ROOT, env=_env(), check=True)
+    seconds = time.time() - started
+    subprocess.run([sys.executable, "-m", "tfgan_mnist.evaluate", f"--workdir={workdir}",
+                    f"--num_samples={num_samples}"], cwd=REPO_ROOT, env=_env(), check=True)
+    with open(os.path.join(workdir, "metrics.json")) as handle:
+        report = json.load(handle)
+    grids = sorted(glob.glob(os.path.join(workdir, "samples", "grid", "*.png")))
+    picture = None
+    if grids:
+        os.makedirs(os.path.join(DOCS, "results"), exist_ok=True)
+        picture = f"results/{model}-{dataset}.png"
+        shutil.copyfile(grids[-1], os.path.join(DOCS, picture))
+    return {"model": model, "dataset": dataset, "steps": report["step"],
+            "budget": steps or "config", "train_seconds": round(seconds, 1),
+            "config": os.path.relpath(config_path, REPO_ROOT) if config_path else None,
+            "metrics": report["metrics"], "reference": report["reference"],
+            "picture": picture, "cpus": os.cpu_count()}
+
+
+def _cell(record, key, pattern):
+    value = record.get(key)
+    return "-" if value is None else pattern.format(value)
+
+
+def write_markdown(results):
+    """docs/results.md from the accumulated results."""
+    lines = ["# Results", "",
+             "Every model scored by `python -m tfgan_mnist.evaluate` (10,000 samples against "
+             "the 10,000-image test set, features and predictions of the shipped classifier). "
+             "FD: Frechet distance, KID: kernel distance (lower is better); score: classifier "
+             "score; precision and recall with k = 3; class KL: KL divergence of the predicted "
+             "classes from the test labels; rare: classes with under 1% of the samples; cond. "
+             "acc.: how often the classifier agrees with the label asked of a conditional "
+             "model. Produced by `python tools/zoo.py`; times are wall-clock training time on "
+             "the machine that ran it (CPU cores as listed).", ""]
+    for dataset in ("mnist", "fashion_mnist"):
+        rows = [r for r in results.values() if r["dataset"] == dataset]
+        if not rows:
+            continue
+        lines += [f"## {dataset}", "",
+                  "| model | steps | train time | " + " | ".join(c[1] for c in COLUMNS)
+                  + " | samples |",
+                  "| --- | --- | --- | " + " | ".join("---" for _ in COLUMNS) + " | --- |"]
+        reference = rows[0]["reference"]
+        lines.append("| real data (10,000 training images) | - | - | " + " | ".join(
+            _cell(reference, key, pattern) for key, _, pattern in COLUMNS) + " | - |")
+        for record in sorted(rows, key=lambda r: r["model"]):
+            minutes = record["train_seconds"] / 60
+            picture = f"![{record['model']}]({record['picture']})" if record["picture"] else "-"
+            lines.append(f"| {record['model']} | {record['steps']} | {minutes:.1f} min on "
+                         f"{record['cpus']} CPUs | " + " | ".join(
+                             _cell(record["metrics"], key, pattern)
+                             for key, _, pattern in COLUMNS) + f" | {picture} |")
+        lines.append("")
+    with open(os.path.join(DOCS, "results.md"), "w") as handle:
+        handle.write("\n".join(lines))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--steps", type=int, help="step budget for every entry")
+    parser.add_argument("--models", help="comma-separated names (default: all registered)")
+    parser.add_argument("--datasets", default="mnist,fashion_mnist")
+    parser.add_argument("--root", default=os.path.join(REPO_ROOT, "runs", "zoo"))
+    parser.add_argument("--num_samples", type=int, default=10_000)
+    args = parser.parse_args()
+    known = registered_models()
+    models = args.models.split(",") if args.models else known
+    unknown = [m for m in models if m not in known]
+    if unknown:
+        parser.error(f"--models: {unknown[0]} is not registered; valid: {', '.join(known)}")
+    results = load_results()
+    for model in models:
+        for dataset in args.datasets.split(","):
+            key = f"{model}/{dataset}"
+            budget = args.steps or "config"
+            if key in results and results[key]["budget"] == budget:
+                print(f"{key}: done already ({results[key]['steps']} steps)", flush=True)
+                continue
+            print(f"{key}: training", flush=True)
+            results[key] = run_entry(model, dataset, args.steps, args.root, args.num_samples)
+            save_results(results)
+            write_markdown(results)
+    write_markdown(results)
+    print(f"wrote {os.path.join(DOCS, 'results.md')}")
+
+
+if __name__ == "__main__":
+    main()

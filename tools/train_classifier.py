@@ -1,0 +1,193 @@
+"""Train the evaluation classifier for one dataset, deterministically.
+
+Run from the repository root:
+
+  python tools/train_classifier.py --dataset=mnist
+  python tools/train_classifier.py --dataset=fashion_mnist
+
+Prints the test accuracy after every epoch and at the end, and writes the
+weights to tfgan_mnist/classifiers/<dataset>.weights.h5 (the package data
+that `tfgan_mnist.classifier.load_classifier` reads). Two runs with the same
+flags on the same machine and library versions give the same weights:
+op determinism is on, every seed is fixed, and the data order and
+augmentation come from a seeded NumPy generator.
+"""
+
+import os
+import pathlib
+import sys
+import time
+
+from absl import app
+from absl import flags
+
+REPO_ROOT = pathlib.Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO_ROOT))
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+import tensorflow as tf  # noqa: E402
+
+from tfgan_mnist import classifier as classifier_lib  # noqa: E402
+from tfgan_mnist import data  # noqa: E402
+
+FLAGS = flags.FLAGS
+flags.DEFINE_enum("dataset", None, list(classifier_lib.DATASETS),
+                  "Dataset to train on.")
+flags.DEFINE_integer("epochs", None,
+                     "Passes over the 60,000 training images; default: "
+                     "the dataset's entry in DEFAULTS.")
+flags.DEFINE_integer("batch_size", 128, "Training batch size.")
+flags.DEFINE_float("learning_rate", 2e-3, "Peak Adam learning rate.")
+flags.DEFINE_integer("max_shift", None,
+                     "Augmentation: random translation of up to this many "
+                     "pixels in each direction (0 disables it); default: "
+                     "the dataset's entry in DEFAULTS.")
+flags.DEFINE_integer("seed", 0, "Seed for weights, data order and augmentation.")
+flags.DEFINE_string("data_dir", None,
+                    "Directory with the dataset; default: the data layer's cache.")
+flags.DEFINE_string("output", None,
+                    "Weights file to write; default: "
+                    "tfgan_mnist/classifiers/<dataset>.weights.h5.")
+flags.mark_flag_as_required("dataset")
+
+# Settings the shipped weights were trained with; they reach 99.6% (MNIST)
+# and 93.2% (Fashion-MNIST) test accuracy. Fashion-MNIST underfits this
+# small network rather than overfitting it (train and test accuracy stay
+# close), so it gets more epochs and a lighter shift. Measured with an
+# earlier version of the network (no batch normalisation in the feature
+# layer): 91.9% with 2-pixel shifts and 8 epochs, 92.8% with 1 pixel and 10.
+DEFAULTS = {
+    "mnist": {"epochs": 8, "max_shift": 2},
+    "fashion_mnist": {"epochs": 10, "max_shift": 1},
+}
+
+
+def random_shifts(images, max_shift, rng):
+    """Translate each (N, 28, 28) image by up to max_shift pixels, filling with 0.
+
+    Light augmentation for digits and clothes: small translations keep the
+    class, unlike flips or rotations of digits (a flipped 2 or 5 is not a 2
+    or 5, and a rotated 6 is a 9).
+    """
+    if max_shift == 0:
+        return images
+    size = images.shape[1]
+    padded = np.pad(images, ((0, 0), (max_shift, max_shift),
+                             (max_shift, max_shift)))
+    offsets = rng.integers(0, 2 * max_shift + 1, size=(len(images), 2))
+    # Gather each image's crop with one fancy index instead of a Python loop.
+    rows = offsets[:, 0, None] + np.arange(size)  # (N, 28)
+    cols = offsets[:, 1, None] + np.arange(size)
+    return padded[np.arange(len(images))[:, None, None],
+                  rows[:, :, None], cols[:, None, :]]
+
+
+def to_model_input(images):
+    """uint8 (N, 28, 28) -> float32 (N, 28, 28, 1) in [0, 1]."""
+    return images[..., None].astype(np.float32) / 255.0
+
+
+def test_accuracy(network, test_images, test_labels):
+    """Fraction of test images the network classifies correctly."""
+    predictions = classifier_lib.Classifier(network).predict_labels(test_images)
+    return float(np.mean(predictions == test_labels))
+
+
+def train(arrays, epochs, batch_size, learning_rate, max_shift, seed):
+    """Train a classifier network on `arrays` (a data.Arrays) and return it."""
+    keras.utils.set_random_seed(seed)
+    tf.config.experimental.enable_op_determinism()
+    rng = np.random.default_rng(seed)
+
+    network = classifier_lib.build_network()
+    # The training model shares the layers and only exposes the logits; the
+    # saved weights are those of `network`, with both outputs.
+    training_model = keras.Model(network.input, network.outputs[1])
+    steps_per_epoch = -(-len(arrays.train_images) // batch_size)
+    # Cosine decay to 0 over the whole run: no schedule to tune per dataset,
+    # and the last epochs settle the weights at a low learning rate.
+    schedule = keras.optimizers.schedules.CosineDecay(
+        learning_rate, decay_steps=epochs * steps_per_epoch)
+    training_model.compile(
+        optimizer=keras.optimizers.Adam(schedule),
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+        metrics=["accuracy"])
+
+    test_images = to_model_input(arrays.test_images)
+    for epoch in range(1, epochs + 1):
+        start = time.perf_counter()
+        # The data order and shifts of every epoch come from `rng` alone,
+        # so fit() is told not to shuffle.
+        order = rng.permutation(len(arrays.train_images))
+        images = to_model_input(random_shifts(arrays.train_images[order],
+                                              max_shift, rng))
+        history = training_model.fit(
+            images, arrays.train_labels[order], batch_size=batch_size,
+            epochs=1, shuffle=False, verbose=0)
+        accuracy = test_accuracy(network, test_images, arrays.test_labels)
+        print(f"epoch {epoch}/{epochs}: "
+              f"train loss {history.history['loss'][0]:.4f}, "
+              f"train accuracy {history.history['accuracy'][0]:.4f}, "
+              f"test accuracy {accuracy:.4f} "
+              f"({time.perf_counter() - start:.0f} s)", flush=True)
+    return network
+
+
+def save_weights(network, path):
+    """Write the weights via a temporary file, so a crash leaves no half file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # A fixed name next to the target (Keras wants the .weights.h5 ending),
+    # created by h5py with the usual permissions; tempfile.mkstemp would
+    # leave the shipped file readable by its owner only.
+    temporary = path.with_name("partial-" + path.name)
+    try:
+        network.save_weights(str(temporary), overwrite=True)
+        os.replace(temporary, path)
+    finally:
+        if temporary.exists():
+            temporary.unlink()
+
+
+def main(argv):
+    if len(argv) > 1:
+        raise app.UsageError(f"unexpected arguments: {' '.join(argv[1:])}")
+    output = pathlib.Path(FLAGS.output) if FLAGS.output else (
+        REPO_ROOT / "tfgan_mnist" / "classifiers"
+        / classifier_lib.weights_filename(FLAGS.dataset))
+    defaults = DEFAULTS[FLAGS.dataset]
+    epochs = FLAGS.epochs if FLAGS.epochs is not None else defaults["epochs"]
+    max_shift = (FLAGS.max_shift if FLAGS.max_shift is not None
+                 else defaults["max_shift"])
+    if epochs < 1 or not 0 <= max_shift < 14:
+        raise app.UsageError(f"--epochs must be positive and --max_shift in "
+                             f"[0, 14), got {epochs} and {max_shift}")
+    arrays = data.load_arrays(FLAGS.dataset, data_dir=FLAGS.data_dir)
+    print(f"{FLAGS.dataset}: {len(arrays.train_images)} training and "
+          f"{len(arrays.test_images)} test images from {arrays.source}; "
+          f"{epochs} epochs, batch {FLAGS.batch_size}, shifts up to "
+          f"{max_shift} px, seed {FLAGS.seed}", flush=True)
+
+    start, start_cpu = time.perf_counter(), time.process_time()
+    network = train(arrays, epochs, FLAGS.batch_size, FLAGS.learning_rate,
+                    max_shift, FLAGS.seed)
+    training_seconds = time.perf_counter() - start
+    # CPU time across all threads: comparable between a busy and an idle
+    # machine, unlike wall time.
+    training_cpu_seconds = time.process_time() - start_cpu
+    save_weights(network, output)
+
+    # Measure the file that was written, reloaded the way users load it.
+    reloaded = classifier_lib.build_network()
+    reloaded.load_weights(str(output))
+    accuracy = test_accuracy(reloaded, to_model_input(arrays.test_images),
+                             arrays.test_labels)
+    print(f"final test accuracy ({FLAGS.dataset}, reloaded from {output}): "
+          f"{accuracy:.4f}")
+    print(f"training time: {training_seconds:.0f} s wall, "
+          f"{training_cpu_seconds:.0f} s CPU; "
+          f"weights: {output.stat().st_size / 1e6:.2f} MB")
+
+
+if __name__ == "__main__":
+    app.run(main)

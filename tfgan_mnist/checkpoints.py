@@ -443,6 +443,22 @@ def parse_flags(flag_values, argv, usage):
         cli.fail(str(error).replace("\n", " "), cli.USAGE_ERROR)
 
 
+def parse_workdir_command(flag_values, argv, usage, purpose):
+    """Parse a command that works on a training workdir: no stray arguments, --workdir given.
+
+    `purpose` completes "give the training workdir to ..." in the error.
+    """
+    from tfgan_mnist import cli
+
+    argv = parse_flags(flag_values, argv, usage)
+    if len(argv) > 1:
+        cli.fail(f"unexpected arguments {' '.join(argv[1:])!r}; every option is a --flag "
+                 "(see --help)", cli.USAGE_ERROR)
+    if not flag_values.workdir:
+        cli.fail(f"--workdir: give the training workdir to {purpose}", cli.USAGE_ERROR)
+    return argv
+
+
 def parse_int_list(text, flag):
     """'3,3,7' -> [3, 3, 7]; anything else is a one-line error naming --flag."""
     from tfgan_mnist import cli

@@ -169,12 +169,7 @@ def main(argv):
                          lower_bound=100, flag_values=flag_values)
     flags.DEFINE_integer("seed", 0, "Seed of the generated images and of KID's subsets.",
                          flag_values=flag_values)
-    argv = checkpoints.parse_flags(flag_values, argv, __doc__.split("\n")[0])
-    if len(argv) > 1:
-        cli.fail(f"unexpected arguments {' '.join(argv[1:])!r}; every option is a --flag",
-                 cli.USAGE_ERROR)
-    if not flag_values.workdir:
-        cli.fail("--workdir: give the training workdir to evaluate", cli.USAGE_ERROR)
+    checkpoints.parse_workdir_command(flag_values, argv, __doc__.split("\n")[0], "evaluate")
     try:
         generator = checkpoints.load_generator(flag_values.workdir, flag_values.checkpoint)
         report = evaluate(generator, flag_values.num_samples, flag_values.seed,

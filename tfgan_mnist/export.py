@@ -286,13 +286,7 @@ USAGE = """Export a trained generator as a SavedModel and a .keras file.
 
 def main(argv):
     """Run the export command on argv; errors end with one line on stderr."""
-    argv = checkpoints.parse_flags(FLAGS, argv, USAGE)
-    if len(argv) > 1:
-        cli.fail(f"unexpected arguments {' '.join(argv[1:])!r}; every option is a "
-                         "--flag (see --help)", cli.USAGE_ERROR)
-    if not FLAGS.workdir:
-        cli.fail("--workdir: give the training workdir to export from",
-                         cli.USAGE_ERROR)
+    checkpoints.parse_workdir_command(FLAGS, argv, USAGE, "export from")
     try:
         saved, keras_file, generator = export(FLAGS.workdir, FLAGS.out, FLAGS.keras_out,
                                               FLAGS.checkpoint)

@@ -123,13 +123,7 @@ def write_samples(generator, png_path, npz_path, count, labels=None, seed=None, 
 
 def main(argv):
     """Run the sample command on argv; errors end with one line on stderr."""
-    argv = checkpoints.parse_flags(FLAGS, argv, USAGE)
-    if len(argv) > 1:
-        cli.fail(f"unexpected arguments {' '.join(argv[1:])!r}; every option is a "
-                         "--flag (see --help)", cli.USAGE_ERROR)
-    if not FLAGS.workdir:
-        cli.fail("--workdir: give the training workdir to sample from",
-                         cli.USAGE_ERROR)
+    checkpoints.parse_workdir_command(FLAGS, argv, USAGE, "sample from")
     try:
         generator = checkpoints.load_generator(FLAGS.workdir, FLAGS.checkpoint)
     except checkpoints.LoadError as error:

@@ -64,6 +64,19 @@ class Config:
         positive=True)
     sample_grid: int = _field(8, "Rows and columns of the sample grid.", positive=True)
 
+    # --- dcgan, gan_mlp, ebgan, began, sagan: energy-based models ---------------
+    # EBGAN (TwistedW/tensorflow-GANs EBGAN.py) and BEGAN (BEGAN.py); defaults
+    # are those sources' values.
+    margin: float = _field(
+        0.0, "EBGAN's margin m: the discriminator pushes fake energies up to m. "
+        "0: max(1, batch_size/64), the collection's rule.", non_negative=True)
+    pullaway_weight: float = _field(
+        0.1, "EBGAN's weight on the pull-away term in the generator loss.", non_negative=True)
+    diversity_ratio: float = _field(
+        0.75, "BEGAN's gamma = E[L(G(z))] / E[L(x)] that k steers to; in (0, 1].")
+    k_learning_rate: float = _field(
+        0.001, "BEGAN's lambda_k: step size of the control variable k.", non_negative=True)
+
     def __post_init__(self):
         for field in dataclasses.fields(self):
             value = getattr(self, field.name)
@@ -72,6 +85,10 @@ class Config:
                 raise ConfigError(field.name, value, "must be positive")
             if meta.get("unit_interval") and not 0.0 <= value < 1.0:
                 raise ConfigError(field.name, value, "must be in [0, 1)")
+            if meta.get("non_negative") and not value >= 0:
+                raise ConfigError(field.name, value, "must be zero or positive")
+        if not 0.0 < self.diversity_ratio <= 1.0:
+            raise ConfigError("diversity_ratio", self.diversity_ratio, "must be in (0, 1]")
         if self.dataset not in DATASETS:
             raise ConfigError("dataset", self.dataset, f"valid datasets: {', '.join(DATASETS)}")
         from tfgan_mnist import registry  # late: the registry imports the models

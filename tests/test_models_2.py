@@ -1,0 +1,181 @@
+"""dcgan, gan_mlp, ebgan, began and sagan: steps, phases, sampling, configs."""
+
+import dataclasses
+import pathlib
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from tfgan_mnist import config as config_lib
+from tfgan_mnist import registry, train
+
+MODELS = ["gan_mlp"]
+CONFIGS = pathlib.Path(__file__).resolve().parent.parent / "configs"
+BATCH = 4
+
+
+def tiny(name, **overrides):
+    """A tiny compiled model: width 0.05, z_dim 8."""
+    keras.utils.set_random_seed(0)
+    values = dict(model=name, width=0.05, z_dim=8, batch_size=BATCH)
+    values.update(overrides)
+    return registry.build(config_lib.Config(**values))
+
+
+def batch_for(model, seed=0):
+    """Random images in the model's range, and labels."""
+    low, high = model.image_range
+    images = tf.random.stateless_uniform((BATCH, 28, 28, 1), (seed, 1), low, high)
+    return images, tf.zeros((BATCH,), tf.int32)
+
+
+def state(network):
+    """A network's variables that training may change: weights and batch-norm statistics.
+
+    Dropout's seed-generator state advances whenever D runs in training mode,
+    in either phase; it is random-number state, not learned state.
+    """
+    return [v for v in network.variables if not v.path.endswith("seed_generator_state")]
+
+
+def snapshot(model):
+    return {id(v): v.numpy().copy() for v in model.variables}
+
+
+def changed(model, before):
+    return {v.path for v in model.variables
+            if not v.path.endswith("seed_generator_state")
+            and not np.array_equal(before[id(v)], v.numpy())}
+
+
+def paths(variables):
+    return {v.path for v in variables}
+
+
+@pytest.mark.parametrize("compiled", [False, True], ids=["eager", "tf.function"])
+@pytest.mark.parametrize("name", MODELS)
+def test_train_step_gives_finite_logs_of_every_metric(name, compiled):
+    model = tiny(name)
+    step = tf.function(model.train_step) if compiled else model.train_step
+    for seed in range(2):
+        logs = step(batch_for(model, seed))
+    assert set(logs) == set(model.metric_names)
+    for key, value in logs.items():
+        assert np.isfinite(float(value)), key
+    assert int(model.step.numpy()) == 2
+
+
+@pytest.mark.parametrize("compiled", [False, True], ids=["eager", "tf.function"])
+@pytest.mark.parametrize("name", MODELS)
+def test_each_update_changes_exactly_its_own_network(name, compiled):
+    model = tiny(name)
+    # One step first: SAGAN's attention gammas start at 0, which leaves the
+    # f, g, h convolutions without gradient until gamma has moved.
+    model.train_step(batch_for(model, 0))
+    images, labels = batch_for(model, 1)
+    d_update, g_update = model.discriminator_update, model.generator_update
+    if compiled:
+        d_update, g_update = tf.function(d_update), tf.function(g_update)
+
+    before = snapshot(model)
+    d_update(images, labels)
+    # Every D weight and batch-norm statistic, nothing of G, no step counter, no k.
+    assert changed(model, before) == paths(state(model.discriminator))
+
+    before = snapshot(model)
+    g_update(images, labels)
+    assert changed(model, before) == paths(state(model.generator))
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_samples_have_the_image_shape_and_range(name):
+    model = tiny(name)
+    model.train_step(batch_for(model, 0))
+    samples = model(model.sample_latent(6)).numpy()
+    low, high = model.image_range
+    assert samples.shape == (6, 28, 28, 1)
+    assert samples.min() >= low and samples.max() <= high
+    assert samples.std() > 0.0
+    grid = model.figures(3)["grid"]
+    assert grid.images.shape == (9, 28, 28, 1) and grid.images.dtype == np.uint8
+
+
+EXPECTED_RANGE_AND_NOISE = {
+    "dcgan": ((-1.0, 1.0), "normal"), "gan_mlp": ((-1.0, 1.0), "normal"),
+    "ebgan": ((0.0, 1.0), "uniform"), "began": ((0.0, 1.0), "uniform"),
+    "sagan": ((0.0, 1.0), "uniform")}
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_image_range_and_noise_follow_the_source(name):
+    model = tiny(name)
+    assert (tuple(model.image_range), model.noise) == EXPECTED_RANGE_AND_NOISE[name]
+
+
+def full_width(name, z_dim):
+    keras.utils.set_random_seed(0)
+    return registry.build(config_lib.Config(model=name, z_dim=z_dim))
+
+
+def test_gan_mlp_has_the_reference_shapes():
+    mlp = full_width("gan_mlp", 100)
+    kernels = [tuple(v.shape) for v in mlp.generator.trainable_variables if v.ndim == 2]
+    assert kernels == [(100, 128), (128, 256), (256, 512), (512, 1024), (1024, 784)]
+    assert [bn.epsilon for bn in (b for _, b in mlp.generator.blocks) if bn] == [0.8] * 3
+    kernels = [tuple(v.shape) for v in mlp.discriminator.trainable_variables if v.ndim == 2]
+    assert kernels == [(784, 512), (512, 256), (256, 1)]
+
+
+def test_torch_style_init_of_gan_mlp_is_uniform_in_one_over_sqrt_fan_in():
+    keras.utils.set_random_seed(0)
+    model = registry.build(config_lib.Config(model="gan_mlp", z_dim=100))
+    dense = model.discriminator.hidden[0]  # fan_in 784
+    bound = 1 / np.sqrt(784)
+    for weights in (dense.kernel.numpy(), dense.bias.numpy()):
+        assert np.abs(weights).max() <= bound
+        assert np.abs(weights).max() > 0.95 * bound
+        assert weights.std() == pytest.approx(bound / np.sqrt(3), rel=0.05)
+
+
+def test_energy_config_fields_are_checked():
+    with pytest.raises(config_lib.ConfigError, match=r"--margin=-1.0: must be zero or positive"):
+        config_lib.Config(margin=-1.0)
+    with pytest.raises(config_lib.ConfigError, match=r"--diversity_ratio=0.0: must be in \(0, 1\]"):
+        config_lib.Config(diversity_ratio=0.0)
+
+
+# ----- configs ----------------------------------------------------------------
+
+OUR_CONFIGS = sorted(p.name for p in CONFIGS.glob("*.flags")
+                     if p.name.split(".")[0].split("_fashion")[0] in MODELS)
+
+
+def read_flagfile(path):
+    """The Config a flagfile describes: `--name=value` lines, `#` comments."""
+    types = {f.name: f.type for f in dataclasses.fields(config_lib.Config)}
+    values = {}
+    for line in path.read_text().splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        name, value = line[2:].split("=", 1)
+        kind = types[name]
+        values[name] = {"int": int, "float": float}.get(getattr(kind, "__name__", kind), str)(value)
+    return config_lib.Config(**values)
+
+
+def test_every_model_has_a_config():
+    assert {name.split(".")[0] for name in OUR_CONFIGS} >= set(MODELS)
+
+
+@pytest.mark.parametrize("filename", OUR_CONFIGS)
+def test_config_parses_and_names_a_registered_model(filename):
+    path = CONFIGS / filename
+    text = path.read_text()
+    config = read_flagfile(path)
+    assert config.model in registry.names()
+    assert filename.startswith(config.model)
+    assert text.startswith("#") and f"--flagfile=configs/{filename}" in text
+    assert ("_fashion" in filename) == (config.dataset == "fashion_mnist")

@@ -11,7 +11,7 @@ import tensorflow as tf
 from tfgan_mnist import config as config_lib
 from tfgan_mnist import registry, train
 
-MODELS = ["gan_mlp"]
+MODELS = ["dcgan", "gan_mlp"]
 CONFIGS = pathlib.Path(__file__).resolve().parent.parent / "configs"
 BATCH = 4
 
@@ -137,6 +137,15 @@ def test_torch_style_init_of_gan_mlp_is_uniform_in_one_over_sqrt_fan_in():
         assert np.abs(weights).max() <= bound
         assert np.abs(weights).max() > 0.95 * bound
         assert weights.std() == pytest.approx(bound / np.sqrt(3), rel=0.05)
+
+
+def test_dcgan_has_the_reference_shapes():
+    dcgan = full_width("dcgan", 100)
+    assert [tuple(v.shape) for v in dcgan.generator.trainable_variables] == [
+        (100, 12544), (5, 5, 128, 256), (5, 5, 64, 128), (5, 5, 1, 64),
+        (12544,), (12544,), (128,), (128,), (64,), (64,)]
+    assert [tuple(v.shape) for v in dcgan.discriminator.trainable_variables] == [
+        (5, 5, 1, 64), (64,), (5, 5, 64, 128), (128,), (6272, 1), (1,)]
 
 
 def test_energy_config_fields_are_checked():

@@ -1,4 +1,13 @@
-"""The classic GAN family on MNIST and Fashion-MNIST, in TensorFlow 2 / Keras 3."""
+"""The classic GAN family on MNIST and Fashion-MNIST, in TensorFlow 2 / Keras 3.
+
+The library API:
+
+- `model_names()`: the registered models.
+- `build(name, **overrides)`: an untrained, compiled model to `fit()` on your data.
+- `prepare_images(images, model)`: uint8 images -> the model's float input range.
+- `load_generator(source)`: uint8 samples from a trained model, a training
+  workdir, an exported SavedModel or an exported `.keras` file.
+"""
 
 __version__ = "0.1.0"
 
@@ -14,7 +23,36 @@ def build(name, **overrides):
     """The untrained, compiled training model `name`, for `fit()` on your own data.
 
     `overrides` are `Config` fields (z_dim, batch_size, learning rates, width, ...).
+    The model's `run_config` is the Config it was built from.
     """
     from tfgan_mnist import config, registry
 
-    return registry.build(config.Config(model=name, **overrides))
+    run_config = config.Config(model=name, **overrides)
+    model = registry.build(run_config)
+    model.run_config = run_config
+    return model
+
+
+def prepare_images(images, model):
+    """uint8 images (n, 28, 28) -> float32 (n, 28, 28, 1) in `model.image_range`, for fit()."""
+    import numpy as np
+
+    from tfgan_mnist import pipeline
+
+    images = np.asarray(images)
+    if images.dtype != np.uint8 or images.shape[1:3] != (28, 28):
+        raise ValueError(f"prepare_images takes uint8 images shaped (n, 28, 28), got "
+                         f"{images.dtype} {images.shape}")
+    return pipeline.scale_images(images, model.image_range).numpy()
+
+
+def load_generator(source, checkpoint="latest"):
+    """A generator with `.sample(n, labels=None, seed=None)` -> uint8 (n, 28, 28).
+
+    `source` is a model from `build` (trained with fit), a training workdir
+    (restored from `checkpoint`: "latest", "best" or a step), a SavedModel
+    folder or a `.keras` file that `python -m tfgan_mnist.export` wrote.
+    """
+    from tfgan_mnist import checkpoints
+
+    return checkpoints.load_generator(source, checkpoint)

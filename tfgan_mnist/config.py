@@ -35,6 +35,9 @@ class Config:
         "<dataset>.npz; downloads are cached here too. Empty: "
         "$TFGAN_MNIST_DATA_DIR or ~/.cache/tfgan_mnist.",
     )
+    download: bool = _field(
+        True, "Fetch the dataset when no prepared or local copy is found "
+        "(--nodownload: fail instead).")
     workdir: str = _field(
         "", "Folder for checkpoints, TensorBoard events and sample grids. "
         "Empty: runs/<model>-<dataset>. A run in a folder with a checkpoint resumes.")
@@ -60,8 +63,25 @@ class Config:
     checkpoint_every: int = _field(1000, "Steps between checkpoints.", positive=True)
     keep_checkpoints: int = _field(3, "Checkpoints to keep.", positive=True)
     steps_per_call: int = _field(
-        100, "Training steps run inside one tf.function call (fewer Python round trips).",
-        positive=True)
+        100, "Most training steps run inside one tf.function call (fewer Python round "
+        "trips); calls are also kept to about a second so that a stop request is served "
+        "promptly.", positive=True)
+    mixed_precision: bool = _field(
+        False, "Compute in bfloat16 with float32 variables and losses (Keras "
+        "'mixed_bfloat16'); fast on CPUs with AMX and on recent GPUs.")
+    jit_compile: bool = _field(False, "Compile the training steps with XLA.")
+    strategy: str = _field(
+        "default", "tf.distribute strategy: default (one device), mirrored (every local "
+        "GPU, or the CPU), multi_worker (several machines, from $TF_CONFIG). "
+        "--batch_size is the global batch, split over the replicas.",
+        choices=("default", "mirrored", "multi_worker"))
+    deterministic: bool = _field(
+        False, "Make runs repeatable bit for bit: seeded everything and TensorFlow's op "
+        "determinism (a little slower).")
+    on_nan: str = _field(
+        "stop", "What a NaN or infinite loss does: stop (keep the last checkpoint) or "
+        "rollback (restore the last checkpoint, halve the learning rates, go on; at most "
+        "3 times).", choices=("stop", "rollback"))
     sample_grid: int = _field(8, "Rows and columns of the sample grid.", positive=True)
 
     # --- dcgan, gan_mlp, ebgan, began, sagan: energy-based models ---------------
@@ -87,10 +107,11 @@ class Config:
                 raise ConfigError(field.name, value, "must be in [0, 1)")
             if meta.get("non_negative") and not value >= 0:
                 raise ConfigError(field.name, value, "must be zero or positive")
+            choices = meta.get("choices")
+            if isinstance(choices, tuple) and value not in choices:
+                raise ConfigError(field.name, value, f"valid values: {', '.join(choices)}")
         if not 0.0 < self.diversity_ratio <= 1.0:
             raise ConfigError("diversity_ratio", self.diversity_ratio, "must be in (0, 1]")
-        if self.dataset not in DATASETS:
-            raise ConfigError("dataset", self.dataset, f"valid datasets: {', '.join(DATASETS)}")
         from tfgan_mnist import registry  # late: the registry imports the models
 
         if self.model not in registry.names():

@@ -25,6 +25,24 @@ from tfgan_mnist import losses, summaries
 from tfgan_mnist.networks import IMAGE_SHAPE
 
 
+def replica_share(draw, batch_size, event_shape):
+    """This replica's `batch_size` rows of a draw made for the whole global batch.
+
+    Under a distribution strategy every replica holds the same RNG state, so
+    each draws the global batch's values and keeps its own slice: the
+    replicas together use exactly the noise one device would, and a run gives
+    the same updates on one device or several. Without a strategy this is
+    just `draw((batch_size, *event_shape))`.
+    """
+    context = tf.distribute.get_replica_context()
+    replicas = context.num_replicas_in_sync if context is not None else 1
+    if replicas == 1:
+        return draw((batch_size, *event_shape))
+    values = draw((batch_size * replicas, *event_shape))
+    start = context.replica_id_in_sync_group * batch_size
+    return values[start:start + batch_size]
+
+
 class statistics_frozen:  # noqa: N801 (used like a function: `with statistics_frozen(d):`)
     """Run `network` in training mode without changing its non-trainable state.
 
@@ -94,10 +112,13 @@ class GenerativeModel(keras.Model):
     def draw_noise(self, batch_size, seed=None):
         """Noise from the model's own (checkpointed) seed generator, or from `seed`."""
         seed = self.noise_seed if seed is None else seed
-        shape = (batch_size, self.latent_dim)
-        if self.noise == "normal":
-            return keras.random.normal(shape, seed=seed)
-        return keras.random.uniform(shape, minval=-1.0, maxval=1.0, seed=seed)
+
+        def draw(shape):
+            if self.noise == "normal":
+                return keras.random.normal(shape, seed=seed)
+            return keras.random.uniform(shape, minval=-1.0, maxval=1.0, seed=seed)
+
+        return replica_share(draw, batch_size, (self.latent_dim,))
 
     def example_labels(self, batch_size):
         """Labels to build conditional networks with; None for unconditional ones."""

@@ -11,16 +11,17 @@ repository root.
 import dataclasses
 import os
 import shutil
+import sys
 import tempfile
 
 from tfgan_mnist.cli import USAGE_ERROR, fail, quiet_tensorflow_import
 
 quiet_tensorflow_import()
 
-from absl import app, flags  # noqa: E402
+from absl import app, flags, logging  # noqa: E402
 
 from tfgan_mnist import config as config_lib  # noqa: E402
-from tfgan_mnist import data, registry, train  # noqa: E402
+from tfgan_mnist import data, registry, train, workdir  # noqa: E402
 
 FLAGS = flags.FLAGS
 
@@ -81,6 +82,8 @@ def check_writable(workdir):
 
 
 def main(argv):
+    if not FLAGS["verbosity"].present:
+        logging.set_verbosity(logging.WARNING)  # TF's INFO lines would drown the progress
     if len(argv) > 1:
         fail(f"unexpected arguments {' '.join(argv[1:])!r}; every option is a --flag "
              "(see --help)", USAGE_ERROR)
@@ -91,10 +94,15 @@ def main(argv):
     check_writable(config.run_dir)
 
     try:
-        arrays = data.load_arrays(config.dataset, config.data_dir or None)
+        arrays = data.load_arrays(config.dataset, config.data_dir or None,
+                                  download=config.download)
         train.train(config, arrays)
-    except (data.DataError, train.TrainingDiverged, train.WorkdirError) as error:
+    except (data.DataError, train.TrainingDiverged, workdir.WorkdirError,
+            config_lib.ConfigError) as error:
         fail(str(error))
+    except train.RunInterrupted as interrupted:
+        print(interrupted, file=sys.stderr, flush=True)
+        sys.exit(128 + interrupted.signum)
 
 
 def run():

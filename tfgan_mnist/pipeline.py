@@ -59,7 +59,8 @@ class InMemorySampler(tf.Module):
             return tf.constant(True)
 
         tf.cond(if_needed, new_epoch, lambda: tf.constant(False))
-        indices = self.order[self.position:self.position + self.batch_size]
+        # tf.slice with a Python size keeps the batch dimension static (for XLA, FLOP counts).
+        indices = tf.slice(self.order, [self.position], [self.batch_size])
         self.position.assign_add(self.batch_size)
         images = scale_images(tf.gather(self._images, indices), self.image_range)
         return images, tf.gather(self._labels, indices)

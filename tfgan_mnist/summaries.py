@@ -59,9 +59,15 @@ def save_grid_png(path, images, rows, cols, title=None, row_labels=None, col_lab
     images = np.asarray(images)
     if images.ndim == 4:
         images = images[..., 0]
-    figure = MatplotlibFigure(figsize=(cols * 0.6 + 0.4, rows * 0.6 + (0.6 if title else 0.3)), dpi=100)
+    cell = 0.6  # inches per image
+    top_margin = 0.05 + (0.3 if title else 0.0) + (0.2 if col_labels is not None else 0.0)
+    left_margin = 0.3 if row_labels is not None else 0.05
+    width, height = cols * cell + left_margin + 0.05, rows * cell + top_margin + 0.05
+    figure = MatplotlibFigure(figsize=(width, height), dpi=100)
     FigureCanvasAgg(figure)
-    grid = figure.add_gridspec(rows, cols, wspace=0.05, hspace=0.05)
+    grid = figure.add_gridspec(rows, cols, wspace=0.05, hspace=0.05,
+                               left=left_margin / width, right=1 - 0.05 / width,
+                               bottom=0.05 / height, top=1 - top_margin / height)
     for index in range(rows * cols):
         row, col = divmod(index, cols)
         axis = figure.add_subplot(grid[row, col])
@@ -75,7 +81,7 @@ def save_grid_png(path, images, rows, cols, title=None, row_labels=None, col_lab
         if col_labels is not None and row == 0:
             axis.set_title(str(col_labels[col]), fontsize=7)
     if title:
-        figure.suptitle(title, fontsize=9)
+        figure.suptitle(title, fontsize=9, y=1 - 0.06 / height, va="top")
     atomic_write(path, lambda tmp: figure.savefig(tmp, format="png"))
 
 

@@ -1,52 +1,51 @@
 """Training: build the model, restore its last checkpoint, run, summarize, save.
 
-The loop is our own rather than `fit()`: one `tf.function` runs up to
-`steps_per_call` calls of the model's own `train_step` on batches drawn
-in-graph, and Python only wakes up at the steps where something is logged,
-drawn or saved. That keeps the host out of the hot path, lets a checkpoint
-hold the exact data order and RNG state (so a resumed run continues as if
-never stopped), and works the same under a `tf.distribute` strategy, where
-`fit()` with a two-optimizer GAN does not (keras-team/keras#20164).
-`fit()` still works on any of these models for users with their own data.
+The loop is our own rather than `fit()`: one `tf.function` runs a chunk of
+calls of the model's own `train_step` on batches drawn in-graph, and Python
+only wakes up between chunks, where something is logged, drawn or saved.
+That keeps the host out of the hot path, lets a checkpoint hold the exact
+data order and RNG state (so a resumed run continues as if never stopped),
+and works the same under a `tf.distribute` strategy, where `fit()` with a
+two-optimizer GAN does not (keras-team/keras#20164). `fit()` still works on
+any of these models for users with their own data.
+
+What a run survives: SIGKILL at any moment loses only the steps since the
+last checkpoint (checkpoint writes never touch the previous checkpoint, and a
+damaged latest checkpoint is passed over); SIGTERM and Ctrl-C finish the
+current chunk and save; a NaN or infinite loss is caught at the step it
+appears, and stops the run or rolls it back.
 """
 
 import dataclasses
 import math
 import os
+import signal
 import sys
+import tempfile
 import time
 
 import keras
 import tensorflow as tf
 
-from tfgan_mnist import data, pipeline, registry, summaries
+from tfgan_mnist import config as config_lib
+from tfgan_mnist import data, pipeline, registry, summaries, workdir
+from tfgan_mnist.workdir import CHECKPOINT_DIR, FLAGFILE, WorkdirError  # noqa: F401
 
-CHECKPOINT_DIR = "checkpoints"
 SAMPLES_DIR = "samples"
-FLAGFILE = "run.flags"
+CALL_SECONDS = 1.0  # a chunk of steps lasts about this long, so stops are served promptly
+MAX_ROLLBACKS = 3
 
 
 class TrainingDiverged(FloatingPointError):
     """A loss became NaN or infinite."""
 
 
-class WorkdirError(ValueError):
-    """The workdir holds a run that this config cannot continue."""
+class RunInterrupted(Exception):
+    """SIGTERM or Ctrl-C stopped the run after a checkpoint was saved."""
 
-
-def check_workdir_matches(config):
-    """Refuse to resume a workdir whose saved run has another model or dataset."""
-    path = os.path.join(config.run_dir, FLAGFILE)
-    if not os.path.exists(path):
-        return
-    saved = dict(line.strip()[2:].split("=", 1) for line in open(path)
-                 if line.startswith("--") and "=" in line)
-    for name in ("model", "dataset"):
-        if name in saved and saved[name] != str(getattr(config, name)):
-            raise WorkdirError(
-                f"--workdir={config.run_dir} holds a {saved['model']} run on "
-                f"{saved.get('dataset')}; --{name}={getattr(config, name)} cannot resume it: "
-                "give another --workdir")
+    def __init__(self, signum, message):
+        super().__init__(message)
+        self.signum = signum
 
 
 @dataclasses.dataclass
@@ -58,6 +57,8 @@ class Run:
     sampler: pipeline.InMemorySampler
     checkpoint: tf.train.Checkpoint
     manager: tf.train.CheckpointManager
+    strategy: tf.distribute.Strategy
+    restored_from: str = None
 
 
 def make_checkpoint(model, sampler=None):
@@ -68,13 +69,43 @@ def make_checkpoint(model, sampler=None):
     return tf.train.Checkpoint(**items)
 
 
-def prepare(config, arrays=None):
-    """Build the run that `config` describes and restore its latest checkpoint, if any."""
-    check_workdir_matches(config)
-    if arrays is None:
-        arrays = data.load_arrays(config.dataset, config.data_dir or None)
+def set_seeds(config):
+    """Seed Python, NumPy and TensorFlow; with --deterministic, make ops repeatable too."""
     keras.utils.set_random_seed(config.seed)
-    model = registry.build(config)
+    if config.deterministic:
+        tf.config.experimental.enable_op_determinism()
+
+
+def set_precision(config):
+    """Set Keras' global dtype policy for the models built next."""
+    keras.mixed_precision.set_global_policy(
+        "mixed_bfloat16" if config.mixed_precision else "float32")
+
+
+def make_strategy(config):
+    """The tf.distribute strategy that `config.strategy` names."""
+    if config.strategy == "mirrored":
+        return tf.distribute.MirroredStrategy()
+    if config.strategy == "multi_worker":
+        return tf.distribute.MultiWorkerMirroredStrategy()
+    return tf.distribute.get_strategy()
+
+
+def prepare(config, arrays=None, warn=None, strategy=None):
+    """Build the run that `config` describes and restore its latest usable checkpoint."""
+    workdir.check_matches(config)
+    if arrays is None:
+        arrays = data.load_arrays(config.dataset, config.data_dir or None,
+                                  download=config.download)
+    strategy = strategy or make_strategy(config)
+    replicas = strategy.num_replicas_in_sync
+    if config.batch_size % replicas:
+        raise config_lib.ConfigError("batch_size", config.batch_size,
+                                     f"must divide evenly over the {replicas} replicas")
+    set_seeds(config)
+    set_precision(config)
+    with strategy.scope():  # model and optimizer variables are mirrored over the replicas
+        model = registry.build(config)
     sampler = pipeline.InMemorySampler(
         arrays.train_images, arrays.train_labels, config.batch_size * config.d_steps,
         model.image_range, seed=config.seed)
@@ -82,13 +113,9 @@ def prepare(config, arrays=None):
     manager = tf.train.CheckpointManager(
         checkpoint, os.path.join(config.run_dir, CHECKPOINT_DIR),
         max_to_keep=config.keep_checkpoints, checkpoint_name="ckpt")
-    if manager.latest_checkpoint:
-        checkpoint.restore(manager.latest_checkpoint).assert_existing_objects_matched()
-    return Run(config, model, sampler, checkpoint, manager)
-
-
-def _steps_to_next(step, every):
-    return every - step % every
+    restored = workdir.restore_latest_usable(
+        checkpoint, manager, warn or (lambda message: print(message, file=sys.stderr)))
+    return Run(config, model, sampler, checkpoint, manager, strategy, restored)
 
 
 def write_samples(run, step):
@@ -108,9 +135,99 @@ def write_samples(run, step):
             row_labels=figure.row_labels, col_labels=figure.col_labels)
 
 
+def write_hparams(config):
+    """The run's Config as TensorBoard HParams, so the dashboard compares runs side by side.
+
+    Only the session start is written; TensorBoard infers the hyperparameter
+    columns from all runs and takes the model's scalars (d_loss, ...) as
+    metrics. Paths are left out: they name where a run lives, not how it trains.
+    """
+    from tensorboard.plugins.hparams import api as hparams_api
+
+    values = {name: value for name, value in dataclasses.asdict(config).items()
+              if name not in ("workdir", "data_dir")}
+    hparams_api.hparams(values)
+
+
+
 def _format_duration(seconds):
     seconds = int(seconds)
     return f"{seconds // 3600}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
+
+
+def _steps_to_next(step, every):
+    return every - step % every
+
+
+class _StopRequests:
+    """Turns SIGTERM and SIGINT into a flag the loop checks between chunks."""
+
+    def __init__(self):
+        self.signum = None
+        self.previous = {}
+
+    def __enter__(self):
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            self.previous[signum] = signal.signal(signum, self._request)
+        return self
+
+    def _request(self, signum, frame):
+        if self.signum is not None:  # a second Ctrl-C: stop now
+            raise KeyboardInterrupt
+        self.signum = signum
+
+    def __exit__(self, *exc_info):
+        for signum, handler in self.previous.items():
+            signal.signal(signum, handler)
+
+
+def make_step_function(model, sampler, jit_compile=False, strategy=None):
+    """A tf.function that runs up to `num_steps` steps and stops early at a non-finite loss.
+
+    It returns how many steps it ran. The trackers hold running means, so
+    one non-finite loss makes its mean non-finite until they are reset.
+
+    Under a distribution strategy the sampler draws the global batch (in
+    cross-replica context, so the data order is one sequence whatever the
+    number of replicas) and each replica trains on its slice of it.
+    """
+    strategy = strategy or tf.distribute.get_strategy()
+    distributed = not isinstance(strategy, type(tf.distribute.get_strategy()))
+    d_steps = getattr(model, "d_steps", 1)
+
+    def replica_step(images, labels):
+        context = tf.distribute.get_replica_context()
+        replicas, index = context.num_replicas_in_sync, context.replica_id_in_sync_group
+        # The batch holds d_steps chunks (one per discriminator update); each
+        # replica takes its share of every chunk.
+        chunks = tf.reshape(images, (d_steps, -1, *images.shape[1:]))
+        chunk_labels = tf.reshape(labels, (d_steps, -1))
+        share = tf.shape(chunks)[1] // replicas
+        mine = chunks[:, index * share:(index + 1) * share]
+        mine_labels = chunk_labels[:, index * share:(index + 1) * share]
+        return model.train_step((tf.reshape(mine, (-1, *images.shape[1:])),
+                                 tf.reshape(mine_labels, (-1,))))
+
+    def one_step():
+        if distributed:
+            strategy.run(replica_step, args=sampler.next_batch())
+        else:
+            model.train_step(sampler.next_batch())
+        return {name: tracker.result() for name, tracker in model.trackers.items()}
+
+    @tf.function(jit_compile=jit_compile)
+    def run_steps(num_steps):
+        done = tf.constant(0)
+        for _ in tf.range(num_steps):
+            means = one_step()
+            done += 1
+            finite = tf.reduce_all([tf.math.is_finite(tf.cast(v, tf.float32))
+                                    for v in means.values()])
+            if not finite:
+                break
+        return done
+
+    return run_steps
 
 
 def train(config, arrays=None, out=None):
@@ -123,30 +240,64 @@ def train(config, arrays=None, out=None):
     def say(message):
         print(message, file=out, flush=True)
 
-    run = prepare(config, arrays)
-    model, sampler, workdir = run.model, run.sampler, config.run_dir
-    os.makedirs(os.path.join(workdir, SAMPLES_DIR), exist_ok=True)
-    summaries.atomic_write(os.path.join(workdir, FLAGFILE),
-                           lambda tmp: open(tmp, "w").write(config.to_flags()))
-    writer = tf.summary.create_file_writer(workdir)
+    def warn(message):
+        print(message, file=sys.stderr, flush=True)
 
-    step = int(model.step.numpy())
-    total = config.train_steps
-    if run.manager.latest_checkpoint:
-        say(f"resuming from {run.manager.latest_checkpoint} at step {step}")
+    workdir.check_matches(config)
+    strategy = make_strategy(config)
+    if not is_chief(strategy):
+        return _train_as_worker(config, arrays, strategy, warn)
+    run_dir = config.run_dir
+    os.makedirs(run_dir, exist_ok=True)
+    with workdir.Lock(run_dir), _StopRequests() as stop:
+        run = prepare(config, arrays, warn, strategy)
+        summaries.atomic_write(os.path.join(run_dir, FLAGFILE),
+                               lambda tmp: open(tmp, "w").write(config.to_flags()))
+        return _train_loop(run, stop, say, warn)
+
+
+def is_chief(strategy):
+    """Whether this process writes the run's files: always, except a non-chief worker."""
+    resolver = getattr(strategy, "cluster_resolver", None)
+    if resolver is None or not resolver.task_type:
+        return True
+    if resolver.task_type == "chief":
+        return True
+    has_chief = "chief" in resolver.cluster_spec().as_dict()
+    return resolver.task_type == "worker" and resolver.task_id == 0 and not has_chief
+
+
+def _train_as_worker(config, arrays, strategy, warn):
+    """A non-chief worker: the same steps, collectives and saves, into a scratch folder.
+
+    Multi-worker training needs every worker to run every step and every
+    checkpoint save; only the chief's files are the run's. This worker reads
+    the chief's checkpoint to resume and writes its own copies to a scratch
+    folder that is removed at the end.
+    """
+    with tempfile.TemporaryDirectory(prefix="tfgan-worker-") as scratch:
+        run = prepare(config, arrays, warn, strategy)
+        run.manager = tf.train.CheckpointManager(run.checkpoint, scratch, max_to_keep=1)
+        with _StopRequests() as stop:
+            return _train_loop(run, stop, lambda message: None, warn, chief=False)
+
+
+def _train_loop(run, stop, say, warn, chief=True):
+    config, model = run.config, run.model
+    step, total = int(model.step.numpy()), config.train_steps
+    if run.restored_from:
+        say(f"resuming from {run.restored_from} at step {step}")
     if step >= total:
         say(f"already trained to step {step} of {total}; nothing to do")
         return {}
-
-    @tf.function
-    def run_steps(num_steps):
-        for _ in tf.range(num_steps):
-            model.train_step(sampler.next_batch())
-
-    say(f"training {config.model} on {config.dataset} for {total} steps in {workdir}")
-    logs = {}
+    run_steps = make_step_function(model, run.sampler, config.jit_compile, run.strategy)
+    writer = (tf.summary.create_file_writer(config.run_dir) if chief
+              else tf.summary.create_noop_writer())
+    say(f"training {config.model} on {config.dataset} for {total} steps in {config.run_dir}")
+    logs, rollbacks, seconds_per_step = {}, 0, None
     with writer.as_default():
-        if step == 0:
+        if step == 0 and chief:
+            write_hparams(config)  # once, when the run starts
             write_samples(run, 0)
         last_time, last_step = time.perf_counter(), step
         while step < total:
@@ -154,36 +305,82 @@ def train(config, arrays=None, out=None):
                         _steps_to_next(step, config.log_every),
                         _steps_to_next(step, config.summary_every),
                         _steps_to_next(step, config.checkpoint_every))
-            run_steps(tf.constant(count, tf.int32))
-            step += count
-            done = step == total
-            if step % config.log_every == 0 or done:
+            if seconds_per_step:
+                count = max(1, min(count, int(CALL_SECONDS / seconds_per_step)))
+            started = time.perf_counter()
+            done = int(run_steps(tf.constant(count, tf.int32)))
+            seconds_per_step = (time.perf_counter() - started) / done
+            step += done
+            if done < count or not _all_finite(model):
+                bad = {n: float(t.result()) for n, t in model.trackers.items()
+                       if not math.isfinite(float(t.result()))}
+                name, value = next(iter(bad.items()))
+                if config.on_nan == "rollback" and rollbacks < MAX_ROLLBACKS:
+                    rollbacks += 1
+                    step = _roll_back(run, warn, f"{name} is {value} at step {step}")
+                    last_time, last_step = time.perf_counter(), step
+                    continue
+                raise TrainingDiverged(
+                    f"{name} is {value} at step {step}; stopped without saving, the last "
+                    f"checkpoint ({run.manager.latest_checkpoint}) is intact")
+            done_all = step == total
+            if step % config.log_every == 0 or done_all:
                 logs = {name: float(t.result()) for name, t in model.trackers.items()}
                 for tracker in model.metrics:
                     tracker.reset_state()
-                for name, value in logs.items():
-                    if not math.isfinite(value):
-                        raise TrainingDiverged(
-                            f"{name} is {value} at step {step}; stopped without saving, "
-                            f"the last checkpoint ({run.manager.latest_checkpoint}) is intact")
                 now = time.perf_counter()
                 rate = (step - last_step) / (now - last_time)
                 last_time, last_step = now, step
                 summaries.write_scalars(logs, step)
                 summaries.write_scalars(
-                    {f"learning_rate/{name}": float(opt.learning_rate)
+                    {f"learning_rate/{name}": _value(opt.learning_rate)
                      for name, opt in model.named_optimizers().items()}, step)
                 summaries.write_scalars({"steps_per_sec": rate}, step)
                 values = "  ".join(f"{k} {v:.4f}" for k, v in logs.items())
                 say(f"step {step}/{total}  {values}  {rate:.1f} steps/s  "
                     f"left {_format_duration((total - step) / rate)}")
-            if step % config.summary_every == 0 or done:
+            if step % config.summary_every == 0 or done_all:
                 summaries.write_histograms(model.trainable_variables, step)
-                write_samples(run, step)
+                if chief:
+                    write_samples(run, step)
                 writer.flush()
-            if step % config.checkpoint_every == 0 or done:
+            saved = step % config.checkpoint_every == 0 or done_all
+            if saved:
                 run.manager.save(checkpoint_number=step)
+            if stop.signum is not None:
+                if not saved:
+                    run.manager.save(checkpoint_number=step)
+                writer.flush()
+                name = signal.Signals(stop.signum).name
+                raise RunInterrupted(stop.signum, f"stopped by {name} at step {step}; saved "
+                                     f"{run.manager.latest_checkpoint}; run the same command "
+                                     "again to resume")
     writer.close()
     say(f"done: step {step}; checkpoint {run.manager.latest_checkpoint}")
     return logs
 
+
+def _value(variable):
+    """A scalar variable's value as a float (also for a strategy's mirrored variables)."""
+    return float(keras.ops.convert_to_numpy(variable))
+
+
+def _all_finite(model):
+    return all(math.isfinite(float(t.result())) for t in model.trackers.values())
+
+
+def _roll_back(run, warn, reason):
+    """Restore the last checkpoint and halve both learning rates; return the restored step."""
+    path = workdir.restore_latest_usable(run.checkpoint, run.manager, warn)
+    if path is None:
+        raise TrainingDiverged(f"{reason}, and there is no checkpoint to roll back to")
+    for tracker in run.model.metrics:
+        tracker.reset_state()
+    rates = []
+    for name, optimizer in run.model.named_optimizers().items():
+        optimizer.learning_rate.assign(_value(optimizer.learning_rate) * 0.5)
+        rates.append(f"{name} {_value(optimizer.learning_rate):.3g}")
+    step = int(run.model.step.numpy())
+    warn(f"warning: {reason}; rolled back to {path} (step {step}) with learning rates "
+         f"halved: {', '.join(rates)}")
+    return step

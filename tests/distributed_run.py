@@ -1,0 +1,58 @@
+"""Run by test_distribution.py in a fresh process: TensorFlow's devices must be set first.
+
+    python tests/distributed_run.py compare      # one device vs MirroredStrategy on 2 CPUs
+    python tests/distributed_run.py resume DIR   # mirrored: train, then resume, under a strategy
+"""
+
+import os
+import sys
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+import tensorflow as tf  # noqa: E402
+
+cpu = tf.config.list_physical_devices("CPU")[0]
+tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
+
+import numpy as np  # noqa: E402
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from conftest import random_arrays  # noqa: E402
+from tfgan_mnist import config as config_lib  # noqa: E402
+from tfgan_mnist import train  # noqa: E402
+
+TWO_CPUS = ["/cpu:0", "/cpu:1"]
+
+
+def tiny(workdir, **overrides):
+    values = dict(workdir=workdir, train_steps=12, batch_size=8, width=0.1, z_dim=8,
+                  log_every=4, summary_every=12, checkpoint_every=6, steps_per_call=4,
+                  sample_grid=2)
+    values.update(overrides)
+    return config_lib.Config(**values)
+
+
+def trained_weights(config, strategy):
+    train.train(config.replace(train_steps=6), random_arrays())
+    train.train(config, random_arrays())  # resumes from step 6 under the strategy
+    run = train.prepare(config, random_arrays(), strategy=strategy)
+    return [v.numpy() for v in run.model.trainable_variables]
+
+
+def compare(scratch, d_steps):
+    one = trained_weights(tiny(f"{scratch}/one", d_steps=d_steps), tf.distribute.get_strategy())
+    mirrored = tf.distribute.MirroredStrategy(TWO_CPUS)
+    original = train.make_strategy
+    train.make_strategy = lambda config: mirrored
+    try:
+        two = trained_weights(tiny(f"{scratch}/two", d_steps=d_steps), mirrored)
+    finally:
+        train.make_strategy = original
+    assert mirrored.num_replicas_in_sync == 2
+    worst = max(float(np.max(np.abs(a - b))) for a, b in zip(one, two))
+    print(f"max abs difference {worst:.3g}")
+    assert worst < 1e-5, worst
+
+
+if __name__ == "__main__":
+    compare(sys.argv[2], int(sys.argv[3]) if len(sys.argv) > 3 else 1)
+    print("ok")

@@ -1,0 +1,101 @@
+"""The command line, end to end, on the committed fixture of real digits."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+import tensorflow as tf
+
+from conftest import FIXTURE_DIR, REPO_ROOT
+
+TINY_RUN = [f"--data_dir={FIXTURE_DIR}", "--train_steps=30", "--batch_size=16", "--width=0.1",
+            "--log_every=10", "--summary_every=15", "--checkpoint_every=10",
+            "--steps_per_call=10", "--sample_grid=2"]
+
+
+def run_main(*args, cwd=REPO_ROOT):
+    env = dict(os.environ, PYTHONPATH=str(REPO_ROOT))
+    env.pop("TF_CPP_MIN_LOG_LEVEL", None)  # as a user would start it
+    return subprocess.run([sys.executable, "-m", "tfgan_mnist.main", *args], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=300)
+
+
+def summary_tags(workdir):
+    """{plugin name: set of tags} over every event file in workdir."""
+    tags = {}
+    for name in os.listdir(workdir):
+        if name.startswith("events.out.tfevents"):
+            for event in tf.compat.v1.train.summary_iterator(os.path.join(workdir, name)):
+                for value in event.summary.value:
+                    plugin = value.metadata.plugin_data.plugin_name
+                    tags.setdefault(plugin, set()).add(value.tag)
+    return tags
+
+
+def test_train_summarize_checkpoint_and_resume(tmp_path):
+    workdir = tmp_path / "run"
+    first = run_main("--flagfile=configs/gan.flags", f"--workdir={workdir}", *TINY_RUN)
+    assert first.returncode == 0, first.stderr
+    assert "step 30/30" in first.stdout and first.stderr == ""
+
+    tags = summary_tags(workdir)
+    assert {"d_loss", "g_loss", "d_real", "d_fake", "steps_per_sec",
+            "learning_rate/d_optimizer", "learning_rate/g_optimizer"} <= tags["scalars"]
+    assert {"generator/hidden/kernel", "generator/image/bias",
+            "discriminator/hidden/kernel", "discriminator/logit/kernel"} <= tags["histograms"]
+    assert tags["images"] == {"grid"}
+
+    assert tf.train.latest_checkpoint(str(workdir / "checkpoints")).endswith("ckpt-30")
+    assert sorted(os.listdir(workdir / "samples" / "grid")) == [
+        "00000000.png", "00000015.png", "00000030.png"]
+    with open(workdir / "samples" / "grid" / "00000030.png", "rb") as png:
+        assert png.read(8) == b"\x89PNG\r\n\x1a\n"
+    saved_flags = (workdir / "run.flags").read_text()
+    assert "--model=vanilla_gan\n" in saved_flags and "--train_steps=30\n" in saved_flags
+
+    second = run_main(f"--flagfile={workdir}/run.flags", "--train_steps=40")
+    assert second.returncode == 0, second.stderr
+    assert f"resuming from {workdir}/checkpoints/ckpt-30 at step 30" in second.stdout
+    assert "step 40/40" in second.stdout and "step 10/" not in second.stdout
+    assert tf.train.latest_checkpoint(str(workdir / "checkpoints")).endswith("ckpt-40")
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--dataset=cifar10"], "flag --dataset=cifar10: value should be one of <mnist|fashion_mnist>"),
+    (["--model=gann"], "flag --model=gann: value should be one of <"),
+    (["--batch_size=0"], "error: --batch_size=0: must be positive"),
+    (["--train_steps=-5"], "error: --train_steps=-5: must be positive"),
+    (["--flagfile=configs/missing.flags"], "error: --flagfile: cannot open 'configs/missing.flags'"),
+    (["--batch_szie=64"], "Unknown command line flag 'batch_szie'"),
+    (["--beta1=1.5"], "error: --beta1=1.5: must be in [0, 1)"),
+    (["stray"], "error: unexpected arguments 'stray'"),
+])
+def test_bad_flags_give_one_line_and_write_nothing(tmp_path, args, message):
+    workdir = tmp_path / "never"
+    result = run_main(f"--workdir={workdir}", f"--data_dir={FIXTURE_DIR}", *args)
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert not workdir.exists()
+
+
+def test_an_unwritable_workdir_is_refused_before_anything_is_written(tmp_path):
+    blocker = tmp_path / "a_file"
+    blocker.write_text("not a folder")
+    result = run_main(f"--workdir={blocker}/run", f"--data_dir={FIXTURE_DIR}")
+    assert result.returncode == 1
+    assert result.stderr.strip() == (
+        f"error: --workdir={blocker}/run: {blocker} is a file, not a folder; give a folder path")
+
+
+def test_missing_data_without_download_is_one_line_naming_the_folder(tmp_path):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    workdir = tmp_path / "run"
+    result = run_main(f"--workdir={workdir}", f"--data_dir={empty}", "--nodownload",
+                      "--dataset=fashion_mnist")
+    assert result.returncode == 1
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert result.stderr.startswith("error: ") and str(empty / "fashion_mnist") in result.stderr
+    assert not workdir.exists()

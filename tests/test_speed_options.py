@@ -1,0 +1,44 @@
+"""The speed options change how steps run, never what they compute (correctness only)."""
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from conftest import random_arrays
+from tfgan_mnist import train
+
+
+@pytest.fixture(autouse=True)
+def float32_policy_afterwards():
+    yield
+    keras.mixed_precision.set_global_policy("float32")
+
+
+def final_variables(config):
+    train.train(config, random_arrays())
+    return [v.numpy() for v in train.prepare(config, random_arrays()).model.variables]
+
+
+def test_several_steps_per_call_give_the_same_weights_as_single_steps(tiny_config, tmp_path):
+    single = final_variables(tiny_config.replace(workdir=str(tmp_path / "one"), steps_per_call=1))
+    chunked = final_variables(tiny_config.replace(workdir=str(tmp_path / "ten"), steps_per_call=10))
+    for a, b in zip(single, chunked):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_mixed_precision_computes_in_bfloat16_and_keeps_float32_variables(tiny_config):
+    logs = train.train(tiny_config.replace(mixed_precision=True), random_arrays())
+    assert all(np.isfinite(v) for v in logs.values())
+    run = train.prepare(tiny_config.replace(mixed_precision=True), random_arrays())
+    assert {v.dtype for v in run.model.trainable_variables} == {"float32"}
+    images = run.model(run.model.sample_latent(2))
+    assert images.dtype == tf.bfloat16
+    logits = run.model.discriminator(images)
+    assert logits.dtype == tf.float32  # the layer the loss reads stays float32
+
+
+def test_xla_compiled_steps_train(tiny_config):
+    logs = train.train(tiny_config.replace(jit_compile=True, train_steps=10), random_arrays())
+    assert set(logs) == {"d_loss", "g_loss", "d_real", "d_fake"}
+    assert all(np.isfinite(v) for v in logs.values())

@@ -1,0 +1,477 @@
+"""Load a trained run back: its config, its model at a checkpoint, and a sampler of images.
+
+A workdir that `train.train` wrote holds `run.flags` (the run's `Config` as
+`--field=value` lines) and `checkpoints/` (tf.train checkpoints of the model,
+its optimizers, its RNG state and the data order). Restoring rebuilds the
+model from the registry with that config and reads the checkpoint into it.
+
+`Generator` turns any trained model into uint8 digit images, whatever its kind
+(GAN, VAE, ...) and wherever it came from: a model in memory, a workdir, an
+exported SavedModel or an exported `.keras` file. It relies only on the
+`GenerativeModel` interface plus these optional model hooks:
+
+- `generate(latent)`: images for generator inputs; default `model(latent)`
+  (or `generate_pair(latent)`, one batch per domain, where a model has it).
+- `latent_from_noise(noise, labels)`: generator inputs built from given noise;
+  default: the model's own `sample_latent` with its `draw_noise` answering
+  the given noise (right for every model that draws its noise that way).
+
+The flag helpers at the end are shared by `sample.py`, `export.py` and
+`pictures.py`; each of those is its own program with its own
+`absl.flags.FlagValues`, so they can all be imported together (and tested
+in one process) without their flags colliding.
+"""
+
+import dataclasses
+import json
+import os
+import sys
+
+import numpy as np
+
+from tfgan_mnist import config as config_lib
+
+BEST_CHECKPOINT_DIR = "checkpoints_best"
+METADATA_FILE = "metadata.json"  # in a SavedModel's assets/
+FASHION_CLASSES = ("T-shirt", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt",
+                   "Sneaker", "Bag", "Boot")
+
+
+class LoadError(ValueError):
+    """A workdir, checkpoint or exported file cannot be loaded; the message names the flag."""
+
+
+# ----- a run's config ------------------------------------------------------
+
+def _parse_value(field, text):
+    kind = field.type if isinstance(field.type, str) else field.type.__name__
+    if kind == "bool":
+        return text.lower() in ("true", "1", "yes")
+    if kind == "int":
+        return int(text)
+    if kind == "float":
+        return float(text)
+    return text
+
+
+def config_from_dict(values, where):
+    """A Config from {field: value or its text}; unknown fields are a LoadError naming `where`."""
+    fields = {field.name: field for field in dataclasses.fields(config_lib.Config)}
+    unknown = sorted(set(values) - set(fields))
+    if unknown:
+        raise LoadError(f"{where} has --{unknown[0]}, which this version's Config does not "
+                        "know; load it with the version that trained it")
+    try:
+        parsed = {name: _parse_value(fields[name], value) if isinstance(value, str) else value
+                  for name, value in values.items()}
+        return config_lib.Config(**parsed)
+    except (ValueError, TypeError) as error:
+        raise LoadError(f"{where}: {error}") from None
+
+
+def read_run_config(workdir):
+    """The Config that trained `workdir`, read from its run.flags (workdir set to `workdir`)."""
+    from tfgan_mnist import train
+
+    path = os.path.join(workdir, train.FLAGFILE)
+    if not os.path.isdir(workdir):
+        raise LoadError(f"--workdir={workdir}: no such folder")
+    if not os.path.exists(path):
+        raise LoadError(f"--workdir={workdir}: no {train.FLAGFILE} here, so it is not a "
+                        "training workdir (train one with python -m tfgan_mnist.main)")
+    values = {}
+    for line in open(path):
+        line = line.strip()
+        if line.startswith("--") and "=" in line:
+            name, value = line[2:].split("=", 1)
+            values[name] = value
+    return config_from_dict(values, path).replace(workdir=workdir)
+
+
+def config_as_dict(config):
+    """The Config's fields as a JSON-ready dict."""
+    return dataclasses.asdict(config)
+
+
+# ----- checkpoints ----------------------------------------------------------
+
+def find_checkpoint(workdir, which="latest"):
+    """The checkpoint path that `which` names in `workdir`.
+
+    `which` is "latest" (of <workdir>/checkpoints), "best" (the latest of
+    <workdir>/checkpoints_best), a step number (ckpt-<step> in checkpoints/)
+    or a checkpoint path prefix.
+    """
+    import tensorflow as tf
+
+    from tfgan_mnist import train
+
+    folder = os.path.join(workdir, train.CHECKPOINT_DIR)
+    if which in ("latest", "", None):
+        path = tf.train.latest_checkpoint(folder)
+        if path is None:
+            raise LoadError(f"--workdir={workdir}: no checkpoint in {folder} yet")
+        return path
+    if which == "best":
+        best = os.path.join(workdir, BEST_CHECKPOINT_DIR)
+        path = tf.train.latest_checkpoint(best)
+        if path is None:
+            raise LoadError(f"--checkpoint=best: no checkpoint in {best}; this run keeps no "
+                            "best checkpoint, use --checkpoint=latest")
+        return path
+    if str(which).isdigit():
+        path = os.path.join(folder, f"ckpt-{int(which)}")
+        if not os.path.exists(path + ".index"):
+            kept = sorted(int(name[5:-6]) for name in os.listdir(folder)
+                          if name.startswith("ckpt-") and name.endswith(".index")) \
+                if os.path.isdir(folder) else []
+            raise LoadError(f"--checkpoint={which}: no checkpoint of step {which} in {folder}; "
+                            f"kept steps: {', '.join(map(str, kept)) or 'none'}")
+        return path
+    if os.path.exists(str(which) + ".index"):
+        return str(which)
+    raise LoadError(f"--checkpoint={which}: give latest, best, a kept step number or a "
+                    "checkpoint path prefix (the file name without .index)")
+
+
+@dataclasses.dataclass
+class Restored:
+    """A trained model with the config that built it and the checkpoint it came from."""
+
+    config: config_lib.Config
+    model: object
+    step: int
+    checkpoint_path: str
+
+
+def _candidates(workdir, which):
+    """Checkpoint paths to try, best first: every kept one, newest first, for "latest"."""
+    import tensorflow as tf
+
+    from tfgan_mnist import train
+
+    latest = find_checkpoint(workdir, which)  # raises the one-line error when there is none
+    if which not in ("latest", "", None):
+        return [latest]
+    state = tf.train.get_checkpoint_state(os.path.join(workdir, train.CHECKPOINT_DIR))
+    kept = list(state.all_model_checkpoint_paths) if state else []
+    return [latest] + [path for path in reversed(kept) if path != latest]
+
+
+def restore(workdir, which="latest", warn=None):
+    """Rebuild the run's model from its run.flags and restore checkpoint `which` into it.
+
+    With "latest", a damaged newest checkpoint (truncated, corrupt) is passed
+    over with a warning for the one before, as training does.
+    """
+    import tensorflow as tf
+
+    from tfgan_mnist import registry, train
+
+    warn = warn or (lambda message: print(message, file=sys.stderr, flush=True))
+    config = read_run_config(workdir)
+    model = registry.build(config)
+    checkpoint = train.make_checkpoint(model)
+    failures = []
+    for path in _candidates(workdir, which):
+        try:
+            status = checkpoint.restore(path)
+            status.assert_existing_objects_matched()
+        except (ValueError, AssertionError) as error:  # readable, but another model's
+            raise LoadError(f"--workdir={workdir}: checkpoint {path} does not fit the "
+                            f"{config.model} model that run.flags describes "
+                            f"({_first_line(error)})") from None
+        except (tf.errors.OpError, IndexError) as error:  # damaged
+            failures.append(f"{path}: {_first_line(error)}")
+            warn(f"warning: checkpoint {path} is unusable ({_first_line(error)}); "
+                 "trying the one before")
+            continue
+        status.expect_partial()  # the sampler's data order is in the file; sampling needs none
+        return Restored(config, model, int(model.step.numpy()), path)
+    raise LoadError(f"--workdir={workdir}: no usable checkpoint ({'; '.join(failures)})")
+
+
+def _first_line(error):
+    text = getattr(error, "message", None) or str(error)
+    return text.strip().splitlines()[0][:200] if text.strip() else type(error).__name__
+
+
+# ----- generating images, for any model -------------------------------------
+
+def generate(model, latent):
+    """The model's images for generator inputs `latent`.
+
+    Hook `generate(latent)`, else `generate_pair(latent)` (CoGAN-like models:
+    a tuple of one batch per domain), else `model(latent)`.
+    """
+    for hook_name in ("generate", "generate_pair"):
+        hook = getattr(model, hook_name, None)
+        if hook is not None:
+            return hook(latent)
+    return model(latent, training=False)
+
+
+def output_list(images):
+    """A model's output as a list of image batches (CoGAN-like models give one per domain)."""
+    return list(images) if isinstance(images, (list, tuple)) else [images]
+
+
+def latent_from_noise(model, noise, labels=None):
+    """Generator inputs built from the given `noise` (and labels), as `sample_latent` would."""
+    hook = getattr(model, "latent_from_noise", None)
+    if hook is not None:
+        return hook(noise, labels)
+    original = model.__dict__.get("draw_noise")
+    # sample_latent draws its noise with draw_noise; let that call answer `noise`.
+    object.__setattr__(model, "draw_noise", lambda batch_size, seed=None: noise)
+    try:
+        import tensorflow as tf
+
+        return model.sample_latent(tf.shape(noise)[0], labels)
+    finally:
+        object.__delattr__(model, "draw_noise")
+        if original is not None:
+            object.__setattr__(model, "draw_noise", original)
+
+
+def draw_noise(kind, batch_size, latent_dim, seed):
+    """The noise `GenerativeModel.draw_noise(batch_size, seed)` draws, without a model."""
+    import keras
+
+    shape = (batch_size, latent_dim)
+    if kind == "normal":
+        return keras.random.normal(shape, seed=seed)
+    return keras.random.uniform(shape, minval=-1.0, maxval=1.0, seed=seed)
+
+
+def check_labels(labels, count, conditional, num_classes, model_name, flag="labels"):
+    """int32 labels for `count` conditional samples, or None; errors name `flag`.
+
+    None gives 0, 1, ..., num_classes - 1, 0, 1, ... (every class equally often);
+    one int gives that class for all; a sequence must have `count` entries.
+    """
+    if not conditional:
+        if labels is not None:
+            raise ValueError(f"--{flag}: model {model_name} is unconditional and takes no "
+                             "labels; drop the option")
+        return None
+    if labels is None:
+        return np.arange(count, dtype=np.int32) % num_classes
+    labels = np.asarray(labels)
+    if labels.ndim == 0:
+        labels = np.full((count,), labels)
+    if labels.shape != (count,):
+        raise ValueError(f"--{flag}: {labels.size} labels for {count} samples")
+    if not np.issubdtype(labels.dtype, np.integer) or labels.min() < 0 \
+            or labels.max() >= num_classes:
+        raise ValueError(f"--{flag}: labels are integers 0..{num_classes - 1}, got "
+                         f"{sorted(set(labels.tolist()))}")
+    return labels.astype(np.int32)
+
+
+def class_names(dataset, num_classes=10):
+    """Printable class names: digits for MNIST, garment names for Fashion-MNIST."""
+    if dataset == "fashion_mnist" and num_classes == len(FASHION_CLASSES):
+        return list(FASHION_CLASSES)
+    return [str(i) for i in range(num_classes)]
+
+
+def fresh_seed():
+    """A random seed to draw with and report, so any drawing can be reproduced."""
+    return int(np.random.default_rng().integers(0, 2**31 - 1))
+
+
+class Generator:
+    """uint8 images (n, 28, 28) from a trained model: `sample(n, labels=None, seed=None)`.
+
+    Attributes: `model_name`, `dataset`, `step`, `conditional`, `num_classes`,
+    `latent_dim`, `config` (a Config), `metadata` (a JSON-ready dict), and
+    `model` (the GenerativeModel; untrained for exported sources, where it only
+    builds generator inputs).
+    """
+
+    def __init__(self, model, config, step, source, images_fn=None):
+        self.model = model
+        self.config = config
+        self.step = int(step)
+        self.source = source
+        self._images_fn = images_fn  # (noise, labels, latent) -> output; None: the model
+        self.model_name = config.model
+        self.dataset = config.dataset
+        self.conditional = bool(model.conditional)
+        self.num_classes = int(model.num_classes)
+        self.latent_dim = int(model.latent_dim)
+
+    @property
+    def metadata(self):
+        """What an export records: model, dataset, step, config and the sampling interface."""
+        return {
+            "format": "tfgan_mnist generator",
+            "model": self.model_name,
+            "dataset": self.dataset,
+            "step": self.step,
+            "config": config_as_dict(self.config),
+            "latent_dim": self.latent_dim,
+            "noise": self.model.noise,
+            "image_range": [float(v) for v in self.model.image_range],
+            "conditional": self.conditional,
+            "num_classes": self.num_classes,
+        }
+
+    def labels_for(self, count, labels=None):
+        """The int32 labels `sample` uses (None for unconditional models)."""
+        return check_labels(labels, count, self.conditional, self.num_classes, self.model_name)
+
+    def noise(self, count, seed):
+        """The noise `sample(count, seed=seed)` starts from: float32 (count, latent_dim)."""
+        return draw_noise(self.model.noise, count, self.latent_dim, seed)
+
+    def sample_outputs(self, count, labels=None, seed=None):
+        """uint8 images of every output, [(count, 28, 28), ...], and the labels used."""
+        import tensorflow as tf
+
+        if count < 1:
+            raise ValueError(f"--num={count}: must be positive")
+        labels = self.labels_for(count, labels)
+        seed = fresh_seed() if seed is None else int(seed)
+        label_tensor = None if labels is None else tf.constant(labels, tf.int32)
+        if self._images_fn is None:
+            output = generate(self.model, self.model.sample_latent(count, label_tensor,
+                                                                   seed=seed))
+        else:
+            output = self._images_fn(self.noise(count, seed), label_tensor, seed)
+        images = [np.asarray(self._to_uint8(batch)) for batch in output_list(output)]
+        return images, labels
+
+    def images_from_noise(self, noise, labels=None):
+        """uint8 images of every output for given noise (and labels), [(n, 28, 28), ...].
+
+        Uses the model's `latent_from_noise`; needs the model's weights, so a
+        generator from a workdir or in memory (exported files: `sample`).
+        """
+        import tensorflow as tf
+
+        if self._images_fn is not None:
+            raise ValueError(f"{self.source}: images from given noise need a workdir or a "
+                             "model in memory")
+        noise = tf.constant(np.asarray(noise, np.float32))
+        count = int(noise.shape[0])
+        labels = self.labels_for(count, labels)
+        label_tensor = None if labels is None else tf.constant(labels, tf.int32)
+        output = generate(self.model, latent_from_noise(self.model, noise, label_tensor))
+        return [np.asarray(self._to_uint8(batch)) for batch in output_list(output)]
+
+    def _to_uint8(self, batch):
+        if batch.dtype == "uint8":
+            return batch[..., 0] if batch.shape.rank == 4 else batch
+        return self.model.to_uint8(batch)[..., 0]
+
+    def sample(self, count, labels=None, seed=None):
+        """`count` uint8 images (count, 28, 28); `seed` makes them reproducible.
+
+        Conditional models take `labels` (an int or `count` ints; default the
+        classes in turn); models with several outputs give their first.
+        """
+        return self.sample_outputs(count, labels, seed)[0][0]
+
+
+def _from_savedmodel(path):
+    import tensorflow as tf
+
+    meta_path = os.path.join(path, "assets", METADATA_FILE)
+    if not os.path.exists(meta_path):
+        raise LoadError(f"{path}: a SavedModel without assets/{METADATA_FILE}; export it "
+                        "with python -m tfgan_mnist.export")
+    metadata = json.load(open(meta_path))
+    config = config_from_dict(metadata["config"], meta_path)
+    from tfgan_mnist import registry
+
+    model = registry.build(config)  # untrained: only the sampling interface is used
+    serve = tf.saved_model.load(path).signatures["serving_default"]
+
+    def images(noise, labels, seed):
+        inputs = {"noise": noise}
+        if labels is not None:
+            inputs["labels"] = labels
+        outputs = serve(**inputs)
+        return [outputs[key] for key in sorted(outputs)]  # images, images_1, ...
+
+    return Generator(model, config, metadata["step"], path, images)
+
+
+def _from_keras_file(path):
+    import keras
+
+    from tfgan_mnist import export, registry  # export registers the file's classes
+
+    try:
+        network = keras.saving.load_model(path, safe_mode=True)
+    except Exception as error:  # Keras raises many kinds for a bad file
+        raise LoadError(f"{path}: cannot load this .keras file "
+                        f"({str(error).splitlines()[0][:200]})") from None
+    if not isinstance(network, export.ExportedGenerator):
+        raise LoadError(f"{path}: a .keras file that tfgan_mnist.export did not write")
+    metadata = network.metadata
+    config = config_from_dict(metadata["config"], path)
+    model = registry.build(config)
+
+    def images(noise, labels, seed):
+        return network(model.sample_latent(noise.shape[0], labels, seed=seed))
+
+    return Generator(model, config, metadata["step"], path, images)
+
+
+def load_generator(source, checkpoint="latest", config=None):
+    """A `Generator` from a trained model, a workdir, an exported SavedModel or a .keras file.
+
+    For a model in memory, `config` is the Config that built it (models from
+    `tfgan_mnist.build` carry theirs as `run_config`).
+    """
+    if not isinstance(source, (str, os.PathLike)):
+        model = source
+        if not hasattr(model, "sample_latent"):
+            raise TypeError(f"load_generator takes a path or a tfgan_mnist model, not "
+                            f"{type(model).__name__}")
+        config = config or getattr(model, "run_config", None)
+        if config is None:
+            raise TypeError("load_generator(model) needs the model's Config: pass config=, "
+                            "or build the model with tfgan_mnist.build")
+        return Generator(model, config, int(model.step.numpy()), "memory")
+    source = os.fspath(source)
+    if source.endswith(".keras"):
+        if not os.path.isfile(source):
+            raise LoadError(f"{source}: no such file")
+        return _from_keras_file(source)
+    if os.path.exists(os.path.join(source, "saved_model.pb")):
+        return _from_savedmodel(source)
+    restored = restore(source, checkpoint)
+    return Generator(restored.model, restored.config, restored.step, restored.checkpoint_path)
+
+
+# ----- command-line helpers (no flags defined here) ------------------------
+
+def parse_flags(flag_values, argv, usage):
+    """Parse argv with `flag_values`; --help prints usage and exits; errors are one line."""
+    from absl import flags
+
+    from tfgan_mnist import cli
+
+    if any(arg in ("--help", "-h", "--helpfull") for arg in argv[1:]):
+        print(usage.strip() + "\n\nflags:\n" + flag_values.get_help())
+        sys.exit(0)
+    flag_values.unparse_flags()  # a second call in one process starts from the defaults
+    try:
+        return flag_values(argv)
+    except flags.Error as error:
+        cli.fail(str(error).replace("\n", " "), cli.USAGE_ERROR)
+
+
+def parse_int_list(text, flag):
+    """'3,3,7' -> [3, 3, 7]; anything else is a one-line error naming --flag."""
+    from tfgan_mnist import cli
+
+    try:
+        return [int(part) for part in text.split(",") if part.strip() != ""]
+    except ValueError:
+        cli.fail(f"--{flag}={text}: give comma-separated integers, e.g. --{flag}=3,3,7",
+                 cli.USAGE_ERROR)

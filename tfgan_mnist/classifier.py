@@ -1,0 +1,150 @@
+"""The dataset classifiers whose features and logits the sample metrics use.
+
+FID, KID and the Inception score are defined with an ImageNet Inception
+network; for 28x28 grey digits and clothes a small CNN trained on the dataset
+itself is the usual, more sensitive substitute (the classifier-based "MNIST
+score" and "Frechet classifier distance" reported by TF-GAN and others). One
+network is shipped per dataset in `tfgan_mnist/classifiers/<dataset>.weights.h5`;
+`tools/train_classifier.py` retrains them deterministically.
+
+The network is a Keras functional model with two outputs: a 128-d feature
+layer (the penultimate, ReLU activations, as Inception's pool3 features are)
+used by the Frechet and kernel distances and by precision/recall, and the
+10 class logits used by the classifier score and the class histogram. Only
+weights are stored, and the architecture is rebuilt in code, so loading
+needs no custom objects.
+"""
+
+import functools
+import importlib.resources
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+DATASETS = ("mnist", "fashion_mnist")
+IMAGE_SHAPE = (28, 28, 1)
+NUM_CLASSES = 10
+FEATURE_DIM = 128
+
+
+def weights_filename(dataset):
+    """Name of the shipped weights file for `dataset` inside tfgan_mnist/classifiers/."""
+    _check_dataset(dataset)
+    return f"{dataset}.weights.h5"
+
+
+def _check_dataset(dataset):
+    if dataset not in DATASETS:
+        raise ValueError(f"unknown dataset {dataset!r}; valid: "
+                         f"{', '.join(DATASETS)}")
+
+
+def _conv_block(x, filters, name):
+    """3x3 convolution, batch normalisation, ReLU."""
+    # No bias: the batch normalisation that follows has its own offset.
+    x = keras.layers.Conv2D(filters, 3, padding="same", use_bias=False,
+                            name=f"{name}_conv")(x)
+    x = keras.layers.BatchNormalization(name=f"{name}_bn")(x)
+    return keras.layers.ReLU(name=f"{name}_relu")(x)
+
+
+def build_network(dropout_rate=0.3):
+    """The classifier network: images (N, 28, 28, 1) in [0, 1] -> [features, logits]."""
+    images = keras.Input(shape=IMAGE_SHAPE, name="images")
+    # Centre the [0, 1] input so the first layer sees values around zero.
+    x = keras.layers.Rescaling(2.0, offset=-1.0, name="to_symmetric")(images)
+    # One convolution per resolution: a second 3x3 convolution at 28x28 or
+    # 14x14 would double the cost of training and of scoring 20,000 images.
+    x = _conv_block(x, 32, "block1")
+    x = keras.layers.MaxPooling2D(name="pool1")(x)  # 14 x 14
+    x = _conv_block(x, 64, "block2")
+    x = keras.layers.MaxPooling2D(name="pool2")(x)  # 7 x 7
+    x = _conv_block(x, 128, "block3")
+    x = keras.layers.MaxPooling2D(name="pool3")(x)  # 3 x 3
+    # Flattening 3x3 positions keeps where things are (better than global
+    # average pooling on Fashion-MNIST) with a dense layer of 147k weights;
+    # flattening 7x7 would need 800k.
+    x = keras.layers.Flatten(name="flatten")(x)
+    features = keras.layers.Dense(FEATURE_DIM, activation="relu",
+                                  name="features")(x)
+    x = keras.layers.Dropout(dropout_rate, name="dropout")(features)
+    logits = keras.layers.Dense(NUM_CLASSES, name="logits")(x)
+    return keras.Model(images, [features, logits], name="classifier")
+
+
+def images_to_float(images):
+    """(N, 28, 28) or (N, 28, 28, 1) images as float32 (N, 28, 28, 1) in [0, 1].
+
+    uint8 images are divided by 255. Float images must already lie in
+    [0, 1]: generators with a tanh output produce [-1, 1] and must be
+    rescaled with (x + 1) / 2 first; scoring them unscaled would silently
+    give meaningless numbers, so that is an error.
+    """
+    images = np.asarray(images)
+    if images.ndim == 3:
+        images = images[..., None]
+    if images.ndim != 4 or images.shape[1:] != IMAGE_SHAPE:
+        raise ValueError(f"images must have shape (N, 28, 28) or "
+                         f"(N, 28, 28, 1), got {images.shape}")
+    if images.dtype == np.uint8:
+        return images.astype(np.float32) / 255.0
+    images = images.astype(np.float32, copy=False)
+    if len(images):
+        low, high = float(images.min()), float(images.max())
+        # A little slack for rounding in generator outputs.
+        if low < -1e-3 or high > 1.0 + 1e-3 or not np.isfinite(low + high):
+            raise ValueError(
+                f"float images must lie in [0, 1], got values from {low:.4g} "
+                f"to {high:.4g}; rescale tanh outputs with (x + 1) / 2")
+    return images
+
+
+class Classifier:
+    """A trained classifier network with a fast, batched inference method."""
+
+    def __init__(self, network, dataset=None):
+        self.network = network
+        self.dataset = dataset
+        # One trace for every batch size: the batch dimension is left open.
+        self._forward = tf.function(
+            self._forward_batch,
+            input_signature=[tf.TensorSpec((None,) + IMAGE_SHAPE, tf.float32)])
+
+    def _forward_batch(self, images):
+        features, logits = self.network(images, training=False)
+        return features, logits
+
+    def features_and_logits(self, images, batch_size=1000):
+        """Features (N, 128) and logits (N, 10), float32 NumPy arrays, for images in [0, 1]."""
+        images = images_to_float(images)
+        features = np.empty((len(images), FEATURE_DIM), dtype=np.float32)
+        logits = np.empty((len(images), NUM_CLASSES), dtype=np.float32)
+        for start in range(0, len(images), batch_size):
+            batch = tf.constant(images[start:start + batch_size])
+            batch_features, batch_logits = self._forward(batch)
+            features[start:start + batch_size] = batch_features.numpy()
+            logits[start:start + batch_size] = batch_logits.numpy()
+        return features, logits
+
+    def predict_labels(self, images, batch_size=1000):
+        """Most likely class of each image, int64 (N,)."""
+        _, logits = self.features_and_logits(images, batch_size=batch_size)
+        return np.argmax(logits, axis=1)
+
+
+@functools.lru_cache(maxsize=None)
+def load_classifier(dataset):
+    """The shipped classifier for "mnist" or "fashion_mnist", loaded once per process."""
+    filename = weights_filename(dataset)
+    resource = importlib.resources.files("tfgan_mnist") / "classifiers" / filename
+    if not resource.is_file():
+        raise FileNotFoundError(
+            f"classifier weights {filename} are missing from the package "
+            f"data (tfgan_mnist/classifiers/); train them with "
+            f"`python tools/train_classifier.py --dataset={dataset}`")
+    network = build_network()
+    # as_file gives a real file path even if the package is installed zipped.
+    with importlib.resources.as_file(resource) as path:
+        network.load_weights(str(path))
+    return Classifier(network, dataset)

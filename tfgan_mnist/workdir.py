@@ -1,0 +1,113 @@
+"""A run's folder: who may use it, what it holds, and restoring from it safely."""
+
+import fcntl
+import os
+import socket
+
+import tensorflow as tf
+
+FLAGFILE = "run.flags"
+LOCKFILE = "run.lock"
+CHECKPOINT_DIR = "checkpoints"
+
+
+class WorkdirError(ValueError):
+    """The workdir cannot be used for this run; the message says why and what to do."""
+
+
+class Lock:
+    """An exclusive lock on a workdir, held for the life of the run.
+
+    `flock` is released by the kernel when its holder dies, even by SIGKILL,
+    so a lock left by a dead process is simply taken over. The file records
+    the holder's process id and host so that a refusal can name it.
+    """
+
+    def __init__(self, folder):
+        self.path = os.path.join(folder, LOCKFILE)
+        self.handle = None
+
+    def acquire(self):
+        """Take the lock or raise WorkdirError naming the process that holds it."""
+        handle = open(self.path, "a+")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            handle.close()
+            raise WorkdirError(
+                f"{os.path.dirname(self.path)} is in use by {holder}; wait for it to finish, "
+                "stop it, or give another --workdir") from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"process {os.getpid()} on {socket.gethostname()}\n")
+        handle.flush()
+        self.handle = handle
+        return self
+
+    def release(self):
+        """Give the lock up."""
+        if self.handle is not None:
+            fcntl.flock(self.handle, fcntl.LOCK_UN)
+            self.handle.close()
+            self.handle = None
+
+    def __enter__(self):
+        return self.acquire()
+
+    def __exit__(self, *exc_info):
+        self.release()
+
+
+def saved_flags(folder):
+    """{flag: value} of the run.flags in `folder`, or {} when there is none."""
+    path = os.path.join(folder, FLAGFILE)
+    if not os.path.exists(path):
+        return {}
+    with open(path) as flagfile:
+        return dict(line.strip()[2:].split("=", 1) for line in flagfile
+                    if line.startswith("--") and "=" in line)
+
+
+def check_matches(config):
+    """Refuse to continue a workdir whose run has another model or dataset."""
+    saved = saved_flags(config.run_dir)
+    for name in ("model", "dataset"):
+        if name in saved and saved[name] != str(getattr(config, name)):
+            raise WorkdirError(
+                f"--workdir={config.run_dir} holds a {saved['model']} run on "
+                f"{saved.get('dataset')}; --{name}={getattr(config, name)} cannot resume it: "
+                "give another --workdir")
+
+
+def restore_latest_usable(checkpoint, manager, warn):
+    """Restore the newest checkpoint that loads; return its path, or None if there is none.
+
+    A checkpoint that is truncated or corrupt is passed over with a warning
+    and the one before it is tried. A checkpoint that does not fit the model
+    (another model or architecture) is refused with an explanation rather than
+    a shape traceback. When every checkpoint fails, the error names them.
+    """
+    failures = []
+    for path in reversed(manager.checkpoints):
+        try:
+            checkpoint.restore(path).assert_existing_objects_matched()
+            return path
+        except (ValueError, AssertionError) as error:  # readable, but not this model's
+            raise WorkdirError(
+                f"checkpoint {path} does not fit this model ({_first_line(error)}); it was "
+                "written by another model or architecture: give another --workdir") from None
+        except (tf.errors.OpError, IndexError) as error:  # damaged: truncated or corrupt
+            failures.append(f"{path}: {_first_line(error)}")
+            warn(f"warning: checkpoint {path} is unusable ({_first_line(error)}); "
+                 "trying the one before")
+    if failures:
+        raise WorkdirError("no usable checkpoint (" + "; ".join(failures) + "); move "
+                           f"{manager.directory} away to start afresh")
+    return None
+
+
+def _first_line(error):
+    text = getattr(error, "message", None) or str(error)
+    return text.strip().splitlines()[0][:240] if text.strip() else type(error).__name__

@@ -1,0 +1,195 @@
+"""Measure training speed on the real training path.
+
+    python tools/benchmark.py --model=vanilla_gan
+    python tools/benchmark.py --model=vanilla_gan --mixed_precision --jit_compile
+    python tools/benchmark.py --all            # every model; writes docs/benchmarks.md
+
+For each setting it builds the model from its config file (configs/*.flags
+naming it) as `tfgan_mnist.main` would, runs the same compiled multi-step
+function the trainer runs, on real data, and prints: steps/s (median and
+min-max over --repeats timed calls), images/s, the FLOPs of one step (counted
+by TensorFlow's profiler on the step's graph), the achieved GFLOP/s and that
+as a fraction of a float32 or bfloat16 matmul peak measured in the same run,
+and the process's peak resident memory. Machines are noisy: compare ratios
+from one run, not single timings.
+"""
+
+import argparse
+import glob
+import os
+import resource
+import statistics
+import sys
+import tempfile
+import time
+
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, REPO_ROOT)
+
+from tfgan_mnist.cli import quiet_tensorflow_import  # noqa: E402
+
+quiet_tensorflow_import()
+
+import tensorflow as tf  # noqa: E402
+
+from tfgan_mnist import config as config_lib  # noqa: E402
+from tfgan_mnist import data, registry, train  # noqa: E402
+
+
+def config_for(model, dataset="mnist"):
+    """Config values from the config file that trains `model` on `dataset`."""
+    for path in sorted(glob.glob(os.path.join(REPO_ROOT, "configs", "*.flags"))):
+        values = {}
+        with open(path) as flagfile:
+            for line in flagfile:
+                line = line.strip()
+                if line.startswith("--") and "=" in line:
+                    name, value = line[2:].split("=", 1)
+                    values[name] = value
+        if values.get("model") == model and values.get("dataset", "mnist") == dataset:
+            return values, path
+    return {"model": model}, None
+
+
+def make_config(values, **overrides):
+    """A Config from flagfile strings, converted to the fields' types."""
+    fields = {f.name: f for f in config_lib.Config.__dataclass_fields__.values()}
+    typed = {}
+    for name, value in {**values, **overrides}.items():
+        if name not in fields or value is None:
+            continue
+        kind = fields[name].type
+        if kind in (bool, "bool"):
+            typed[name] = value if isinstance(value, bool) else value.lower() in ("true", "1")
+        elif kind in (int, "int"):
+            typed[name] = int(value)
+        elif kind in (float, "float"):
+            typed[name] = float(value)
+        else:
+            typed[name] = value
+    return config_lib.Config(**typed)
+
+
+def step_flops(run):
+    """FLOPs of one training step, counted by TensorFlow's profiler on its graph."""
+    from tensorflow.python.profiler import model_analyzer, option_builder
+
+    @tf.function
+    def one_step():
+        run.model.train_step(run.sampler.next_batch())
+
+    graph = one_step.get_concrete_function().graph
+    tf.get_logger().setLevel("ERROR")  # the v1 profiler warns about its own deprecation
+    options = option_builder.ProfileOptionBuilder.float_operation()
+    options["output"] = "none"
+    return model_analyzer.profile(graph, options=options).total_float_ops
+
+
+def matmul_peak(dtype, size=2048, repeats=3, iterations=20):
+    """Median GFLOP/s of a size x size matmul in `dtype` (a practical peak)."""
+    a = tf.random.normal((size, size), dtype=tf.float32)
+    a = tf.cast(a, dtype)
+
+    @tf.function
+    def loop():
+        x = a
+        for _ in tf.range(iterations):
+            x = tf.matmul(x, a) * tf.cast(1e-3, dtype)
+        return tf.reduce_sum(tf.cast(x, tf.float32))
+
+    loop()
+    rates = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        loop().numpy()
+        rates.append(2 * size**3 * iterations / (time.perf_counter() - start) / 1e9)
+    return statistics.median(rates)
+
+
+def benchmark(model, batch_size=None, steps=None, repeats=5, mixed_precision=False,
+              jit_compile=False, dataset="mnist", peaks=None):
+    """Measure one setting; return a dict of figures."""
+    values, config_path = config_for(model, dataset)
+    arrays = data.load_arrays(dataset)
+    with tempfile.TemporaryDirectory() as scratch:
+        config = make_config(values, batch_size=batch_size, mixed_precision=mixed_precision,
+                             jit_compile=jit_compile, workdir=scratch, dataset=dataset)
+        run = train.prepare(config, arrays)
+        run_steps = train.make_step_function(run.model, run.sampler, jit_compile)
+        flops = step_flops(run)
+        run_steps(tf.constant(3))  # trace and warm up
+        if steps is None:  # about two seconds a timed call
+            start = time.perf_counter()
+            run_steps(tf.constant(5))
+            steps = max(5, int(2.0 / ((time.perf_counter() - start) / 5)))
+        rates = []
+        for _ in range(repeats):
+            start = time.perf_counter()
+            done = int(run_steps(tf.constant(steps)))
+            rates.append(done / (time.perf_counter() - start))
+    median = statistics.median(rates)
+    images = config.batch_size * config.d_steps
+    peak = (peaks or {}).get("bfloat16" if mixed_precision else "float32")
+    gflops = median * flops / 1e9
+    return {
+        "model": model, "config": os.path.relpath(config_path, REPO_ROOT) if config_path else "-",
+        "batch": config.batch_size, "precision": "bf16" if mixed_precision else "f32",
+        "jit": jit_compile, "steps": steps, "steps_per_sec": median,
+        "min": min(rates), "max": max(rates), "images_per_sec": median * images,
+        "gflop_per_step": flops / 1e9, "gflops": gflops,
+        "peak_fraction": gflops / peak if peak else float("nan"),
+        "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
+
+
+def format_row(r):
+    return (f"| {r['model']} | {r['batch']} | {r['precision']} | {'on' if r['jit'] else 'off'} "
+            f"| {r['steps_per_sec']:.1f} ({r['min']:.1f}-{r['max']:.1f}) "
+            f"| {r['images_per_sec']:.0f} | {r['gflop_per_step']:.3f} | {r['gflops']:.1f} "
+            f"| {100 * r['peak_fraction']:.1f}% | {r['rss_mb']:.0f} |")
+
+
+HEADER = ("| model | batch | precision | XLA | steps/s median (min-max) | images/s "
+          "| GFLOP/step | GFLOP/s | of matmul peak | peak RSS MB |\n"
+          "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--model", default="vanilla_gan")
+    parser.add_argument("--dataset", default="mnist")
+    parser.add_argument("--batch_size", type=int)
+    parser.add_argument("--steps", type=int, help="steps per timed call (default: ~2 s)")
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--mixed_precision", action="store_true")
+    parser.add_argument("--jit_compile", action="store_true")
+    parser.add_argument("--all", action="store_true",
+                        help="every registered model, f32 and bf16; write docs/benchmarks.md")
+    args = parser.parse_args()
+    if args.model not in registry.names():
+        parser.error(f"--model={args.model}: valid models: {', '.join(registry.names())}")
+
+    peaks = {"float32": matmul_peak(tf.float32), "bfloat16": matmul_peak(tf.bfloat16)}
+    print(f"matmul peak here: float32 {peaks['float32']:.0f} GFLOP/s, "
+          f"bfloat16 {peaks['bfloat16']:.0f} GFLOP/s", flush=True)
+    print(HEADER, flush=True)
+    settings = ([(name, mp) for name in registry.names() for mp in (False, True)]
+                if args.all else [(args.model, args.mixed_precision)])
+    rows = []
+    for name, mixed in settings:
+        row = benchmark(name, args.batch_size, args.steps, args.repeats, mixed,
+                        args.jit_compile, args.dataset, peaks)
+        rows.append(row)
+        print(format_row(row), flush=True)
+    if args.all:
+        os.makedirs(os.path.join(REPO_ROOT, "docs"), exist_ok=True)
+        with open(os.path.join(REPO_ROOT, "docs", "benchmarks.md"), "w") as out:
+            out.write("# Training speed\n\nMeasured by `python tools/benchmark.py --all` on "
+                      f"{os.cpu_count()} CPU cores; matmul peak in the same run: float32 "
+                      f"{peaks['float32']:.0f} GFLOP/s, bfloat16 {peaks['bfloat16']:.0f} "
+                      "GFLOP/s. Each model uses its own config's batch size.\n\n")
+            out.write(HEADER + "\n" + "\n".join(format_row(r) for r in rows) + "\n")
+
+
+if __name__ == "__main__":
+    main()

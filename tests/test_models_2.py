@@ -1,6 +1,5 @@
 """dcgan, gan_mlp, ebgan, began and sagan: steps, phases, sampling, configs."""
 
-import dataclasses
 import pathlib
 
 import keras
@@ -11,7 +10,7 @@ import tensorflow as tf
 from tfgan_mnist import config as config_lib
 from tfgan_mnist import registry, train
 
-MODELS = ["dcgan", "gan_mlp"]
+MODELS = ["dcgan", "gan_mlp", "began"]
 CONFIGS = pathlib.Path(__file__).resolve().parent.parent / "configs"
 BATCH = 4
 
@@ -148,6 +147,44 @@ def test_dcgan_has_the_reference_shapes():
         (5, 5, 1, 64), (64,), (5, 5, 64, 128), (128,), (6272, 1), (1,)]
 
 
+def test_began_has_the_reference_shapes():
+    began = full_width("began", 62)
+    assert [tuple(v.shape) for v in began.discriminator.trainable_variables if v.ndim > 1] == [
+        (4, 4, 1, 64), (12544, 32), (32, 12544), (4, 4, 1, 64)]
+    assert began.discriminator.code_bn is not None
+    assert [tuple(v.shape) for v in began.generator.trainable_variables if v.ndim > 1] == [
+        (62, 1024), (1024, 6272), (4, 4, 64, 128), (4, 4, 1, 64)]
+
+
+def test_began_moves_k_once_per_step_clipped_and_logs_m():
+    model = tiny("began")
+    model.k.assign(0.5)
+    logs = model.after_generator_update({"energy_real": tf.constant(1.0),
+                                         "g_loss": tf.constant(0.5)})
+    # 0.5 + 0.001 * (0.75 * 1.0 - 0.5); M = 1.0 + |0.75 - 0.5|
+    assert float(model.k.numpy()) == pytest.approx(0.50025, abs=1e-7)
+    assert float(logs["k"]) == pytest.approx(0.50025, abs=1e-7)
+    assert float(logs["convergence"]) == pytest.approx(1.25)
+    model.k.assign(0.0)
+    model.after_generator_update({"energy_real": tf.constant(0.2), "g_loss": tf.constant(1.0)})
+    assert float(model.k.numpy()) == 0.0
+    # A train step moves k by lambda_k * (gamma * L(x) - L(G(z))) from its own logs.
+    model.k.assign(0.3)
+    logs = model.train_step(batch_for(model))  # the trackers' means of one step: its values
+    expected = 0.3 + 0.001 * (0.75 * float(logs["energy_real"]) - float(logs["g_loss"]))
+    assert float(model.k.numpy()) == pytest.approx(expected, abs=1e-6)
+
+
+def test_began_k_is_saved_and_restored_with_the_model(tmp_path):
+    model = tiny("began")
+    model.k.assign(0.625)
+    path = train.make_checkpoint(model).save(str(tmp_path / "ckpt"))
+    fresh = tiny("began")
+    train.make_checkpoint(fresh).restore(path).assert_existing_objects_matched()
+    assert float(fresh.k.numpy()) == 0.625
+    assert not fresh.k.trainable and "k" in [v.name for v in fresh.non_trainable_variables]
+
+
 def test_energy_config_fields_are_checked():
     with pytest.raises(config_lib.ConfigError, match=r"--margin=-1.0: must be zero or positive"):
         config_lib.Config(margin=-1.0)
@@ -162,17 +199,15 @@ OUR_CONFIGS = sorted(p.name for p in CONFIGS.glob("*.flags")
 
 
 def read_flagfile(path):
-    """The Config a flagfile describes: `--name=value` lines, `#` comments."""
-    types = {f.name: f.type for f in dataclasses.fields(config_lib.Config)}
-    values = {}
-    for line in path.read_text().splitlines():
-        line = line.strip()
-        if not line or line.startswith("#"):
-            continue
-        name, value = line[2:].split("=", 1)
-        kind = types[name]
-        values[name] = {"int": int, "float": float}.get(getattr(kind, "__name__", kind), str)(value)
-    return config_lib.Config(**values)
+    """The Config that `--flagfile=path` gives, parsed by the command line's own flags."""
+    from tfgan_mnist import main as main_lib
+
+    main_lib.FLAGS.unparse_flags()
+    try:
+        main_lib.FLAGS(["tfgan_mnist", f"--flagfile={path}"])
+        return main_lib.config_from_flags()
+    finally:
+        main_lib.FLAGS.unparse_flags()
 
 
 def test_every_model_has_a_config():

@@ -10,7 +10,7 @@ import tensorflow as tf
 from tfgan_mnist import config as config_lib
 from tfgan_mnist import registry, train
 
-MODELS = ["dcgan", "gan_mlp", "began"]
+MODELS = ["dcgan", "gan_mlp", "began", "sagan"]
 CONFIGS = pathlib.Path(__file__).resolve().parent.parent / "configs"
 BATCH = 4
 
@@ -183,6 +183,24 @@ def test_began_k_is_saved_and_restored_with_the_model(tmp_path):
     train.make_checkpoint(fresh).restore(path).assert_existing_objects_matched()
     assert float(fresh.k.numpy()) == 0.625
     assert not fresh.k.trainable and "k" in [v.name for v in fresh.non_trainable_variables]
+
+
+def test_sagan_has_attention_in_both_networks():
+    sagan = full_width("sagan", 62)
+    for network in (sagan.generator, sagan.discriminator):
+        attention = network.attention
+        assert [tuple(v.shape) for v in (attention.f.kernel, attention.g.kernel,
+                                         attention.h.kernel, attention.gamma)] == [
+            (4, 4, 128, 16), (4, 4, 128, 16), (4, 4, 128, 128), ()]
+        assert float(attention.gamma.numpy()) == 0.0
+
+
+def test_sagan_logs_its_attention_gammas_after_they_move():
+    model = tiny("sagan")
+    logs = model.train_step(batch_for(model))
+    assert float(logs["g_attention_gamma"]) == pytest.approx(
+        float(model.generator.attention.gamma.numpy()))
+    assert float(logs["d_attention_gamma"]) != 0.0
 
 
 def test_energy_config_fields_are_checked():

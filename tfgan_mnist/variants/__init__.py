@@ -3,4 +3,4 @@
 from tfgan_mnist.variants import vanilla_gan  # noqa: F401
 
 # --- dcgan, gan_mlp, ebgan, began, sagan
-from tfgan_mnist.variants import began, dcgan, gan_mlp  # noqa: F401, E402
+from tfgan_mnist.variants import began, dcgan, gan_mlp, sagan  # noqa: F401, E402

@@ -52,8 +52,9 @@ def reconstruction_energy(images, reconstructions):
     TwistedW/tensorflow-GANs EBGAN.py and BEGAN.py:
     `tf.sqrt(2 * tf.nn.l2_loss(out - x)) / self.batch_size`, the Frobenius
     norm of the whole batch's error divided by the batch size (not a per-pixel
-    mean). EBGAN's margin of 1 is calibrated to this scale: a batch of 64
-    random reconstructions scores about 1.75, a good autoencoder about 0.3.
+    mean). EBGAN's margin of 1 is on this scale: a batch of 64 MNIST digits
+    reconstructed as flat grey scores about 1.75 (each pixel off by ~0.5), a
+    briefly trained autoencoder 0.35 to 0.5 (our BEGAN and EBGAN runs).
     """
     errors = tf.cast(reconstructions, tf.float32) - tf.cast(images, tf.float32)
     batch_size = tf.cast(tf.shape(errors)[0], tf.float32)

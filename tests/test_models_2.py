@@ -1,4 +1,4 @@
-"""dcgan, gan_mlp, ebgan, began and sagan: steps, phases, sampling, configs."""
+"""dcgan, gan_mlp, began and sagan: steps, phases, sampling, configs (ebgan is not registered)."""
 
 import pathlib
 

@@ -86,8 +86,16 @@ class Config:
     eval_every: int = _field(
         0, "Steps between evaluations with the shipped classifier (0: none). Writes eval/* "
         "scalars and keeps the checkpoint with the lowest Frechet distance in "
-        "<workdir>/checkpoints_best.")
+        "<workdir>/checkpoints_best.", non_negative=True)
     eval_samples: int = _field(10_000, "Generated images per evaluation.", positive=True)
+
+    # --- BEGAN (TwistedW/tensorflow-GANs BEGAN.py); defaults are that source's values.
+    diversity_ratio: float = _field(
+        0.75, "BEGAN's gamma = E[L(G(z))] / E[L(x)] that k steers to; in (0, 1].",
+        models=("began",))
+    k_learning_rate: float = _field(
+        0.001, "BEGAN's lambda_k: step size of the control variable k.", non_negative=True,
+        models=("began",))
 
     def __post_init__(self):
         for field in dataclasses.fields(self):
@@ -97,11 +105,13 @@ class Config:
                 raise ConfigError(field.name, value, "must be positive")
             if meta.get("unit_interval") and not 0.0 <= value < 1.0:
                 raise ConfigError(field.name, value, "must be in [0, 1)")
-            if field.name == "eval_every" and value < 0:
-                raise ConfigError(field.name, value, "must be 0 (never) or positive")
+            if meta.get("non_negative") and not value >= 0:
+                raise ConfigError(field.name, value, "must be zero or positive")
             choices = meta.get("choices")
             if isinstance(choices, tuple) and value not in choices:
                 raise ConfigError(field.name, value, f"valid values: {', '.join(choices)}")
+        if not 0.0 < self.diversity_ratio <= 1.0:
+            raise ConfigError("diversity_ratio", self.diversity_ratio, "must be in (0, 1]")
         from tfgan_mnist import registry  # late: the registry imports the models
 
         if self.model not in registry.names():

@@ -68,3 +68,362 @@ class MLPDiscriminator(keras.Model):
 
     def call(self, images, training=False):
         return self.logit(self.hidden(self.flatten(images)))
+
+
+# --- dcgan, gan_mlp, began, sagan (and the autoencoder discriminator EBGAN would use) ---
+# Networks of the TF DCGAN tutorial, of PyTorch-GAN's MLP GAN, and of the
+# TwistedW/tensorflow-GANs collection's EBGAN, BEGAN and SAGAN. Every hidden
+# width is `round(units * width)` (at least 1), so tests can build tiny nets.
+
+
+def scaled_units(units, width):
+    """`units` scaled by the width multiplier, at least 1."""
+    return max(1, round(units * width))
+
+
+class _Seeds:
+    """Distinct initializer seeds from one base seed (None stays None).
+
+    Keras initializers with the same integer seed draw the same values, so two
+    layers of one shape need different seeds.
+    """
+
+    def __init__(self, seed):
+        self.seed = seed
+        self.count = 0
+
+    def next(self):
+        """The next seed."""
+        if self.seed is None:
+            return None
+        self.count += 1
+        return self.seed * 1000 + self.count
+
+
+# ----- the TensorFlow DCGAN tutorial (tensorflow/docs, tutorials/generative/dcgan.ipynb)
+# Keras defaults throughout, as the tutorial uses them: glorot-uniform kernels,
+# BatchNormalization(momentum=0.99, epsilon=1e-3), LeakyReLU slope 0.3.
+
+DCGAN_LEAKY_SLOPE = 0.3  # the tutorial's LeakyReLU() default (tf.keras alpha=0.3)
+DCGAN_DROPOUT = 0.3
+
+
+class DCGANGenerator(keras.Model):
+    """z -> Dense 7*7*256 -> ConvT 128 5x5/1 -> ConvT 64 5x5/2 -> ConvT 1 5x5/2, tanh.
+
+    Each hidden layer has no bias and is followed by BatchNormalization and
+    LeakyReLU, as in the tutorial's `make_generator_model`. Output in [-1, 1].
+    """
+
+    def __init__(self, width=1.0, seed=None, name="generator", **kwargs):
+        super().__init__(name=name, **kwargs)
+        seeds = _Seeds(seed)
+        init = lambda: keras.initializers.GlorotUniform(seed=seeds.next())  # noqa: E731
+        self.base_channels = scaled_units(256, width)
+        self.dense = keras.layers.Dense(7 * 7 * self.base_channels, use_bias=False,
+                                        kernel_initializer=init(), name="dense")
+        self.to_maps = keras.layers.Reshape((7, 7, self.base_channels))
+        self.deconv1 = keras.layers.Conv2DTranspose(
+            scaled_units(128, width), 5, strides=1, padding="same", use_bias=False,
+            kernel_initializer=init(), name="deconv1")
+        self.deconv2 = keras.layers.Conv2DTranspose(
+            scaled_units(64, width), 5, strides=2, padding="same", use_bias=False,
+            kernel_initializer=init(), name="deconv2")
+        self.image = keras.layers.Conv2DTranspose(
+            1, 5, strides=2, padding="same", use_bias=False, activation="tanh",
+            kernel_initializer=init(), name="image")
+        self.norms = [keras.layers.BatchNormalization(name=f"bn{i}") for i in range(3)]
+        self.activation = keras.layers.LeakyReLU(negative_slope=DCGAN_LEAKY_SLOPE)
+
+    def call(self, z, training=False):
+        x = self.activation(self.norms[0](self.dense(z), training=training))
+        x = self.to_maps(x)
+        x = self.activation(self.norms[1](self.deconv1(x), training=training))
+        x = self.activation(self.norms[2](self.deconv2(x), training=training))
+        return self.image(x)
+
+
+class DCGANDiscriminator(keras.Model):
+    """Conv 64 5x5/2 -> Conv 128 5x5/2 -> Dense 1, LeakyReLU and Dropout(0.3) between.
+
+    The tutorial's `make_discriminator_model`: no batch norm, biased convs,
+    one logit per image.
+    """
+
+    def __init__(self, width=1.0, seed=None, name="discriminator", **kwargs):
+        super().__init__(name=name, **kwargs)
+        seeds = _Seeds(seed)
+        init = lambda: keras.initializers.GlorotUniform(seed=seeds.next())  # noqa: E731
+        self.conv1 = keras.layers.Conv2D(scaled_units(64, width), 5, strides=2, padding="same",
+                                         kernel_initializer=init(), name="conv1")
+        self.conv2 = keras.layers.Conv2D(scaled_units(128, width), 5, strides=2, padding="same",
+                                         kernel_initializer=init(), name="conv2")
+        self.dropout1 = keras.layers.Dropout(DCGAN_DROPOUT, seed=seeds.next())
+        self.dropout2 = keras.layers.Dropout(DCGAN_DROPOUT, seed=seeds.next())
+        self.activation = keras.layers.LeakyReLU(negative_slope=DCGAN_LEAKY_SLOPE)
+        self.flatten = keras.layers.Flatten()
+        self.logit = keras.layers.Dense(1, kernel_initializer=init(), name="logit")
+
+    def call(self, images, training=False):
+        x = self.dropout1(self.activation(self.conv1(images)), training=training)
+        x = self.dropout2(self.activation(self.conv2(x)), training=training)
+        return self.logit(self.flatten(x))
+
+
+# ----- PyTorch-GAN's MLP GAN (eriklindernoren/PyTorch-GAN, implementations/gan/gan.py)
+
+
+def torch_linear_initializers(fan_in, seeds):
+    """(kernel, bias) initializers drawing as PyTorch's nn.Linear does by default.
+
+    nn.Linear uses kaiming_uniform_(a=sqrt(5)) for the weight, which is
+    U(-1/sqrt(fan_in), 1/sqrt(fan_in)) (Keras: variance scaling 1/3, fan_in,
+    uniform), and the same uniform range for the bias.
+    """
+    bound = 1.0 / fan_in ** 0.5
+    kernel = keras.initializers.VarianceScaling(
+        scale=1.0 / 3.0, mode="fan_in", distribution="uniform", seed=seeds.next())
+    bias = keras.initializers.RandomUniform(-bound, bound, seed=seeds.next())
+    return kernel, bias
+
+
+class BatchNormMLPGenerator(keras.Model):
+    """z -> 128 -> 256 -> 512 -> 1024 -> 784, tanh: PyTorch-GAN's generator.
+
+    Each hidden block is Linear, BatchNorm1d (all but the first) and
+    LeakyReLU(0.2). The source writes `nn.BatchNorm1d(out_feat, 0.8)`, which
+    sets eps=0.8 (the second positional argument), leaving PyTorch's momentum
+    0.1, i.e. Keras momentum 0.9 (see PyTorch-GAN issue #116): we keep that.
+    """
+
+    def __init__(self, latent_dim, width=1.0, seed=None, name="generator", **kwargs):
+        super().__init__(name=name, **kwargs)
+        seeds = _Seeds(seed)
+        self.blocks = []
+        fan_in = latent_dim
+        for index, units in enumerate((128, 256, 512, 1024)):
+            units = scaled_units(units, width)
+            kernel, bias = torch_linear_initializers(fan_in, seeds)
+            dense = keras.layers.Dense(units, kernel_initializer=kernel, bias_initializer=bias,
+                                       name=f"dense{index}")
+            norm = (None if index == 0 else
+                    keras.layers.BatchNormalization(momentum=0.9, epsilon=0.8, name=f"bn{index}"))
+            self.blocks.append((dense, norm))
+            fan_in = units
+        kernel, bias = torch_linear_initializers(fan_in, seeds)
+        self.image = keras.layers.Dense(IMAGE_PIXELS, activation="tanh", kernel_initializer=kernel,
+                                        bias_initializer=bias, name="image")
+        self.activation = keras.layers.LeakyReLU(negative_slope=0.2)
+        self.to_image = keras.layers.Reshape(IMAGE_SHAPE)
+
+    def call(self, z, training=False):
+        x = z
+        for dense, norm in self.blocks:
+            x = dense(x)
+            if norm is not None:
+                x = norm(x, training=training)
+            x = self.activation(x)
+        return self.to_image(self.image(x))
+
+
+class LeakyMLPDiscriminator(keras.Model):
+    """784 -> 512 -> 256 -> 1 with LeakyReLU(0.2): PyTorch-GAN's discriminator.
+
+    Returns the logit; the source's final Sigmoid is folded into the
+    cross-entropy on logits.
+    """
+
+    def __init__(self, width=1.0, seed=None, name="discriminator", **kwargs):
+        super().__init__(name=name, **kwargs)
+        seeds = _Seeds(seed)
+        self.flatten = keras.layers.Flatten()
+        self.hidden = []
+        fan_in = IMAGE_PIXELS
+        for index, units in enumerate((512, 256)):
+            units = scaled_units(units, width)
+            kernel, bias = torch_linear_initializers(fan_in, seeds)
+            self.hidden.append(keras.layers.Dense(
+                units, kernel_initializer=kernel, bias_initializer=bias, name=f"dense{index}"))
+            fan_in = units
+        kernel, bias = torch_linear_initializers(fan_in, seeds)
+        self.logit = keras.layers.Dense(1, kernel_initializer=kernel, bias_initializer=bias,
+                                        name="logit")
+        self.activation = keras.layers.LeakyReLU(negative_slope=0.2)
+
+    def call(self, images, training=False):
+        x = self.flatten(images)
+        for dense in self.hidden:
+            x = self.activation(dense(x))
+        return self.logit(x)
+
+
+# ----- the TwistedW/tensorflow-GANs collection (forked from
+# hwalsuklee/tensorflow-generative-model-collections). Its ops.py: conv kernels
+# truncated N(0, 0.02), dense and transposed-conv kernels N(0, 0.02), zero
+# biases, batch norm with decay 0.9 and epsilon 1e-5, lrelu slope 0.2.
+
+
+def _conv_init(seeds):
+    return keras.initializers.TruncatedNormal(stddev=0.02, seed=seeds.next())
+
+
+def _dense_init(seeds):
+    return keras.initializers.RandomNormal(stddev=0.02, seed=seeds.next())
+
+
+def collection_batch_norm(name):
+    """ops.py's `bn`: decay 0.9, epsilon 1e-5, with scale and offset."""
+    return keras.layers.BatchNormalization(momentum=0.9, epsilon=1e-5, name=name)
+
+
+class SelfAttention(keras.layers.Layer):
+    """The collection SAGAN's attention block: x + gamma * softmax(g f^T) h.
+
+    TwistedW SAGAN.py `attention`: f, g (C/8 channels) and h (C channels) are
+    4x4 stride-1 convolutions each followed by batch norm and ReLU (the SAGAN
+    paper uses plain 1x1 convolutions); s = g f^T over the H*W positions,
+    softmax over the last axis, o = softmax(s) h, and the output is
+    gamma * o + x with the trainable scalar gamma starting at 0, so the block
+    begins as the identity. Unlike the source, its batch norms follow
+    `training` (the source left them in training mode at sampling time).
+    """
+
+    def __init__(self, channels, seed=None, name="attention", **kwargs):
+        super().__init__(name=name, **kwargs)
+        seeds = _Seeds(seed)
+        key_channels = max(1, channels // 8)
+        self.f = keras.layers.Conv2D(key_channels, 4, padding="same",
+                                     kernel_initializer=_conv_init(seeds), name="f_conv")
+        self.g = keras.layers.Conv2D(key_channels, 4, padding="same",
+                                     kernel_initializer=_conv_init(seeds), name="g_conv")
+        self.h = keras.layers.Conv2D(channels, 4, padding="same",
+                                     kernel_initializer=_conv_init(seeds), name="h_conv")
+        self.f_bn = collection_batch_norm("f_bn")
+        self.g_bn = collection_batch_norm("g_bn")
+        self.h_bn = collection_batch_norm("h_bn")
+        self.gamma = self.add_weight(shape=(), initializer="zeros", name="gamma")
+
+    def call(self, x, training=False):
+        shape = keras.ops.shape(x)
+        positions = shape[1] * shape[2]
+
+        def flat(conv, norm):  # [B, H, W, C'] -> [B, H*W, C']
+            y = keras.ops.relu(norm(conv(x), training=training))
+            return keras.ops.reshape(y, (shape[0], positions, -1))
+
+        f, g, h = flat(self.f, self.f_bn), flat(self.g, self.g_bn), flat(self.h, self.h_bn)
+        scores = keras.ops.matmul(g, keras.ops.transpose(f, (0, 2, 1)))  # [B, N, N]
+        attention = keras.ops.softmax(scores, axis=-1)
+        out = keras.ops.reshape(keras.ops.matmul(attention, h), shape)
+        return self.gamma * out + x
+
+
+class CollectionGenerator(keras.Model):
+    """z -> FC 1024 -> FC 7*7*128 -> deconv 64 4x4/2 -> deconv 1 4x4/2, sigmoid.
+
+    The collection's generator (infoGAN's, "FC1024_BR-FC7x7x128_BR-
+    (64)4dc2s_BR-(1)4dc2s_S"): batch norm and ReLU after every hidden layer,
+    images in [0, 1]. `attention=True` adds SAGAN's self-attention after the
+    7x7 reshape (TwistedW SAGAN.py).
+    """
+
+    def __init__(self, width=1.0, attention=False, seed=None, name="generator", **kwargs):
+        super().__init__(name=name, **kwargs)
+        seeds = _Seeds(seed)
+        channels = scaled_units(128, width)
+        self.fc1 = keras.layers.Dense(scaled_units(1024, width),
+                                      kernel_initializer=_dense_init(seeds), name="fc1")
+        self.fc2 = keras.layers.Dense(7 * 7 * channels, kernel_initializer=_dense_init(seeds),
+                                      name="fc2")
+        self.to_maps = keras.layers.Reshape((7, 7, channels))
+        self.attention = (SelfAttention(channels, seed=seeds.next()) if attention else None)
+        self.deconv3 = keras.layers.Conv2DTranspose(
+            scaled_units(64, width), 4, strides=2, padding="same",
+            kernel_initializer=_dense_init(seeds), name="deconv3")
+        self.image = keras.layers.Conv2DTranspose(
+            1, 4, strides=2, padding="same", activation="sigmoid",
+            kernel_initializer=_dense_init(seeds), name="image")
+        self.bn1 = collection_batch_norm("bn1")
+        self.bn2 = collection_batch_norm("bn2")
+        self.bn3 = collection_batch_norm("bn3")
+
+    def call(self, z, training=False):
+        x = keras.ops.relu(self.bn1(self.fc1(z), training=training))
+        x = self.to_maps(keras.ops.relu(self.bn2(self.fc2(x), training=training)))
+        if self.attention is not None:
+            x = self.attention(x, training=training)
+        x = keras.ops.relu(self.bn3(self.deconv3(x), training=training))
+        return self.image(x)
+
+
+class CollectionDiscriminator(keras.Model):
+    """Conv 64 4x4/2 -> conv 128 4x4/2 -> FC 1024 -> FC 1: one logit per image.
+
+    The collection's discriminator ("(64)4c2s-(128)4c2s_BL-FC1024_BL-FC1_S"):
+    lrelu(0.2) throughout, batch norm on all but the first layer.
+    `attention=True` adds SAGAN's self-attention after the second conv block
+    (TwistedW SAGAN.py).
+    """
+
+    def __init__(self, width=1.0, attention=False, seed=None, name="discriminator", **kwargs):
+        super().__init__(name=name, **kwargs)
+        seeds = _Seeds(seed)
+        channels = scaled_units(128, width)
+        self.conv1 = keras.layers.Conv2D(scaled_units(64, width), 4, strides=2, padding="same",
+                                         kernel_initializer=_conv_init(seeds), name="conv1")
+        self.conv2 = keras.layers.Conv2D(channels, 4, strides=2, padding="same",
+                                         kernel_initializer=_conv_init(seeds), name="conv2")
+        self.attention = (SelfAttention(channels, seed=seeds.next()) if attention else None)
+        self.flatten = keras.layers.Flatten()
+        self.fc3 = keras.layers.Dense(scaled_units(1024, width),
+                                      kernel_initializer=_dense_init(seeds), name="fc3")
+        self.logit = keras.layers.Dense(1, kernel_initializer=_dense_init(seeds), name="logit")
+        self.bn2 = collection_batch_norm("bn2")
+        self.bn3 = collection_batch_norm("bn3")
+        self.activation = keras.layers.LeakyReLU(negative_slope=0.2)
+
+    def call(self, images, training=False):
+        x = self.activation(self.conv1(images))
+        x = self.activation(self.bn2(self.conv2(x), training=training))
+        if self.attention is not None:
+            x = self.attention(x, training=training)
+        x = self.activation(self.bn3(self.fc3(self.flatten(x)), training=training))
+        return self.logit(x)
+
+
+class AutoencoderDiscriminator(keras.Model):
+    """EBGAN's and BEGAN's discriminator: an autoencoder; returns (reconstruction, code).
+
+    The collection's "(64)4c2s-FC32-FC64*14*14_BR-(1)4dc2s_S": conv 64 4x4/2
+    with ReLU and no batch norm, a 32-unit code, FC 64*14*14 with batch norm
+    and ReLU, deconv 1 4x4/2 with sigmoid. The code differs between the two
+    sources (TwistedW EBGAN.py, BEGAN.py): EBGAN keeps it linear ("bn and relu
+    are excluded since code is used in pullaway_loss"), BEGAN applies batch
+    norm and ReLU; `code_norm_relu` selects the latter.
+    """
+
+    def __init__(self, width=1.0, code_norm_relu=False, seed=None, name="discriminator",
+                 **kwargs):
+        super().__init__(name=name, **kwargs)
+        seeds = _Seeds(seed)
+        channels = scaled_units(64, width)
+        self.conv1 = keras.layers.Conv2D(channels, 4, strides=2, padding="same",
+                                         kernel_initializer=_conv_init(seeds), name="conv1")
+        self.flatten = keras.layers.Flatten()
+        self.code = keras.layers.Dense(scaled_units(32, width),
+                                       kernel_initializer=_dense_init(seeds), name="code")
+        self.code_bn = collection_batch_norm("code_bn") if code_norm_relu else None
+        self.fc3 = keras.layers.Dense(14 * 14 * channels, kernel_initializer=_dense_init(seeds),
+                                      name="fc3")
+        self.bn3 = collection_batch_norm("bn3")
+        self.to_maps = keras.layers.Reshape((14, 14, channels))
+        self.reconstruction = keras.layers.Conv2DTranspose(
+            1, 4, strides=2, padding="same", activation="sigmoid",
+            kernel_initializer=_dense_init(seeds), name="reconstruction")
+
+    def call(self, images, training=False):
+        code = self.code(self.flatten(keras.ops.relu(self.conv1(images))))
+        if self.code_bn is not None:
+            code = keras.ops.relu(self.code_bn(code, training=training))
+        x = self.to_maps(keras.ops.relu(self.bn3(self.fc3(code), training=training)))
+        return self.reconstruction(x), code

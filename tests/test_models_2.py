@@ -1,0 +1,241 @@
+"""dcgan, gan_mlp, began and sagan: steps, phases, sampling, configs (ebgan is not registered)."""
+
+import pathlib
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from tfgan_mnist import config as config_lib
+from tfgan_mnist import registry, train
+
+MODELS = ["dcgan", "gan_mlp", "began", "sagan"]
+CONFIGS = pathlib.Path(__file__).resolve().parent.parent / "configs"
+BATCH = 4
+
+
+def tiny(name, **overrides):
+    """A tiny compiled model: width 0.05, z_dim 8."""
+    keras.utils.set_random_seed(0)
+    values = dict(model=name, width=0.05, z_dim=8, batch_size=BATCH)
+    values.update(overrides)
+    return registry.build(config_lib.Config(**values))
+
+
+def batch_for(model, seed=0):
+    """Random images in the model's range, and labels."""
+    low, high = model.image_range
+    images = tf.random.stateless_uniform((BATCH, 28, 28, 1), (seed, 1), low, high)
+    return images, tf.zeros((BATCH,), tf.int32)
+
+
+def state(network):
+    """A network's variables that training may change: weights and batch-norm statistics.
+
+    Dropout's seed-generator state advances whenever D runs in training mode,
+    in either phase; it is random-number state, not learned state.
+    """
+    return [v for v in network.variables if not v.path.endswith("seed_generator_state")]
+
+
+def snapshot(model):
+    return {id(v): v.numpy().copy() for v in model.variables}
+
+
+def changed(model, before):
+    return {v.path for v in model.variables
+            if not v.path.endswith("seed_generator_state")
+            and not np.array_equal(before[id(v)], v.numpy())}
+
+
+def paths(variables):
+    return {v.path for v in variables}
+
+
+@pytest.mark.parametrize("compiled", [False, True], ids=["eager", "tf.function"])
+@pytest.mark.parametrize("name", MODELS)
+def test_train_step_gives_finite_logs_of_every_metric(name, compiled):
+    model = tiny(name)
+    step = tf.function(model.train_step) if compiled else model.train_step
+    for seed in range(2):
+        logs = step(batch_for(model, seed))
+    assert set(logs) == set(model.metric_names)
+    for key, value in logs.items():
+        assert np.isfinite(float(value)), key
+    assert int(model.step.numpy()) == 2
+
+
+@pytest.mark.parametrize("compiled", [False, True], ids=["eager", "tf.function"])
+@pytest.mark.parametrize("name", MODELS)
+def test_each_update_changes_exactly_its_own_network(name, compiled):
+    model = tiny(name)
+    # One step first: SAGAN's attention gammas start at 0, which leaves the
+    # f, g, h convolutions without gradient until gamma has moved.
+    model.train_step(batch_for(model, 0))
+    images, labels = batch_for(model, 1)
+    d_update, g_update = model.discriminator_update, model.generator_update
+    if compiled:
+        d_update, g_update = tf.function(d_update), tf.function(g_update)
+
+    before = snapshot(model)
+    d_update(images, labels)
+    # Every D weight and batch-norm statistic, nothing of G, no step counter, no k.
+    assert changed(model, before) == paths(state(model.discriminator))
+
+    before = snapshot(model)
+    g_update(images, labels)
+    assert changed(model, before) == paths(state(model.generator))
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_samples_have_the_image_shape_and_range(name):
+    model = tiny(name)
+    model.train_step(batch_for(model, 0))
+    samples = model(model.sample_latent(6)).numpy()
+    low, high = model.image_range
+    assert samples.shape == (6, 28, 28, 1)
+    assert samples.min() >= low and samples.max() <= high
+    assert samples.std() > 0.0
+    grid = model.figures(3)["grid"]
+    assert grid.images.shape == (9, 28, 28, 1) and grid.images.dtype == np.uint8
+
+
+EXPECTED_RANGE_AND_NOISE = {
+    "dcgan": ((-1.0, 1.0), "normal"), "gan_mlp": ((-1.0, 1.0), "normal"),
+    "began": ((0.0, 1.0), "uniform"),
+    "sagan": ((0.0, 1.0), "uniform")}
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_image_range_and_noise_follow_the_source(name):
+    model = tiny(name)
+    assert (tuple(model.image_range), model.noise) == EXPECTED_RANGE_AND_NOISE[name]
+
+
+def full_width(name, z_dim):
+    keras.utils.set_random_seed(0)
+    return registry.build(config_lib.Config(model=name, z_dim=z_dim))
+
+
+def test_gan_mlp_has_the_reference_shapes():
+    mlp = full_width("gan_mlp", 100)
+    kernels = [tuple(v.shape) for v in mlp.generator.trainable_variables if v.ndim == 2]
+    assert kernels == [(100, 128), (128, 256), (256, 512), (512, 1024), (1024, 784)]
+    assert [bn.epsilon for bn in (b for _, b in mlp.generator.blocks) if bn] == [0.8] * 3
+    kernels = [tuple(v.shape) for v in mlp.discriminator.trainable_variables if v.ndim == 2]
+    assert kernels == [(784, 512), (512, 256), (256, 1)]
+
+
+def test_torch_style_init_of_gan_mlp_is_uniform_in_one_over_sqrt_fan_in():
+    keras.utils.set_random_seed(0)
+    model = registry.build(config_lib.Config(model="gan_mlp", z_dim=100))
+    dense = model.discriminator.hidden[0]  # fan_in 784
+    bound = 1 / np.sqrt(784)
+    for weights in (dense.kernel.numpy(), dense.bias.numpy()):
+        assert np.abs(weights).max() <= bound
+        assert np.abs(weights).max() > 0.95 * bound
+        assert weights.std() == pytest.approx(bound / np.sqrt(3), rel=0.05)
+
+
+def test_dcgan_has_the_reference_shapes():
+    dcgan = full_width("dcgan", 100)
+    assert [tuple(v.shape) for v in dcgan.generator.trainable_variables] == [
+        (100, 12544), (5, 5, 128, 256), (5, 5, 64, 128), (5, 5, 1, 64),
+        (12544,), (12544,), (128,), (128,), (64,), (64,)]
+    assert [tuple(v.shape) for v in dcgan.discriminator.trainable_variables] == [
+        (5, 5, 1, 64), (64,), (5, 5, 64, 128), (128,), (6272, 1), (1,)]
+
+
+def test_began_has_the_reference_shapes():
+    began = full_width("began", 62)
+    assert [tuple(v.shape) for v in began.discriminator.trainable_variables if v.ndim > 1] == [
+        (4, 4, 1, 64), (12544, 32), (32, 12544), (4, 4, 1, 64)]
+    assert began.discriminator.code_bn is not None
+    assert [tuple(v.shape) for v in began.generator.trainable_variables if v.ndim > 1] == [
+        (62, 1024), (1024, 6272), (4, 4, 64, 128), (4, 4, 1, 64)]
+
+
+def test_began_moves_k_once_per_step_clipped_and_logs_m():
+    model = tiny("began")
+    model.k.assign(0.5)
+    logs = model.after_generator_update({"energy_real": tf.constant(1.0),
+                                         "g_loss": tf.constant(0.5)})
+    # 0.5 + 0.001 * (0.75 * 1.0 - 0.5); M = 1.0 + |0.75 - 0.5|
+    assert float(model.k.numpy()) == pytest.approx(0.50025, abs=1e-7)
+    assert float(logs["k"]) == pytest.approx(0.50025, abs=1e-7)
+    assert float(logs["convergence"]) == pytest.approx(1.25)
+    model.k.assign(0.0)
+    model.after_generator_update({"energy_real": tf.constant(0.2), "g_loss": tf.constant(1.0)})
+    assert float(model.k.numpy()) == 0.0
+    # A train step moves k by lambda_k * (gamma * L(x) - L(G(z))) from its own logs.
+    model.k.assign(0.3)
+    logs = model.train_step(batch_for(model))  # the trackers' means of one step: its values
+    expected = 0.3 + 0.001 * (0.75 * float(logs["energy_real"]) - float(logs["g_loss"]))
+    assert float(model.k.numpy()) == pytest.approx(expected, abs=1e-6)
+
+
+def test_began_k_is_saved_and_restored_with_the_model(tmp_path):
+    model = tiny("began")
+    model.k.assign(0.625)
+    path = train.make_checkpoint(model).save(str(tmp_path / "ckpt"))
+    fresh = tiny("began")
+    train.make_checkpoint(fresh).restore(path).assert_existing_objects_matched()
+    assert float(fresh.k.numpy()) == 0.625
+    assert not fresh.k.trainable and "k" in [v.name for v in fresh.non_trainable_variables]
+
+
+def test_sagan_has_attention_in_both_networks():
+    sagan = full_width("sagan", 62)
+    for network in (sagan.generator, sagan.discriminator):
+        attention = network.attention
+        assert [tuple(v.shape) for v in (attention.f.kernel, attention.g.kernel,
+                                         attention.h.kernel, attention.gamma)] == [
+            (4, 4, 128, 16), (4, 4, 128, 16), (4, 4, 128, 128), ()]
+        assert float(attention.gamma.numpy()) == 0.0
+
+
+def test_sagan_logs_its_attention_gammas_after_they_move():
+    model = tiny("sagan")
+    logs = model.train_step(batch_for(model))
+    assert float(logs["g_attention_gamma"]) == pytest.approx(
+        float(model.generator.attention.gamma.numpy()))
+    assert float(logs["d_attention_gamma"]) != 0.0
+
+
+def test_began_config_fields_are_checked():
+    with pytest.raises(config_lib.ConfigError, match=r"--diversity_ratio=0.0: must be in \(0, 1\]"):
+        config_lib.Config(diversity_ratio=0.0)
+
+
+# ----- configs ----------------------------------------------------------------
+
+OUR_CONFIGS = sorted(p.name for p in CONFIGS.glob("*.flags")
+                     if p.name.split(".")[0].split("_fashion")[0] in MODELS)
+
+
+def read_flagfile(path):
+    """The Config that `--flagfile=path` gives, parsed by the command line's own flags."""
+    from tfgan_mnist import main as main_lib
+
+    main_lib.FLAGS.unparse_flags()
+    try:
+        main_lib.FLAGS(["tfgan_mnist", f"--flagfile={path}"])
+        return main_lib.config_from_flags()
+    finally:
+        main_lib.FLAGS.unparse_flags()
+
+
+def test_every_model_has_a_config():
+    assert {name.split(".")[0] for name in OUR_CONFIGS} >= set(MODELS)
+
+
+@pytest.mark.parametrize("filename", OUR_CONFIGS)
+def test_config_parses_and_names_a_registered_model(filename):
+    path = CONFIGS / filename
+    text = path.read_text()
+    config = read_flagfile(path)
+    assert config.model in registry.names()
+    assert filename.startswith(config.model)
+    assert text.startswith("#") and f"--flagfile=configs/{filename}" in text
+    assert ("_fashion" in filename) == (config.dataset == "fashion_mnist")

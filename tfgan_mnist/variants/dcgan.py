@@ -1,0 +1,38 @@
+"""DCGAN as the TensorFlow tutorial trains it on MNIST.
+
+Source: tensorflow/docs, site/en/tutorials/generative/dcgan.ipynb.
+G: Dense 7*7*256 (no bias), BN, LeakyReLU; ConvT 128 5x5 stride 1; ConvT 64
+5x5 stride 2; ConvT 1 5x5 stride 2 with tanh; batch norm and LeakyReLU
+between, no biases. D: Conv 64 5x5 stride 2, LeakyReLU, Dropout 0.3; Conv 128
+5x5 stride 2, LeakyReLU, Dropout 0.3; Dense 1 (a logit). Keras defaults
+elsewhere (glorot-uniform kernels, BN momentum 0.99 and epsilon 1e-3,
+LeakyReLU slope 0.3). Losses: sigmoid cross-entropy summed over the real and
+fake terms for D, the non-saturating loss for G. Adam(1e-4) for both with
+Keras' default betas, batch 256, noise N(0, 1) with 100 dimensions, images in
+[-1, 1], 50 epochs.
+
+One deliberate difference: the tutorial updates D and G simultaneously from
+one forward pass (two tapes); here, as for every model of the package, D is
+updated first and G then trains against the updated D on fresh noise.
+"""
+
+from tfgan_mnist import gan, networks, registry
+from tfgan_mnist.variants.common import adam_pair
+
+
+class DCGAN(gan.GAN):
+    """The shared GAN step with the tutorial's losses (the GAN defaults) on [-1, 1] images."""
+
+    image_range = (-1.0, 1.0)
+    noise = "normal"  # tf.random.normal([BATCH_SIZE, noise_dim])
+
+
+@registry.register("dcgan", "DCGAN of the TensorFlow tutorial (Dense-ConvT x3 / Conv x2-Dense)")
+def build(config):
+    """The tutorial's DCGAN, compiled with two Adam optimizers."""
+    model = DCGAN(
+        networks.DCGANGenerator(config.width, seed=config.seed),
+        networks.DCGANDiscriminator(config.width, seed=config.seed + 10),
+        latent_dim=config.z_dim, d_steps=config.d_steps, seed=config.seed)
+    model.compile(*adam_pair(config))
+    return model

@@ -64,6 +64,21 @@ class Config:
         positive=True)
     sample_grid: int = _field(8, "Rows and columns of the sample grid.", positive=True)
 
+    # ----- GAN collection (gan, cgan, acgan, infogan, lsgan, wgan, wgan_gp, dragan) -----
+    clip_value: float = _field(
+        0.01, "WGAN: clip every critic weight to [-clip_value, clip_value] after each "
+        "critic update.", positive=True)
+    gp_weight: float = _field(
+        0.25, "WGAN-GP and DRAGAN: weight of the gradient penalty (the collection's 0.25; "
+        "the WGAN-GP paper's is 10).")
+    info_categorical_weight: float = _field(
+        1.0, "infoGAN: weight of the categorical code's information loss.")
+    info_continuous_weight: float = _field(
+        1.0, "infoGAN: weight of the continuous codes' information loss.")
+    info_supervised: bool = _field(
+        True, "infoGAN: use the real batch's labels as the categorical code (the "
+        "collection's default); false draws it uniformly, as in the paper.")
+
     def __post_init__(self):
         for field in dataclasses.fields(self):
             value = getattr(self, field.name)
@@ -72,6 +87,9 @@ class Config:
                 raise ConfigError(field.name, value, "must be positive")
             if meta.get("unit_interval") and not 0.0 <= value < 1.0:
                 raise ConfigError(field.name, value, "must be in [0, 1)")
+        for name in ("gp_weight", "info_categorical_weight", "info_continuous_weight"):
+            if not getattr(self, name) >= 0:
+                raise ConfigError(name, getattr(self, name), "must be >= 0")
         if self.dataset not in DATASETS:
             raise ConfigError("dataset", self.dataset, f"valid datasets: {', '.join(DATASETS)}")
         from tfgan_mnist import registry  # late: the registry imports the models

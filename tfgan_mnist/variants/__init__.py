@@ -2,4 +2,5 @@
 
 from tfgan_mnist.variants import vanilla_gan  # noqa: F401
 # The GAN collection on the infoGAN-paper networks (see variants/collection.py).
-from tfgan_mnist.variants import acgan, cgan, gan_conv, infogan, lsgan, wgan, wgan_gp  # noqa: F401, E402
+from tfgan_mnist.variants import (  # noqa: F401, E402
+    acgan, cgan, dragan, gan_conv, infogan, lsgan, wgan, wgan_gp)

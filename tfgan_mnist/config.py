@@ -97,6 +97,22 @@ class Config:
         0.001, "BEGAN's lambda_k: step size of the control variable k.", non_negative=True,
         models=("began",))
 
+    # ----- GAN collection (gan, cgan, acgan, infogan, lsgan, wgan, wgan_gp, dragan) -----
+    clip_value: float = _field(
+        0.01, "WGAN: clip every critic weight to [-clip_value, clip_value] after each "
+        "critic update.", positive=True, models=("wgan",))
+    gp_weight: float = _field(
+        0.25, "WGAN-GP and DRAGAN: weight of the gradient penalty (the collection's 0.25; "
+        "the WGAN-GP paper's is 10).", models=("wgan_gp", "dragan"))
+    info_categorical_weight: float = _field(
+        1.0, "infoGAN: weight of the categorical code's information loss.", models=("infogan",))
+    info_continuous_weight: float = _field(
+        1.0, "infoGAN: weight of the continuous codes' information loss.", models=("infogan",))
+    info_supervised: bool = _field(
+        True, "infoGAN: use the real batch's labels as the categorical code (the "
+        "collection's default); false draws it uniformly, as in the paper.",
+        models=("infogan",))
+
     def __post_init__(self):
         for field in dataclasses.fields(self):
             value = getattr(self, field.name)

@@ -1,0 +1,128 @@
+"""Losses and penalties of the GAN collection against hand-computed values."""
+
+import math
+
+import pytest
+import tensorflow as tf
+
+from tfgan_mnist import losses
+
+LN2, LN3 = math.log(2.0), math.log(3.0)
+
+
+def test_wasserstein_losses():
+    real, fake = tf.constant([[1.0], [2.0], [3.0]]), tf.constant([[0.5], [-0.5]])
+    assert float(losses.wasserstein_discriminator_loss(real, fake)) == pytest.approx(-2.0)
+    assert float(losses.wasserstein_generator_loss(tf.constant([[1.0], [-3.0]]))) == 1.0
+
+
+def test_least_squares_losses_are_on_raw_outputs():
+    real, fake = tf.constant([[0.5], [2.0]]), tf.constant([[1.0], [-1.0]])
+    # 0.5 * mean(0.25, 1) + 0.5 * mean(1, 1)
+    assert float(losses.least_squares_discriminator_loss(real, fake)) == pytest.approx(0.8125)
+    # 0.5 * mean(1, 4)
+    assert float(losses.least_squares_generator_loss(tf.constant([[0.0], [3.0]]))) == 1.25
+
+
+def test_acgan_losses_are_cross_entropy_on_logits():
+    one_hot = tf.constant([[1.0, 0.0]])
+    real_logits = tf.constant([[0.0, LN3]])  # p(class 0) = 1/4
+    fake_logits = tf.constant([[0.0, 0.0]])  # p = 1/2
+    value = losses.acgan_discriminator_loss(real_logits, fake_logits, one_hot)
+    assert float(value) == pytest.approx(math.log(4.0) + LN2, rel=1e-6)
+    value = losses.acgan_generator_loss(tf.constant([[LN3, 0.0]]), one_hot)  # p = 3/4
+    assert float(value) == pytest.approx(math.log(4.0 / 3.0), rel=1e-6)
+
+
+def test_acgan_loss_on_softmax_outputs_would_differ():
+    # The bug this guards against: feeding probabilities as logits.
+    logits = tf.constant([[4.0, 0.0]])
+    one_hot = tf.constant([[1.0, 0.0]])
+    right = float(losses.acgan_generator_loss(logits, one_hot))
+    wrong = float(losses.acgan_generator_loss(tf.nn.softmax(logits), one_hot))
+    assert right == pytest.approx(math.log1p(math.exp(-4.0)), rel=1e-5)
+    assert abs(wrong - right) > 0.2
+
+
+def test_mutual_information_penalties():
+    one_hot = tf.constant([[0.0, 1.0], [1.0, 0.0]])
+    logits = tf.constant([[0.0, LN3], [0.0, 0.0]])  # p = 3/4 and 1/2
+    categorical = (math.log(4.0 / 3.0) + LN2) / 2
+    assert float(losses.categorical_mutual_information_penalty(one_hot, logits)) == \
+        pytest.approx(categorical, rel=1e-6)
+    codes = tf.constant([[1.0, -1.0], [0.0, 0.0]])
+    predictions = tf.constant([[0.0, -1.0], [0.5, 0.5]])  # squared errors sum to 1 and 0.5
+    assert float(losses.continuous_mutual_information_penalty(codes, predictions)) == 0.75
+    total = losses.mutual_information_penalty(one_hot, logits, codes, predictions,
+                                              categorical_weight=2.0, continuous_weight=3.0)
+    assert float(total) == pytest.approx(2 * categorical + 3 * 0.75, rel=1e-6)
+
+
+def linear_critic(scale):
+    """x -> scale * <u, x> with |u| = 1 over each 2x2x1 example: gradient norm `scale`."""
+    direction = tf.constant([[[0.5], [0.5]], [[0.5], [-0.5]]])  # (2, 2, 1), norm 1
+    return lambda x: scale * tf.reduce_sum(x * direction, axis=[1, 2, 3])
+
+
+INPUTS = tf.reshape(tf.range(12.0), (3, 2, 2, 1))  # three 2x2x1 examples
+
+
+def test_gradient_penalty_is_zero_for_a_unit_norm_critic():
+    assert float(losses.gradient_penalty(linear_critic(1.0), INPUTS)) < 1e-12
+
+
+def test_gradient_penalty_of_a_linear_critic():
+    # |grad| = 3 everywhere: (3 - 1)^2
+    assert float(losses.gradient_penalty(linear_critic(3.0), INPUTS)) == pytest.approx(4.0)
+    assert float(losses.gradient_penalty(linear_critic(0.5), INPUTS)) == pytest.approx(0.25)
+
+
+def quadratic_critic(x):
+    """x -> |x|^2 / 2 per example: its gradient is x itself."""
+    return 0.5 * tf.reduce_sum(tf.square(x), axis=[1, 2, 3])
+
+
+def test_gradient_penalty_takes_the_norm_per_example_over_all_pixels():
+    inputs = tf.stack([tf.fill((2, 2, 1), 0.5), tf.fill((2, 2, 1), 1.5)])  # norms 1 and 3
+    assert float(losses.gradient_penalty(quadratic_critic, inputs)) == pytest.approx(2.0)
+
+
+def test_gradient_penalty_has_a_finite_gradient_at_a_zero_gradient():
+    weight = tf.Variable(0.0)
+    with tf.GradientTape() as tape:
+        penalty = losses.gradient_penalty(lambda x: weight * tf.reduce_sum(x, [1, 2, 3]),
+                                          INPUTS)
+    gradient = tape.gradient(penalty, weight)
+    assert float(penalty) == pytest.approx(1.0, abs=1e-4)
+    assert math.isfinite(float(gradient)) and float(gradient) == 0.0
+
+
+def test_gradient_penalty_differentiates_through_the_critic_weights():
+    weight = tf.Variable(3.0)
+    with tf.GradientTape() as tape:
+        penalty = losses.gradient_penalty(
+            lambda x: weight * linear_critic(1.0)(x), INPUTS)
+    # d/dw (w - 1)^2 = 2 (w - 1) = 4
+    assert float(tape.gradient(penalty, weight)) == pytest.approx(4.0, rel=1e-5)
+
+
+def test_wasserstein_gradient_penalty_interpolates_per_example():
+    real = tf.zeros((2, 2, 2, 1))
+    fake = tf.ones((2, 2, 2, 1))  # |fake| = 2 per example
+    weights = tf.constant([0.5, 1.0])  # x_hat norms 1 and 2: penalties 0 and 1
+    value = losses.wasserstein_gradient_penalty(real, fake, quadratic_critic, weights)
+    assert float(value) == pytest.approx(0.5)
+
+
+def test_dragan_gradient_penalty_interpolates_towards_the_perturbed_batch():
+    real = tf.ones((2, 2, 2, 1))  # |x| = 2
+    perturbed = 2.0 * real  # |x_p| = 4
+    weights = tf.constant([0.0, 0.5])  # x_hat norms 2 and 3: penalties 1 and 4
+    value = losses.dragan_gradient_penalty(real, perturbed, quadratic_critic, weights)
+    assert float(value) == pytest.approx(2.5)
+
+
+def test_interpolation_weights_must_be_one_per_example():
+    real = tf.zeros((2, 2, 2, 1))
+    with pytest.raises((ValueError, tf.errors.InvalidArgumentError)):
+        losses.wasserstein_gradient_penalty(real, real, quadratic_critic, tf.ones((2, 2, 2, 1)))

@@ -9,6 +9,8 @@ import dataclasses
 import os
 
 DATASETS = ("mnist", "fashion_mnist")
+# How CoGAN's second domain is made from first-domain images (variants/cogan.py).
+SECOND_DOMAINS = ("rotate", "negative", "edges")
 
 
 class ConfigError(ValueError):
@@ -67,6 +69,18 @@ class Config:
         positive=True)
     sample_grid: int = _field(8, "Rows and columns of the sample grid.", positive=True)
 
+    # ----- autoencoders and two-domain models (vae, cvae, aae, vae_gan, cogan) -----
+    e_learning_rate: float = _field(
+        1e-3, "Adam learning rate of the encoder, where it has an optimizer of its own "
+        "(vae_gan).", positive=True)
+    adversarial_weight: float = _field(
+        0.001, "aae: weight of the adversarial term of the autoencoder's loss; the L1 "
+        "reconstruction term gets 1 minus it.")
+    second_domain: str = _field(
+        "rotate", "cogan: domain 2 as a transform of domain-1 images: rotate (90 degrees), "
+        "negative (inverted pixels) or edges (3x3 dilation minus the image).",
+        choices=SECOND_DOMAINS)
+
     def __post_init__(self):
         for field in dataclasses.fields(self):
             value = getattr(self, field.name)
@@ -77,6 +91,11 @@ class Config:
                 raise ConfigError(field.name, value, "must be in [0, 1)")
         if self.dataset not in DATASETS:
             raise ConfigError("dataset", self.dataset, f"valid datasets: {', '.join(DATASETS)}")
+        if not 0.0 <= self.adversarial_weight <= 1.0:
+            raise ConfigError("adversarial_weight", self.adversarial_weight, "must be in [0, 1]")
+        if self.second_domain not in SECOND_DOMAINS:
+            raise ConfigError("second_domain", self.second_domain,
+                              f"valid domains: {', '.join(SECOND_DOMAINS)}")
         from tfgan_mnist import registry  # late: the registry imports the models
 
         if self.model not in registry.names():

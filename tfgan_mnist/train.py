@@ -76,6 +76,10 @@ def prepare(config, arrays=None):
                                   download=config.download)
     keras.utils.set_random_seed(config.seed)
     model = registry.build(config)
+    # Autoencoding models draw reconstructions of a few fixed real test images
+    # (multiphase.MultiPhaseModel.set_reference_images); other models lack the hook.
+    if hasattr(model, "set_reference_images") and hasattr(arrays, "test_images"):
+        model.set_reference_images(arrays.test_images, arrays.test_labels)
     sampler = pipeline.InMemorySampler(
         arrays.train_images, arrays.train_labels, config.batch_size * config.d_steps,
         model.image_range, seed=config.seed)

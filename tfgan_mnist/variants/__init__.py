@@ -1,3 +1,4 @@
 """One module per model; importing this package registers them all."""
 
 from tfgan_mnist.variants import vanilla_gan  # noqa: F401
+from tfgan_mnist.variants import vae  # noqa: F401

@@ -81,6 +81,7 @@ def build_vae(config):
     return _build(VAE, config)
 
 
+@registry.register("cvae", "Conditional conv VAE of the TwistedW/hwalsuklee collection")
 def build_cvae(config):
     """CVAE; its one Adam optimizer uses --g_learning_rate, --beta1, --beta2."""
     return _build(CVAE, config)

@@ -9,6 +9,8 @@ import dataclasses
 import os
 
 DATASETS = ("mnist", "fashion_mnist")
+# How CoGAN's second domain is made from first-domain images (variants/cogan.py).
+SECOND_DOMAINS = ("rotate", "negative", "edges")
 
 
 class ConfigError(ValueError):
@@ -113,6 +115,18 @@ class Config:
         "collection's default); false draws it uniformly, as in the paper.",
         models=("infogan",))
 
+    # ----- autoencoders and two-domain models (vae, cvae, aae, vae_gan, cogan) -----
+    e_learning_rate: float = _field(
+        1e-3, "Adam learning rate of the encoder, where it has an optimizer of its own "
+        "(vae_gan).", positive=True, models=("vae_gan",))
+    adversarial_weight: float = _field(
+        0.001, "aae: weight of the adversarial term of the autoencoder's loss; the L1 "
+        "reconstruction term gets 1 minus it.", models=("aae",))
+    second_domain: str = _field(
+        "rotate", "cogan: domain 2 as a transform of domain-1 images: rotate (90 degrees), "
+        "negative (inverted pixels) or edges (3x3 dilation minus the image).",
+        choices=SECOND_DOMAINS, models=("cogan",))
+
     def __post_init__(self):
         for field in dataclasses.fields(self):
             value = getattr(self, field.name)
@@ -128,6 +142,8 @@ class Config:
                 raise ConfigError(field.name, value, f"valid values: {', '.join(choices)}")
         if not 0.0 < self.diversity_ratio <= 1.0:
             raise ConfigError("diversity_ratio", self.diversity_ratio, "must be in (0, 1]")
+        if not 0.0 <= self.adversarial_weight <= 1.0:
+            raise ConfigError("adversarial_weight", self.adversarial_weight, "must be in [0, 1]")
         from tfgan_mnist import registry  # late: the registry imports the models
 
         if self.model not in registry.names():

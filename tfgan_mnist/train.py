@@ -106,6 +106,10 @@ def prepare(config, arrays=None, warn=None, strategy=None):
     set_precision(config)
     with strategy.scope():  # model and optimizer variables are mirrored over the replicas
         model = registry.build(config)
+    # Autoencoding models draw reconstructions of a few fixed real test images
+    # (multiphase.MultiPhaseModel.set_reference_images); other models lack the hook.
+    if hasattr(model, "set_reference_images") and hasattr(arrays, "test_images"):
+        model.set_reference_images(arrays.test_images, arrays.test_labels)
     sampler = pipeline.InMemorySampler(
         arrays.train_images, arrays.train_labels, config.batch_size * config.d_steps,
         model.image_range, seed=config.seed)

@@ -1,0 +1,147 @@
+"""CoGAN: weight sharing, shared-gradient halving, the second domains, paired figures."""
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from test_autoencoders import fixture_batch, tiny_config
+from tfgan_mnist import registry
+from tfgan_mnist.variants import cogan
+
+
+@pytest.fixture
+def model():
+    return registry.build(tiny_config("cogan", width=0.25))
+
+
+def ids(variables):
+    return {id(v) for v in variables}
+
+
+def test_generators_share_the_trunk_variables_and_not_the_heads(model):
+    g1, g2 = model.generator_1, model.generator_2
+    assert g1.trunk is g2.trunk
+    assert g1.head is not g2.head
+    shared = ids(g1.trainable_variables) & ids(g2.trainable_variables)
+    assert shared == ids(g1.trunk.trainable_variables)
+    assert len(shared) == 2  # one kernel, one bias: a single set of weights
+    assert not ids(g1.head.trainable_variables) & ids(g2.head.trainable_variables)
+    assert [v.path for v in cogan.shared_variables(g1, g2)] == [
+        v.path for v in g1.trunk.trainable_variables]
+
+
+def test_discriminators_share_the_last_layer_and_not_the_first(model):
+    d1, d2 = model.discriminator_1, model.discriminator_2
+    shared = ids(d1.trainable_variables) & ids(d2.trainable_variables)
+    assert shared == ids(d1.last.trainable_variables) and len(shared) == 2
+    assert not ids(d1.first.trainable_variables) & ids(d2.first.trainable_variables)
+
+
+def test_phases_own_each_shared_variable_once(model):
+    generator = model.phase("generator")
+    assert len(generator.variables) == 6  # trunk, head 1, head 2: kernel and bias each
+    assert ids(generator.variables) == (ids(model.generator_1.trainable_variables)
+                                        | ids(model.generator_2.trainable_variables))
+    assert len(model.phase("discriminator").variables) == 6
+
+
+def test_each_generator_uses_its_own_head(model):
+    z = model.draw_noise(5, seed=7)
+    hidden = model.generator_1.trunk(z)
+    for generator, head in ((model.generator_1, model.generator_1.head),
+                            (model.generator_2, model.generator_2.head)):
+        expected = tf.sigmoid(tf.matmul(hidden, head.kernel) + head.bias)
+        np.testing.assert_allclose(generator(z).numpy().reshape(5, -1), expected.numpy(),
+                                   rtol=1e-5, atol=1e-6)
+    assert not np.allclose(model.generator_1(z).numpy(), model.generator_2(z).numpy())
+
+
+@pytest.mark.parametrize("phase_name", ["discriminator", "generator"])
+def test_shared_gradients_are_halved_and_private_ones_kept(model, phase_name):
+    images, labels = fixture_batch(model, count=16)
+    phase = model.phase(phase_name)
+    state = model.noise_seed.state.value.numpy()
+    applied, _ = model.phase_gradients(phase, images, labels)
+    model.noise_seed.state.assign(state)  # the same z again
+    with tf.GradientTape() as tape:
+        loss, _ = phase.loss(images, labels)
+    raw = tape.gradient(loss, phase.variables)
+    shared = ids(cogan.shared_variables(*phase.networks))
+    assert len(shared) == 2
+    for variable, applied_gradient, raw_gradient in zip(phase.variables, applied, raw):
+        factor = 0.5 if id(variable) in shared else 1.0
+        np.testing.assert_allclose(applied_gradient.numpy(), factor * raw_gradient.numpy(),
+                                   rtol=1e-6, err_msg=variable.path)
+        assert np.any(raw_gradient.numpy() != 0), variable.path
+
+
+def test_shared_trunk_gradient_is_the_sum_of_both_domains(model):
+    images, labels = fixture_batch(model, count=16)
+    z = model.draw_noise(8, seed=3)
+    from tfgan_mnist import losses
+    trunk = model.generator_1.trunk.trainable_variables
+    with tf.GradientTape(persistent=True) as tape:
+        g1 = losses.modified_generator_loss(model.discriminator_1(model.generator_1(z)))
+        g2 = losses.modified_generator_loss(model.discriminator_2(model.generator_2(z)))
+        total = g1 + g2
+    for part_1, part_2, both in zip(tape.gradient(g1, trunk), tape.gradient(g2, trunk),
+                                    tape.gradient(total, trunk)):
+        np.testing.assert_allclose(both.numpy(), part_1.numpy() + part_2.numpy(), rtol=1e-5,
+                                   atol=1e-7)
+        assert np.any(part_1.numpy() != 0) and np.any(part_2.numpy() != 0)
+    # head 1 gets nothing from domain 2's loss
+    assert tape.gradient(g2, model.generator_1.head.kernel) is None
+
+
+def test_generator_phase_changes_shared_trunk_and_both_heads_only(model):
+    images, labels = fixture_batch(model, count=16)
+    before = {v.path: v.numpy().copy() for v in model.variables if "seed" not in v.path}
+    model.run_phase("generator", images, labels)
+    changed = {v.path for v in model.variables
+               if v.path in before and not np.array_equal(before[v.path], v.numpy())}
+    assert changed == {v.path for v in model.phase("generator").variables}
+    assert any("shared_trunk" in path for path in changed)
+    assert not any("discriminator" in path for path in changed)
+
+
+def test_second_domains_are_the_stated_transforms():
+    images = np.random.default_rng(0).uniform(size=(3, 28, 28, 1)).astype(np.float32)
+    np.testing.assert_array_equal(cogan.second_domain_images(images, "rotate").numpy(),
+                                  np.rot90(images, k=1, axes=(1, 2)))
+    np.testing.assert_allclose(cogan.second_domain_images(images, "negative").numpy(),
+                               1.0 - images, atol=1e-7)
+    bar = np.zeros((1, 28, 28, 1), np.float32)
+    bar[0, 10:13, 5:20, 0] = 1.0  # a 3-pixel-thick horizontal bar
+    edges = cogan.second_domain_images(bar, "edges").numpy()[0, ..., 0]
+    expected = np.zeros((28, 28), np.float32)
+    expected[9:14, 4:21] = 1.0  # the bar dilated by one pixel ...
+    expected[10:13, 5:20] = 0.0  # ... minus the bar: a one-pixel outline
+    np.testing.assert_array_equal(edges, expected)
+    with pytest.raises(ValueError, match="valid: rotate, negative, edges"):
+        cogan.second_domain_images(images, "mirror")
+
+
+def test_domains_come_from_different_images(model):
+    images, _ = fixture_batch(model, count=16)
+    domain_1, domain_2 = model.split_domains(images)
+    assert domain_1.shape == domain_2.shape == (8, 28, 28, 1)
+    np.testing.assert_array_equal(domain_1.numpy(), images[:8].numpy())
+    np.testing.assert_array_equal(domain_2.numpy(), np.rot90(images[8:].numpy(), axes=(1, 2)))
+
+
+@pytest.mark.parametrize("kind", ["rotate", "negative", "edges"])
+def test_every_second_domain_trains(kind):
+    model = registry.build(tiny_config("cogan", second_domain=kind))
+    images, labels = fixture_batch(model, count=16)
+    logs = model.train_step((images, labels))
+    assert all(np.isfinite(float(v)) for v in logs.values())
+
+
+def test_pairs_figure_puts_both_domains_of_one_z_side_by_side(model):
+    figure = model.figures(4)["pairs"]
+    assert (figure.rows, figure.cols) == (4, 4)
+    assert figure.col_labels == ["domain 1", "domain 2"] * 2
+    z = model.grid_latent(4, 2)
+    first, second = model.generate_pair(z)
+    np.testing.assert_array_equal(figure.images[0::2], model.to_uint8(first).numpy())
+    np.testing.assert_array_equal(figure.images[1::2], model.to_uint8(second).numpy())

@@ -1,0 +1,235 @@
+"""The coupled GAN (Liu and Tuzel, 2016) as the TF1 tutorial builds it: two MLP GANs sharing weights.
+
+Source: wiseodd/generative-models GAN/coupled_gan/cogan_tensorflow.py (@84161a1).
+
+- Generators: a shared first layer z -> 128 (ReLU), then a private output
+  layer each, 128 -> 784 (sigmoid). G1 and G2 get the same z, so a pair
+  G1(z), G2(z) shows one digit in both domains.
+- Discriminators: a private first layer each, 784 -> 128 (ReLU), then a
+  shared last layer 128 -> 1. Sharing the generators' first (high-level)
+  layers and the discriminators' last ones is what couples the two GANs.
+- Losses: the sum over domains of the usual sigmoid cross-entropy GAN losses
+  (non-saturating G loss); the tutorial computes them from probabilities
+  with an epsilon, we from logits.
+- Shared layers: each shared variable receives the gradient of the *sum* of
+  both domains' losses, and, as the tutorial does ("Average by halfing the
+  shared gradients"), that gradient is multiplied by 1/2 before the update,
+  so the shared layers get the average of the two domains' gradients. Both
+  networks of a pair are updated by one optimizer in one step.
+- z ~ U(-1, 1), z_dim 10, Adam 1e-3 (0.9, 0.999), 32 images per domain,
+  Xavier-normal weights, zero biases; D then G each iteration.
+
+Domains: both come from one dataset. Each training batch is split in two
+halves: the first half is domain 1 as is; the second half, other random
+images, becomes domain 2 through `second_domain_images`, so the two domains'
+batches are never pairs of the same image. Domain 2 is, by --second_domain,
+the image rotated 90 degrees (the tutorial's choice), its negative 1 - x
+(the paper's digit-negative task) or its edges (3x3 dilation minus the
+image: mingyuliutw/CoGAN's MNIST-edge preparation).
+
+The generator pair is two Keras models holding the *same* trunk layer
+object, so the shared weights exist once; `tests/test_cogan.py` checks that
+and that each generator uses its own head.
+"""
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from tfgan_mnist import losses, multiphase, registry, summaries
+from tfgan_mnist.config import SECOND_DOMAINS
+from tfgan_mnist.networks import IMAGE_PIXELS, IMAGE_SHAPE, xavier_normal
+
+
+def second_domain_images(images, kind):
+    """Domain-2 versions of domain-1 images in [0, 1], shaped (n, 28, 28, 1).
+
+    rotate: 90 degrees counter-clockwise (as np.rot90 and scipy's rotate(90));
+    negative: 1 - x; edges: grey dilation with a 3x3 square minus the image,
+    which is what cv2.dilate(img, ones((3, 3))) - img computes.
+    """
+    images = tf.convert_to_tensor(images, tf.float32)
+    if kind == "rotate":
+        # np.rot90: transpose, then flip the rows (tf.image.rot90 adds shape asserts to the graph).
+        return tf.reverse(tf.transpose(images, [0, 2, 1, 3]), axis=[1])
+    if kind == "negative":
+        return 1.0 - images
+    if kind == "edges":
+        dilated = tf.nn.max_pool2d(images, ksize=3, strides=1, padding="SAME")
+        return dilated - images
+    raise ValueError(f"unknown second domain {kind!r}; valid: {', '.join(SECOND_DOMAINS)}")
+
+
+class DomainGenerator(keras.Model):
+    """One domain's generator: a (possibly shared) trunk, then its own output layer."""
+
+    def __init__(self, trunk, head, name, **kwargs):
+        super().__init__(name=name, **kwargs)
+        self.trunk = trunk
+        self.head = head
+        self.to_image = keras.layers.Reshape(IMAGE_SHAPE)
+
+    def call(self, z, training=False):
+        return self.to_image(self.head(self.trunk(z)))
+
+
+class DomainDiscriminator(keras.Model):
+    """One domain's discriminator: its own first layer, then a (possibly shared) last layer."""
+
+    def __init__(self, first, last, name, **kwargs):
+        super().__init__(name=name, **kwargs)
+        self.flatten = keras.layers.Flatten()
+        self.first = first
+        self.last = last
+
+    def call(self, images, training=False):
+        return self.last(self.first(self.flatten(images)))
+
+
+def coupled_generators(hidden_units, seed=None):
+    """(G1, G2) sharing one trunk Dense(hidden, ReLU); private Dense(784, sigmoid) heads."""
+    def seeded(offset):
+        return None if seed is None else seed + offset
+
+    trunk = keras.layers.Dense(hidden_units, activation="relu",
+                               kernel_initializer=xavier_normal(seeded(0)), name="shared_trunk")
+    heads = [keras.layers.Dense(IMAGE_PIXELS, activation="sigmoid",
+                                kernel_initializer=xavier_normal(seeded(i)), name=f"head_{i}")
+             for i in (1, 2)]
+    return (DomainGenerator(trunk, heads[0], name="generator_1"),
+            DomainGenerator(trunk, heads[1], name="generator_2"))
+
+
+def coupled_discriminators(hidden_units, seed=None):
+    """(D1, D2) with private Dense(hidden, ReLU) first layers sharing one Dense(1) last layer."""
+    def seeded(offset):
+        return None if seed is None else seed + offset
+
+    firsts = [keras.layers.Dense(hidden_units, activation="relu",
+                                 kernel_initializer=xavier_normal(seeded(i)), name=f"first_{i}")
+              for i in (1, 2)]
+    last = keras.layers.Dense(1, kernel_initializer=xavier_normal(seeded(0)), name="shared_last")
+    return (DomainDiscriminator(firsts[0], last, name="discriminator_1"),
+            DomainDiscriminator(firsts[1], last, name="discriminator_2"))
+
+
+def shared_variables(network_1, network_2):
+    """The trainable variables that both networks hold (the same objects)."""
+    ids = {id(v) for v in network_2.trainable_variables}
+    return [v for v in network_1.trainable_variables if id(v) in ids]
+
+
+class CoGAN(multiphase.MultiPhaseModel):
+    """Two GANs, one per domain, with tied generator trunks and discriminator tops."""
+
+    noise = "uniform"
+    image_range = (0.0, 1.0)
+    metric_names = ("d_loss", "g_loss", "d1_loss", "d2_loss", "g1_loss", "g2_loss")
+    shared_gradient_scale = 0.5  # the tutorial's halving: shared layers see the domains' mean
+
+    def __init__(self, generators, discriminators, *, latent_dim, second_domain="rotate",
+                 seed=None, name=None, **kwargs):
+        super().__init__(latent_dim=latent_dim, seed=seed, name=name, **kwargs)
+        self.generator_1, self.generator_2 = generators
+        self.discriminator_1, self.discriminator_2 = discriminators
+        if second_domain not in SECOND_DOMAINS:
+            raise ValueError(f"unknown second domain {second_domain!r}")
+        self.second_domain = second_domain
+
+    def build_networks(self):
+        z = tf.zeros((1, self.latent_dim))
+        self.generator_1(z)
+        self.generator_2(z)
+        self.discriminator_1(tf.zeros((1, *IMAGE_SHAPE)))
+        self.discriminator_2(tf.zeros((1, *IMAGE_SHAPE)))
+
+    def define_phases(self, optimizers):
+        return [
+            multiphase.Phase("discriminator", self.discriminator_loss, "d_optimizer",
+                             optimizers["d_optimizer"],
+                             (self.discriminator_1, self.discriminator_2)),
+            multiphase.Phase("generator", self.generator_loss, "g_optimizer",
+                             optimizers["g_optimizer"], (self.generator_1, self.generator_2)),
+        ]
+
+    def phase_gradients(self, phase, images, labels):
+        """The phase's gradients, with the shared variables' ones halved (see module docstring)."""
+        gradients, logs = super().phase_gradients(phase, images, labels)
+        shared = {id(v) for v in shared_variables(*phase.networks)}
+        gradients = [self.shared_gradient_scale * g if id(v) in shared else g
+                     for g, v in zip(gradients, phase.variables)]
+        return gradients, logs
+
+    # ----- data and sampling ---------------------------------------------------
+
+    def split_domains(self, images):
+        """(domain-1 batch, domain-2 batch) from the two halves of a batch of different images."""
+        half = tf.shape(images)[0] // 2
+        return images[:half], second_domain_images(images[half:2 * half], self.second_domain)
+
+    def call(self, inputs, training=False):
+        """`model(z)` is domain 1's images; `generate_pair(z)` gives both domains."""
+        return self.generator_1(inputs, training=training)
+
+    def generate_pair(self, z, training=False):
+        """(G1(z), G2(z)): the same code drawn in both domains."""
+        return self.generator_1(z, training=training), self.generator_2(z, training=training)
+
+    # ----- losses ----------------------------------------------------------------
+
+    def discriminator_loss(self, images, labels):
+        """(D1 loss + D2 loss, logs): each D tells its real domain from its generator's images."""
+        real_1, real_2 = self.split_domains(images)
+        fake_1, fake_2 = self.generate_pair(self.draw_noise(tf.shape(real_1)[0]), training=True)
+        d1_loss = losses.minimax_discriminator_loss(
+            self.discriminator_1(real_1, training=True),
+            self.discriminator_1(tf.stop_gradient(fake_1), training=True))
+        d2_loss = losses.minimax_discriminator_loss(
+            self.discriminator_2(real_2, training=True),
+            self.discriminator_2(tf.stop_gradient(fake_2), training=True))
+        loss = d1_loss + d2_loss
+        return loss, {"d_loss": loss, "d1_loss": d1_loss, "d2_loss": d2_loss}
+
+    def generator_loss(self, images, labels):
+        """(G1 loss + G2 loss, logs): both generators from the same z."""
+        fake_1, fake_2 = self.generate_pair(self.draw_noise(tf.shape(images)[0] // 2),
+                                            training=True)
+        g1_loss = losses.modified_generator_loss(self.discriminator_1(fake_1, training=True))
+        g2_loss = losses.modified_generator_loss(self.discriminator_2(fake_2, training=True))
+        loss = g1_loss + g2_loss
+        return loss, {"g_loss": loss, "g1_loss": g1_loss, "g2_loss": g2_loss}
+
+    # ----- figures ---------------------------------------------------------------
+
+    def figures(self, grid_size):
+        """"pairs": G1(z) and G2(z) side by side for fixed z; "domains": real examples."""
+        pairs_per_row = max(1, grid_size // 2)
+        z = self.grid_latent(grid_size, pairs_per_row)
+        images_1, images_2 = self.generate_pair(z)
+        interleaved = tf.reshape(tf.stack([images_1, images_2], axis=1), [-1, *IMAGE_SHAPE])
+        figures = {"pairs": summaries.Figure(
+            self.to_uint8(interleaved).numpy(), grid_size, 2 * pairs_per_row,
+            col_labels=["domain 1", "domain 2"] * pairs_per_row)}
+        if self.reference_images is not None:
+            real, _ = self.reference_images
+            real = real[:2 * pairs_per_row]
+            both = np.concatenate([real, second_domain_images(real, self.second_domain).numpy()])
+            figures["domains"] = summaries.Figure(
+                self.to_uint8(both).numpy(), 2, len(real), row_labels=["domain 1", "domain 2"])
+        return figures
+
+
+@registry.register("cogan", "Coupled GAN of the TF1 tutorial (MLPs, shared G trunk and D top)")
+def build(config):
+    """CoGAN; --batch_size counts both domains (half each); --second_domain picks domain 2."""
+    hidden_units = max(1, round(128 * config.width))
+    model = CoGAN(coupled_generators(hidden_units, seed=config.seed),
+                  coupled_discriminators(hidden_units, seed=config.seed + 10),
+                  latent_dim=config.z_dim, second_domain=config.second_domain, seed=config.seed)
+    model.compile({
+        "d_optimizer": keras.optimizers.Adam(config.d_learning_rate, beta_1=config.beta1,
+                                             beta_2=config.beta2),
+        "g_optimizer": keras.optimizers.Adam(config.g_learning_rate, beta_1=config.beta1,
+                                             beta_2=config.beta2),
+    })
+    return model

@@ -1,0 +1,207 @@
+"""VAE-GAN as the TwistedW collection codes it (after Larsen et al., 2016, with its own weights).
+
+Source: TwistedW/tensorflow-GANs VAE_GAN.py (@3b8e4f2; the same at @f8c3438).
+
+Networks: the VAE's conv encoder and decoder (autoencoder_networks), and a
+discriminator that is the collection's GAN discriminator with a minibatch-
+discrimination layer (ops.py `MinibatchLayer(32, 32)`) after its conv
+features. D also returns those 7x7x128 conv features, in which the encoder's
+"reconstruction" is measured (Larsen et al.'s learned similarity).
+
+Losses, as coded (all batch means; SCE = sigmoid cross-entropy):
+- D: SCE(D(x), 1) + SCE(D(x~), 0) + SCE(D(x_p), 0), where x~ = Dec(Enc(x))
+  and x_p = Dec(z), z ~ N(0, I).
+- Decoder: SCE(D(x~), 1) + SCE(D(x_p), 1) + 1e-8 * NLL_feat, where NLL_feat
+  is -log N(D_l(x); D_l(x~), 1) summed over the conv features. With that
+  1e-8 the decoder is trained by the GAN terms alone: this is where the code
+  departs from Larsen et al., whose decoder also minimises gamma * NLL_feat.
+- Encoder: NLL_feat / (4 * 4 * 256) + KL / (z_dim * batch_size). The
+  4 * 4 * 256 = 4096 is the code's constant (its feature map is 7 * 7 * 128);
+  kept, like the KL scaling, as written.
+- Adam with beta1 0.5: D lr 1e-3, decoder 2e-4, encoder 1e-3; one update of
+  each per step, D first, then decoder, then encoder; z_dim 62, batch 64.
+
+The Bernoulli reconstruction loss of x~ is logged ("reconstruction_loss")
+but, as in the code, optimised by nobody. Each phase draws its own prior z
+and encoder noise (the code reuses one z for D and the decoder).
+The minibatch layer keeps the code's "o -= 1" (its comment: to discount
+each example's zero distance to itself; with a mean over the batch that
+term is 1/batch, so the shift is a constant, harmless before the next
+layer's bias and batch norm).
+"""
+
+import keras
+import tensorflow as tf
+
+from tfgan_mnist import losses, multiphase, registry
+from tfgan_mnist.autoencoder_networks import (
+    ConvDecoder, ConvEncoder, lrelu, twistedw_bn, twistedw_conv, twistedw_linear, _units)
+from tfgan_mnist.gan import statistics_frozen
+from tfgan_mnist.networks import IMAGE_SHAPE
+from tfgan_mnist.variants.autoencoding import AutoencodingModel
+
+FEATURE_NLL_DECODER_WEIGHT = 1e-8  # VAE_GAN.py: dec_loss = dec_loss_d - 1e-8 * LL_loss
+FEATURE_NLL_ENCODER_DIVISOR = 4 * 4 * 256  # VAE_GAN.py: enc_loss = -LL_loss / (4 * 4 * 256) ...
+
+
+def _fake_loss(logits):
+    """Mean sigmoid cross-entropy against the label 0 ("fake")."""
+    logits = tf.cast(logits, tf.float32)
+    return tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(
+        labels=tf.zeros_like(logits), logits=logits))
+
+
+class MinibatchDiscrimination(keras.layers.Layer):
+    """ops.py MinibatchLayer: append, per example, its closeness to the rest of the batch.
+
+    m = linear(x) reshaped to (B, kernels, dims); c[i, j, k] = sum_d |m[i,k,d] - m[j,k,d]|;
+    o[i, k] = mean_j exp(-c[i, j, k]) - 1; output concat([o, x]).
+    """
+
+    def __init__(self, kernels, dims, seed=None, name="minibatch", **kwargs):
+        super().__init__(name=name, **kwargs)
+        self.kernels, self.dims = kernels, dims
+        self.linear = twistedw_linear(kernels * dims, seed, "d_fc3")
+
+    def call(self, inputs):
+        m = tf.reshape(self.linear(inputs), [-1, self.kernels, self.dims])
+        distances = tf.reduce_sum(tf.abs(m[None, :, :, :] - m[:, None, :, :]), axis=3)
+        closeness = tf.reduce_mean(tf.exp(-distances), axis=1) - 1.0
+        return tf.concat([closeness, inputs], axis=1)
+
+
+class MinibatchDiscriminator(keras.Model):
+    """x -> (logit, conv features): (64)4c2s-(128)4c2s_BL-MBD(32x32)-FC1024_BL-FC1."""
+
+    def __init__(self, width=1.0, seed=None, name="discriminator", **kwargs):
+        super().__init__(name=name, **kwargs)
+
+        def seeded(offset):
+            return None if seed is None else seed + offset
+
+        self.conv1 = twistedw_conv(_units(64, width), seeded(0), "d_conv1")
+        self.conv2 = twistedw_conv(_units(128, width), seeded(1), "d_conv2")
+        self.bn2 = twistedw_bn("d_bn2")
+        self.flatten = keras.layers.Flatten()
+        self.minibatch = MinibatchDiscrimination(_units(32, width), _units(32, width), seeded(2))
+        self.fc4 = twistedw_linear(_units(1024, width), seeded(3), "d_fc4")
+        self.bn4 = twistedw_bn("d_bn4")
+        self.fc5 = twistedw_linear(1, seeded(4), "d_fc5")
+
+    def call(self, images, training=False):
+        features = lrelu(self.bn2(self.conv2(lrelu(self.conv1(images))), training=training))
+        net = self.minibatch(self.flatten(features))
+        net = lrelu(self.bn4(self.fc4(net), training=training))
+        return self.fc5(net), features
+
+
+class VAEGAN(AutoencodingModel):
+    """Encoder, decoder and discriminator, each with its own loss and optimizer."""
+
+    metric_names = ("d_loss", "dec_loss", "enc_loss", "kl_divergence", "feature_nll",
+                    "reconstruction_loss", "d_real", "d_reconstructed", "d_prior")
+
+    def __init__(self, encoder, decoder, discriminator, *, latent_dim, seed=None, name=None,
+                 **kwargs):
+        super().__init__(latent_dim=latent_dim, seed=seed, name=name, **kwargs)
+        self.encoder = encoder
+        self.decoder = decoder
+        self.discriminator = discriminator
+
+    def build_networks(self):
+        self.encoder(tf.zeros((1, *IMAGE_SHAPE)), training=False)
+        self.decoder(tf.zeros((1, self.latent_dim)), training=False)
+        self.discriminator(tf.zeros((2, *IMAGE_SHAPE)), training=False)
+
+    def define_phases(self, optimizers):
+        return [
+            multiphase.Phase("discriminator", self.discriminator_loss, "d_optimizer",
+                             optimizers["d_optimizer"], (self.discriminator,)),
+            multiphase.Phase("decoder", self.decoder_loss, "g_optimizer",
+                             optimizers["g_optimizer"], (self.decoder,)),
+            multiphase.Phase("encoder", self.encoder_loss, "e_optimizer",
+                             optimizers["e_optimizer"], (self.encoder,)),
+        ]
+
+    def encode(self, images, labels=None):
+        mean, _ = self.encoder(images, training=False)
+        return mean
+
+    def _posterior_sample(self, images):
+        mean, stddev = self.encoder(images, training=True)
+        z = mean + stddev * keras.random.normal(tf.shape(mean), seed=self.noise_seed)
+        return z, mean, stddev
+
+    def discriminator_loss(self, images, labels):
+        """(loss, logs) of D: real images against reconstructions and prior samples."""
+        with statistics_frozen(self.encoder), statistics_frozen(self.decoder):
+            z, _, _ = self._posterior_sample(images)
+            reconstructed = tf.stop_gradient(self.decoder(z, training=True))
+            prior = tf.stop_gradient(
+                self.decoder(self.draw_noise(tf.shape(images)[0]), training=True))
+        real_logits, _ = self.discriminator(images, training=True)
+        reconstructed_logits, _ = self.discriminator(reconstructed, training=True)
+        prior_logits, _ = self.discriminator(prior, training=True)
+        # SCE(real, 1) + SCE(reconstructed, 0), then + SCE(prior, 0)
+        loss = (losses.minimax_discriminator_loss(real_logits, reconstructed_logits)
+                + _fake_loss(prior_logits))
+        return loss, {"d_loss": loss,
+                      "d_real": tf.reduce_mean(tf.sigmoid(real_logits)),
+                      "d_reconstructed": tf.reduce_mean(tf.sigmoid(reconstructed_logits)),
+                      "d_prior": tf.reduce_mean(tf.sigmoid(prior_logits))}
+
+    def decoder_loss(self, images, labels):
+        """(loss, logs) of the decoder: make reconstructions and prior samples look real."""
+        with statistics_frozen(self.encoder):
+            z, _, _ = self._posterior_sample(images)
+        z = tf.stop_gradient(z)
+        reconstructed = self.decoder(z, training=True)
+        prior = self.decoder(self.draw_noise(tf.shape(images)[0]), training=True)
+        with statistics_frozen(self.discriminator):
+            _, real_features = self.discriminator(images, training=True)
+            reconstructed_logits, reconstructed_features = self.discriminator(
+                reconstructed, training=True)
+            prior_logits, _ = self.discriminator(prior, training=True)
+        feature_nll = losses.unit_gaussian_negative_log_likelihood(
+            reconstructed_features, tf.stop_gradient(real_features))
+        loss = (losses.modified_generator_loss(reconstructed_logits)
+                + losses.modified_generator_loss(prior_logits)
+                + FEATURE_NLL_DECODER_WEIGHT * feature_nll)
+        return loss, {"dec_loss": loss}
+
+    def encoder_loss(self, images, labels):
+        """(loss, logs) of the encoder: feature-space reconstruction plus a scaled KL."""
+        z, mean, stddev = self._posterior_sample(images)
+        with statistics_frozen(self.decoder), statistics_frozen(self.discriminator):
+            reconstructed_logits = self.decoder(z, training=True, return_logits=True)
+            _, real_features = self.discriminator(images, training=True)
+            _, reconstructed_features = self.discriminator(tf.sigmoid(reconstructed_logits),
+                                                           training=True)
+        feature_nll = losses.unit_gaussian_negative_log_likelihood(
+            reconstructed_features, tf.stop_gradient(real_features))
+        kl = losses.gaussian_kl_divergence(mean, stddev)
+        batch_size = tf.cast(tf.shape(images)[0], tf.float32)
+        loss = (feature_nll / FEATURE_NLL_ENCODER_DIVISOR
+                + kl / (self.latent_dim * batch_size))
+        reconstruction = losses.bernoulli_reconstruction_loss(
+            images, tf.stop_gradient(reconstructed_logits))
+        return loss, {"enc_loss": loss, "kl_divergence": kl, "feature_nll": feature_nll,
+                      "reconstruction_loss": reconstruction}
+
+
+@registry.register("vae_gan", "VAE-GAN of the TwistedW collection (feature-space recon, MBD)")
+def build(config):
+    """VAE-GAN: Adam --d_learning_rate (D), --g_learning_rate (decoder), --e_learning_rate."""
+    model = VAEGAN(
+        ConvEncoder(config.z_dim, config.width, seed=config.seed),
+        ConvDecoder(config.width, seed=config.seed + 10),
+        MinibatchDiscriminator(config.width, seed=config.seed + 20),
+        latent_dim=config.z_dim, seed=config.seed)
+
+    def adam(learning_rate):
+        return keras.optimizers.Adam(learning_rate, beta_1=config.beta1, beta_2=config.beta2)
+
+    model.compile({"d_optimizer": adam(config.d_learning_rate),
+                   "g_optimizer": adam(config.g_learning_rate),
+                   "e_optimizer": adam(config.e_learning_rate)})
+    return model

@@ -160,8 +160,13 @@ class Config:
         return dataclasses.replace(self, **changes)
 
     def to_flags(self):
-        """The config as flagfile lines that reproduce it."""
-        return "".join(f"--{f.name}={getattr(self, f.name)}\n" for f in dataclasses.fields(self))
+        """The config as flagfile lines that reproduce it.
+
+        Options that only other models use are left out: they play no part in
+        this run, and --flagfile of the result must be accepted for this model.
+        """
+        return "".join(f"--{f.name}={getattr(self, f.name)}\n" for f in dataclasses.fields(self)
+                       if self.model in f.metadata.get("models", (self.model,)))
 
     @classmethod
     def from_strings(cls, values):

@@ -9,12 +9,11 @@ encoder's mean), and writes <workdir>/samples/latent_scatter/<step>.png, the
 figure the TwistedW VAE.py draws for a 2-d latent space.
 """
 
-import dataclasses
 import os
 import pathlib
 import sys
 
-from absl import app, flags
+from absl import flags
 
 REPO_ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
@@ -26,27 +25,18 @@ import numpy as np  # noqa: E402
 from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
-from tfgan_mnist import config as config_lib  # noqa: E402
-from tfgan_mnist import data, pipeline, summaries, train  # noqa: E402
+from tfgan_mnist import checkpoints, data, pipeline, summaries, train  # noqa: E402
 
-FLAGS = flags.FLAGS
-flags.DEFINE_string("workdir", None, "A run's folder (holds run.flags and checkpoints/).")
-flags.DEFINE_integer("count", 5000, "Test images to encode.")
-flags.DEFINE_string("data_dir", None, "Override the run's --data_dir.")
+FLAGS = flags.FlagValues()  # its own flags: importing this module defines nothing global
+flags.DEFINE_string("workdir", None, "A run's folder (holds run.flags and checkpoints/).",
+                    flag_values=FLAGS)
+flags.DEFINE_integer("count", 5000, "Test images to encode.", flag_values=FLAGS)
+flags.DEFINE_string("data_dir", None, "Override the run's --data_dir.", flag_values=FLAGS)
 
 
 def config_from_workdir(workdir):
     """The Config saved in <workdir>/run.flags, with workdir set to `workdir`."""
-    types = {f.name: f.type for f in dataclasses.fields(config_lib.Config)}
-    values = {}
-    for line in open(os.path.join(workdir, train.FLAGFILE)):
-        if line.startswith("--") and "=" in line:
-            name, value = line.strip()[2:].split("=", 1)
-            kind = getattr(types[name], "__name__", types[name])
-            values[name] = {"int": int, "float": float,
-                            "bool": lambda v: v == "True"}.get(kind, str)(value)
-    values["workdir"] = workdir
-    return config_lib.Config(**values)
+    return checkpoints.read_run_config(workdir)
 
 
 def save_latent_scatter(path, codes, labels, title):
@@ -67,7 +57,7 @@ def save_latent_scatter(path, codes, labels, title):
 
 
 def main(argv):
-    del argv
+    checkpoints.parse_workdir_command(FLAGS, argv, __doc__.split("\n")[0], "draw")
     config = config_from_workdir(FLAGS.workdir)
     if FLAGS.data_dir is not None:
         config = config.replace(data_dir=FLAGS.data_dir)
@@ -90,5 +80,4 @@ def main(argv):
 
 
 if __name__ == "__main__":
-    flags.mark_flag_as_required("workdir")
-    app.run(main)
+    main(sys.argv)

@@ -41,17 +41,33 @@ def test_multi_worker_with_two_local_workers_trains_and_writes_one_checkpoint(tm
 
     workers = [f"127.0.0.1:{port}" for port in free_ports(2)]
     workdir = tmp_path / "run"
-    processes = []
-    for index in (1, 0):
-        tf_config = {"cluster": {"worker": workers}, "task": {"type": "worker", "index": index}}
-        env = dict(os.environ, PYTHONPATH=str(REPO_ROOT), TF_CONFIG=json.dumps(tf_config))
-        processes.append(subprocess.Popen(
-            [sys.executable, "-m", "tfgan_mnist.main", "--strategy=multi_worker",
-             f"--workdir={workdir}", f"--data_dir={FIXTURE_DIR}", "--train_steps=6",
-             "--batch_size=8", "--width=0.1", "--z_dim=8", "--log_every=3",
-             "--summary_every=6", "--checkpoint_every=6", "--sample_grid=2"],
-            cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
-    outputs = [p.communicate(timeout=600) for p in processes]
+    processes, logs = [], []
+    try:
+        for index in (1, 0):
+            tf_config = {"cluster": {"worker": workers},
+                         "task": {"type": "worker", "index": index}}
+            env = dict(os.environ, PYTHONPATH=str(REPO_ROOT), TF_CONFIG=json.dumps(tf_config))
+            # Output to files, not pipes: a worker blocked on a full pipe would stall
+            # the other one inside a collective.
+            out, err = (open(tmp_path / f"worker{index}.{kind}", "w+") for kind in ("out", "err"))
+            logs.append((out, err))
+            processes.append(subprocess.Popen(
+                [sys.executable, "-m", "tfgan_mnist.main", "--strategy=multi_worker",
+                 f"--workdir={workdir}", f"--data_dir={FIXTURE_DIR}", "--train_steps=6",
+                 "--batch_size=8", "--width=0.1", "--z_dim=8", "--log_every=3",
+                 "--summary_every=6", "--checkpoint_every=6", "--sample_grid=2"],
+                cwd=REPO_ROOT, env=env, stdout=out, stderr=err, text=True))
+        for process in processes:
+            process.wait(timeout=300)
+    finally:
+        for process in processes:
+            if process.poll() is None:
+                process.kill()
+    outputs = []
+    for out, err in logs:
+        out.seek(0)
+        err.seek(0)
+        outputs.append((out.read(), err.read()))
     for process, (out, err) in zip(processes, outputs):
         assert process.returncode == 0, err
     chief_out = outputs[1][0]

@@ -310,7 +310,10 @@ def _train_loop(run, stop, say, warn, chief=True):
                         _steps_to_next(step, config.summary_every),
                         _steps_to_next(step, config.checkpoint_every),
                         _steps_to_next(step, config.eval_every or total))
-            if seconds_per_step:
+            # Chunks sized by this process's own timing; not with several workers, whose
+            # collectives must line up call for call, so all follow the fixed schedule.
+            if seconds_per_step and not isinstance(run.strategy,
+                                                   tf.distribute.MultiWorkerMirroredStrategy):
                 count = max(1, min(count, int(CALL_SECONDS / seconds_per_step)))
             started = time.perf_counter()
             done = int(run_steps(tf.constant(count, tf.int32)))

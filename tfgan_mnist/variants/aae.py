@@ -29,6 +29,7 @@ from tfgan_mnist.autoencoder_networks import LatentDiscriminator, MLPDecoder, ML
 from tfgan_mnist.gan import statistics_frozen
 from tfgan_mnist.networks import IMAGE_SHAPE
 from tfgan_mnist.variants.autoencoding import AutoencodingModel
+from tfgan_mnist.variants.common import adam_pair
 
 
 class AAE(AutoencodingModel):
@@ -102,10 +103,6 @@ def build(config):
         MLPDecoder(config.z_dim, config.width, seed=config.seed + 10),
         LatentDiscriminator(config.z_dim, config.width, seed=config.seed + 20),
         latent_dim=config.z_dim, adversarial_weight=config.adversarial_weight, seed=config.seed)
-    model.compile({
-        "g_optimizer": keras.optimizers.Adam(config.g_learning_rate, beta_1=config.beta1,
-                                             beta_2=config.beta2),
-        "d_optimizer": keras.optimizers.Adam(config.d_learning_rate, beta_1=config.beta1,
-                                             beta_2=config.beta2),
-    })
+    d_optimizer, g_optimizer = adam_pair(config)
+    model.compile({"d_optimizer": d_optimizer, "g_optimizer": g_optimizer})
     return model

@@ -39,6 +39,7 @@ import tensorflow as tf
 from tfgan_mnist import losses, multiphase, registry, summaries
 from tfgan_mnist.config import SECOND_DOMAINS
 from tfgan_mnist.networks import IMAGE_PIXELS, IMAGE_SHAPE, xavier_normal
+from tfgan_mnist.variants.common import adam_pair
 
 
 def second_domain_images(images, kind):
@@ -226,10 +227,6 @@ def build(config):
     model = CoGAN(coupled_generators(hidden_units, seed=config.seed),
                   coupled_discriminators(hidden_units, seed=config.seed + 10),
                   latent_dim=config.z_dim, second_domain=config.second_domain, seed=config.seed)
-    model.compile({
-        "d_optimizer": keras.optimizers.Adam(config.d_learning_rate, beta_1=config.beta1,
-                                             beta_2=config.beta2),
-        "g_optimizer": keras.optimizers.Adam(config.g_learning_rate, beta_1=config.beta1,
-                                             beta_2=config.beta2),
-    })
+    d_optimizer, g_optimizer = adam_pair(config)
+    model.compile({"d_optimizer": d_optimizer, "g_optimizer": g_optimizer})
     return model

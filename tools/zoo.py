@@ -2,6 +2,7 @@
 
     python tools/zoo.py                        # each model with its config's steps
     python tools/zoo.py --steps=2000           # the same step budget for all
+    python tools/zoo.py --max_steps=1000       # each config's steps, but at most 1000
     python tools/zoo.py --models=vanilla_gan,gan --datasets=mnist
 
 Each entry trains with `python -m tfgan_mnist.main --flagfile=<its config>`
@@ -9,7 +10,8 @@ in runs/zoo/<model>-<dataset> (a fresh process, so no setting leaks from one
 model to the next), is scored by `python -m tfgan_mnist.evaluate`, and its
 final sample grid is copied to docs/results/. Results accumulate in
 docs/results.json; an entry already there with the same step budget is not
-run again, so an interrupted zoo resumes where it stopped (and an entry's
+run again (with --max_steps: an entry that has trained at least that budget),
+so an interrupted zoo resumes where it stopped (and an entry's
 own training resumes from its checkpoint).
 """
 
@@ -91,6 +93,17 @@ def run_entry(model, dataset, steps, root, num_samples):
             "picture": picture, "cpus": os.cpu_count()}
 
 
+def entry_budget(model, dataset, steps, max_steps):
+    """(steps to pass to main or None for the config's, budget label) of one entry."""
+    if steps:
+        return steps, steps
+    if max_steps:
+        values, _ = config_for(model, dataset)
+        configured = int(values.get("train_steps", 0)) or max_steps
+        return min(configured, max_steps), f"max {max_steps}"
+    return None, "config"
+
+
 def _cell(record, key, pattern):
     value = record.get(key)
     return "-" if value is None else pattern.format(value)
@@ -133,6 +146,8 @@ def write_markdown(results):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--steps", type=int, help="step budget for every entry")
+    parser.add_argument("--max_steps", type=int,
+                        help="train each entry for its config's steps, but at most this many")
     parser.add_argument("--models", help="comma-separated names (default: all registered)")
     parser.add_argument("--datasets", default="mnist,fashion_mnist")
     parser.add_argument("--root", default=os.path.join(REPO_ROOT, "runs", "zoo"))
@@ -147,12 +162,14 @@ def main():
     for model in models:
         for dataset in args.datasets.split(","):
             key = f"{model}/{dataset}"
-            budget = args.steps or "config"
-            if key in results and results[key]["budget"] == budget:
+            steps, budget = entry_budget(model, dataset, args.steps, args.max_steps)
+            done = results.get(key)
+            if done and (done["budget"] == budget or (args.max_steps and done["steps"] >= steps)):
                 print(f"{key}: done already ({results[key]['steps']} steps)", flush=True)
                 continue
             print(f"{key}: training", flush=True)
-            results[key] = run_entry(model, dataset, args.steps, args.root, args.num_samples)
+            results[key] = run_entry(model, dataset, steps, args.root, args.num_samples)
+            results[key]["budget"] = budget
             save_results(results)
             write_markdown(results)
     write_markdown(results)

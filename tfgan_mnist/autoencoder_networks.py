@@ -17,7 +17,7 @@ import math
 import keras
 import tensorflow as tf
 
-from tfgan_mnist.networks import IMAGE_PIXELS, IMAGE_SHAPE
+from tfgan_mnist.networks import IMAGE_PIXELS, IMAGE_SHAPE, serializable
 
 
 def _units(count, width):
@@ -67,6 +67,7 @@ def one_hot(labels, num_classes=10):
     return tf.one_hot(tf.cast(labels, tf.int32), num_classes, dtype=tf.float32)
 
 
+@serializable
 class ConvEncoder(keras.Model):
     """x -> (mean, stddev) of q(z|x): "(64)4c2s-(128)4c2s_BL-FC1024_BL-FC2z".
 
@@ -104,6 +105,7 @@ class ConvEncoder(keras.Model):
         return mean, stddev
 
 
+@serializable
 class ConvDecoder(keras.Model):
     """z -> image in [0, 1]: "FC1024_BR-FC7x7x128_BR-(64)4dc2s_BR-(1)4dc2s_S".
 
@@ -149,6 +151,7 @@ def torch_bn(name):
     return keras.layers.BatchNormalization(momentum=0.9, epsilon=1e-5, name=name)
 
 
+@serializable
 class MLPGaussianEncoder(keras.Model):
     """x -> (mu, logvar): 784-512-512(BN)-(latent, latent), LeakyReLU 0.2.
 
@@ -172,6 +175,7 @@ class MLPGaussianEncoder(keras.Model):
         return self.mu(net), self.logvar(net)
 
 
+@serializable
 class MLPDecoder(keras.Model):
     """z -> image in [-1, 1]: latent-512-512(BN)-784, LeakyReLU 0.2, tanh (aae.py `Decoder`)."""
 
@@ -190,6 +194,7 @@ class MLPDecoder(keras.Model):
         return self.to_image(tf.tanh(self.fc3(net)))
 
 
+@serializable
 class LatentDiscriminator(keras.Model):
     """z -> one logit: latent-512-256-1, LeakyReLU 0.2 (aae.py `Discriminator`).
 

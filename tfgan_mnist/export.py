@@ -38,7 +38,7 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 from absl import flags  # noqa: E402
 
-from tfgan_mnist import networks  # noqa: E402,F401  (registers the networks' classes)
+import tfgan_mnist.variants  # noqa: E402,F401  (registers every network class with Keras)
 
 IMAGE_SIZE = 28
 

@@ -4,6 +4,9 @@ Every generator returns images shaped (batch, 28, 28, 1) in its model's image
 range; every discriminator takes that shape. Networks hold no loss code.
 """
 
+import functools
+import inspect
+
 import keras
 
 IMAGE_SHAPE = (28, 28, 1)
@@ -22,13 +25,57 @@ def xavier_normal(seed=None):
         scale=2.0, mode="fan_in", distribution="untruncated_normal", seed=seed)
 
 
-@keras.saving.register_keras_serializable(package="tfgan_mnist")
+def serializable(cls):
+    """Register a network class with Keras and give it `get_config` from its constructor.
+
+    The decorated `__init__` records the arguments it was called with (all
+    plain values here: widths, seeds, flags, names), and `get_config` returns
+    them (a network argument, such as a discriminator's head, as its own
+    config), so `keras.saving.load_model` rebuilds the network from a `.keras`
+    file in safe mode. Registered under the package name `tfgan_mnist`.
+    """
+    init = cls.__init__
+    signature = inspect.signature(init)
+
+    @functools.wraps(init)
+    def __init__(self, *args, **kwargs):
+        bound = signature.bind(self, *args, **kwargs)
+        init(self, *args, **kwargs)
+        arguments = {key: value for key, value in bound.arguments.items()
+                     if key not in ("self", "kwargs")}
+        arguments.update(bound.arguments.get("kwargs", {}))
+        # numpy or tensor scalars (a latent size read from a model) as plain Python values
+        self._constructor_arguments = {
+            key: value.item() if hasattr(value, "item") else value
+            for key, value in arguments.items()}
+
+    def get_config(self):
+        arguments = {key: keras.saving.serialize_keras_object(value)
+                     if isinstance(value, keras.layers.Layer) else value
+                     for key, value in self._constructor_arguments.items()}
+        return {"name": self.name, "trainable": self.trainable,
+                "dtype": keras.dtype_policies.serialize(self.dtype_policy), **arguments}
+
+    def from_config(cls_, config):
+        # a network given to the constructor (a discriminator's head) comes back built by Keras
+        config = {key: keras.saving.deserialize_keras_object(value)
+                  if isinstance(value, dict) and "class_name" in value else value
+                  for key, value in config.items()}
+        return cls_(**config)
+
+    __init__.__signature__ = signature  # what Keras reads to capture constructor arguments
+    cls.__init__ = __init__
+    cls.get_config = get_config
+    cls.from_config = classmethod(from_config)
+    return keras.saving.register_keras_serializable(package="tfgan_mnist")(cls)
+
+
+@serializable
 class MLPGenerator(keras.Model):
     """z -> Dense(hidden, ReLU) -> Dense(784, sigmoid) -> 28x28x1 image in [0, 1]."""
 
     def __init__(self, hidden_units=128, seed=None, name="generator", **kwargs):
         super().__init__(name=name, **kwargs)
-        self.hidden_units, self.seed = hidden_units, seed  # for get_config
         self.hidden = keras.layers.Dense(
             hidden_units, activation="relu", kernel_initializer=xavier_normal(seed),
             name="hidden")
@@ -38,21 +85,16 @@ class MLPGenerator(keras.Model):
             name="image")
         self.to_image = keras.layers.Reshape(IMAGE_SHAPE)
 
-    def get_config(self):
-        """Constructor arguments, so a saved `.keras` file rebuilds the network."""
-        return {**super().get_config(), "hidden_units": self.hidden_units, "seed": self.seed}
-
     def call(self, z, training=False):
         return self.to_image(self.image(self.hidden(z)))
 
 
-@keras.saving.register_keras_serializable(package="tfgan_mnist")
+@serializable
 class MLPDiscriminator(keras.Model):
     """28x28x1 image -> Dense(hidden, ReLU) -> Dense(1): one logit per image."""
 
     def __init__(self, hidden_units=128, seed=None, name="discriminator", **kwargs):
         super().__init__(name=name, **kwargs)
-        self.hidden_units, self.seed = hidden_units, seed  # for get_config
         self.flatten = keras.layers.Flatten()
         self.hidden = keras.layers.Dense(
             hidden_units, activation="relu", kernel_initializer=xavier_normal(seed),
@@ -61,10 +103,6 @@ class MLPDiscriminator(keras.Model):
         self.logit = keras.layers.Dense(
             1, kernel_initializer=xavier_normal(None if seed is None else seed + 1),
             dtype="float32", name="logit")
-
-    def get_config(self):
-        """Constructor arguments, so a saved `.keras` file rebuilds the network."""
-        return {**super().get_config(), "hidden_units": self.hidden_units, "seed": self.seed}
 
     def call(self, images, training=False):
         return self.logit(self.hidden(self.flatten(images)))
@@ -108,6 +146,7 @@ DCGAN_LEAKY_SLOPE = 0.3  # the tutorial's LeakyReLU() default (tf.keras alpha=0.
 DCGAN_DROPOUT = 0.3
 
 
+@serializable
 class DCGANGenerator(keras.Model):
     """z -> Dense 7*7*256 -> ConvT 128 5x5/1 -> ConvT 64 5x5/2 -> ConvT 1 5x5/2, tanh.
 
@@ -143,6 +182,7 @@ class DCGANGenerator(keras.Model):
         return self.image(x)
 
 
+@serializable
 class DCGANDiscriminator(keras.Model):
     """Conv 64 5x5/2 -> Conv 128 5x5/2 -> Dense 1, LeakyReLU and Dropout(0.3) between.
 
@@ -187,6 +227,7 @@ def torch_linear_initializers(fan_in, seeds):
     return kernel, bias
 
 
+@serializable
 class BatchNormMLPGenerator(keras.Model):
     """z -> 128 -> 256 -> 512 -> 1024 -> 784, tanh: PyTorch-GAN's generator.
 
@@ -226,6 +267,7 @@ class BatchNormMLPGenerator(keras.Model):
         return self.to_image(self.image(x))
 
 
+@serializable
 class LeakyMLPDiscriminator(keras.Model):
     """784 -> 512 -> 256 -> 1 with LeakyReLU(0.2): PyTorch-GAN's discriminator.
 
@@ -268,6 +310,7 @@ def collection_batch_norm(name):
     return keras.layers.BatchNormalization(**COLLECTION_BATCH_NORM, name=name)
 
 
+@serializable
 class SelfAttention(keras.layers.Layer):
     """The collection SAGAN's attention block: x + gamma * softmax(g f^T) h.
 
@@ -310,6 +353,7 @@ class SelfAttention(keras.layers.Layer):
         return self.gamma * out + x
 
 
+@serializable
 class AutoencoderDiscriminator(keras.Model):
     """EBGAN's and BEGAN's discriminator: an autoencoder; returns (reconstruction, code).
 
@@ -376,6 +420,7 @@ def _normal_init(seed):
     return keras.initializers.RandomNormal(stddev=0.02, seed=seed)
 
 
+@serializable
 class ClassifierHead(keras.Model):
     """features -> Dense(hidden) -> BN -> LReLU(0.2) -> Dense(outputs): raw logits.
 
@@ -397,6 +442,7 @@ class ClassifierHead(keras.Model):
         return self.out(hidden)
 
 
+@serializable
 class CollectionDiscriminator(keras.Model):
     """(64)4c2s-(128)4c2s_BL-FC1024_BL-FC1: image -> one raw output per image.
 
@@ -450,6 +496,7 @@ class CollectionDiscriminator(keras.Model):
         return outputs, self.head(features, training=training)
 
 
+@serializable
 class CollectionGenerator(keras.Model):
     """FC1024_BR-FC7x7x128_BR-(64)4dc2s_BR-(1)4dc2s_S: inputs -> image in [0, 1].
 

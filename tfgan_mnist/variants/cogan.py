@@ -38,7 +38,7 @@ import tensorflow as tf
 
 from tfgan_mnist import losses, multiphase, registry, summaries
 from tfgan_mnist.config import SECOND_DOMAINS
-from tfgan_mnist.networks import IMAGE_PIXELS, IMAGE_SHAPE, xavier_normal
+from tfgan_mnist.networks import IMAGE_PIXELS, IMAGE_SHAPE, serializable, xavier_normal
 from tfgan_mnist.variants.common import adam_pair
 
 
@@ -101,6 +101,23 @@ def coupled_generators(hidden_units, seed=None):
             DomainGenerator(trunk, heads[1], name="generator_2"))
 
 
+@serializable
+class CoupledGenerators(keras.Model):
+    """z -> (G1(z), G2(z)): the generator pair of `coupled_generators` as one network.
+
+    The CoGAN model trains `generator_1` and `generator_2` (each phase lists
+    their variables); this wrapper holds the same two networks, so the pair
+    can be sampled and saved (a `.keras` export) as one Keras model.
+    """
+
+    def __init__(self, hidden_units=128, seed=None, name="generators", **kwargs):
+        super().__init__(name=name, **kwargs)
+        self.generator_1, self.generator_2 = coupled_generators(hidden_units, seed)
+
+    def call(self, z, training=False):
+        return self.generator_1(z, training=training), self.generator_2(z, training=training)
+
+
 def coupled_discriminators(hidden_units, seed=None):
     """(D1, D2) with private Dense(hidden, ReLU) first layers sharing one Dense(1) last layer."""
     def seeded(offset):
@@ -131,6 +148,9 @@ class CoGAN(multiphase.MultiPhaseModel):
     def __init__(self, generators, discriminators, *, latent_dim, second_domain="rotate",
                  seed=None, name=None, **kwargs):
         super().__init__(latent_dim=latent_dim, seed=seed, name=name, **kwargs)
+        if isinstance(generators, CoupledGenerators):
+            self.generators = generators  # one network for sampling and export
+            generators = (generators.generator_1, generators.generator_2)
         self.generator_1, self.generator_2 = generators
         self.discriminator_1, self.discriminator_2 = discriminators
         if second_domain not in SECOND_DOMAINS:
@@ -171,6 +191,14 @@ class CoGAN(multiphase.MultiPhaseModel):
     def call(self, inputs, training=False):
         """`model(z)` is domain 1's images; `generate_pair(z)` gives both domains."""
         return self.generator_1(inputs, training=training)
+
+    def sampling_network(self):
+        """The Keras network from z to both domains' images (a `.keras` export holds it)."""
+        network = getattr(self, "generators", None)
+        if network is None:
+            raise ValueError("a CoGAN built from two separate generators has no single "
+                             "network to export; build it from CoupledGenerators")
+        return network
 
     def generate_pair(self, z, training=False):
         """(G1(z), G2(z)): the same code drawn in both domains."""
@@ -224,7 +252,7 @@ class CoGAN(multiphase.MultiPhaseModel):
 def build(config):
     """CoGAN; --batch_size counts both domains (half each); --second_domain picks domain 2."""
     hidden_units = max(1, round(128 * config.width))
-    model = CoGAN(coupled_generators(hidden_units, seed=config.seed),
+    model = CoGAN(CoupledGenerators(hidden_units, seed=config.seed),
                   coupled_discriminators(hidden_units, seed=config.seed + 10),
                   latent_dim=config.z_dim, second_domain=config.second_domain, seed=config.seed)
     d_optimizer, g_optimizer = adam_pair(config)

@@ -37,7 +37,7 @@ from tfgan_mnist import losses, multiphase, registry
 from tfgan_mnist.autoencoder_networks import (
     ConvDecoder, ConvEncoder, lrelu, twistedw_bn, twistedw_conv, twistedw_linear, _units)
 from tfgan_mnist.gan import statistics_frozen
-from tfgan_mnist.networks import IMAGE_SHAPE
+from tfgan_mnist.networks import IMAGE_SHAPE, serializable
 from tfgan_mnist.variants.autoencoding import AutoencodingModel
 
 FEATURE_NLL_DECODER_WEIGHT = 1e-8  # VAE_GAN.py: dec_loss = dec_loss_d - 1e-8 * LL_loss
@@ -51,6 +51,7 @@ def _fake_loss(logits):
         labels=tf.zeros_like(logits), logits=logits))
 
 
+@serializable
 class MinibatchDiscrimination(keras.layers.Layer):
     """ops.py MinibatchLayer: append, per example, its closeness to the rest of the batch.
 
@@ -70,6 +71,7 @@ class MinibatchDiscrimination(keras.layers.Layer):
         return tf.concat([closeness, inputs], axis=1)
 
 
+@serializable
 class MinibatchDiscriminator(keras.Model):
     """x -> (logit, conv features): (64)4c2s-(128)4c2s_BL-MBD(32x32)-FC1024_BL-FC1."""
 

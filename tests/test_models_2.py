@@ -148,6 +148,27 @@ def test_dcgan_has_the_reference_shapes():
         (5, 5, 1, 64), (64,), (5, 5, 64, 128), (128,), (6272, 1), (1,)]
 
 
+@pytest.mark.parametrize("d_steps", [1, 2])
+def test_dcgan_step_updates_g_against_the_discriminator_before_its_update(d_steps):
+    """The tutorial's simultaneous step: G's update does not depend on D's learning rate.
+
+    With --d_steps 2 the alternating step is used, where it does.
+    """
+    generators = []
+    for d_learning_rate in (1e-4, 1.0):
+        model = tiny("dcgan", d_learning_rate=d_learning_rate, d_steps=d_steps,
+                     batch_size=BATCH // d_steps)
+        images, labels = batch_for(model, 0)
+        d_before = snapshot(model)
+        logs = tf.function(model.train_step)((images, labels))
+        assert np.isfinite(float(logs["d_loss"])) and np.isfinite(float(logs["g_loss"]))
+        assert paths(state(model.discriminator)) <= changed(model, d_before) | {
+            v.path for v in model.discriminator.non_trainable_variables}
+        generators.append([v.numpy() for v in model.generator.trainable_variables])
+    same = all(np.array_equal(a, b) for a, b in zip(*generators))
+    assert same == (d_steps == 1)
+
+
 def test_began_has_the_reference_shapes():
     began = full_width("began", 62)
     assert [tuple(v.shape) for v in began.discriminator.trainable_variables if v.ndim > 1] == [

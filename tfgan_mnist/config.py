@@ -71,7 +71,7 @@ class Config:
     mixed_precision: bool = _field(
         False, "Compute in bfloat16 with float32 variables and losses (Keras "
         "'mixed_bfloat16'); fast on CPUs with AMX and on recent GPUs.")
-    jit_compile: bool = _field(False, "Compile the training steps with XLA.")
+    jit_compile: bool = _field(False, "Compile each training step with XLA (the loop and data sampling stay outside).")
     strategy: str = _field(
         "default", "tf.distribute strategy: default (one device), mirrored (every local "
         "GPU, or the CPU), multi_worker (several machines, from $TF_CONFIG). "

@@ -3,6 +3,7 @@
     python tools/benchmark.py --model=vanilla_gan
     python tools/benchmark.py --model=vanilla_gan --mixed_precision --jit_compile
     python tools/benchmark.py --all            # every model; writes docs/benchmarks.md
+    python tools/benchmark.py --model=dcgan --references   # and the source's own loop
 
 For each setting it builds the model from its config file (configs/*.flags
 naming it) as `tfgan_mnist.main` would, runs the same compiled multi-step
@@ -12,6 +13,11 @@ by TensorFlow's profiler on the step's graph), the achieved GFLOP/s and that
 as a fraction of a float32 or bfloat16 matmul peak measured in the same run,
 and the process's peak resident memory. Machines are noisy: compare ratios
 from one run, not single timings.
+
+`--references` (implied by `--all`) also times, in the same run, the loop of
+the code a model reimplements where the speed targets name one
+(tools/reference_loops.py: the TF1 vanilla-GAN tutorial, the TF DCGAN
+tutorial), and prints our steps/s as a ratio to it.
 """
 
 import argparse
@@ -34,6 +40,7 @@ import tensorflow as tf  # noqa: E402
 from tfgan_mnist import config as config_lib  # noqa: E402
 from tfgan_mnist import data, registry, train  # noqa: E402
 from repo_configs import config_for  # noqa: E402
+from reference_loops import REFERENCES  # noqa: E402
 
 
 def step_flops(run):
@@ -123,6 +130,10 @@ HEADER = ("| model | batch | precision | XLA | steps/s median (min-max) | images
           "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
 
 
+REFERENCE_HEADER = ("| model | reference | its steps/s here | quoted | ours f32 | ours bf16 |\n"
+                    "| --- | --- | --- | --- | --- | --- |")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--model", default="vanilla_gan")
@@ -134,6 +145,8 @@ def main():
     parser.add_argument("--jit_compile", action="store_true")
     parser.add_argument("--all", action="store_true",
                         help="every registered model, f32 and bf16; write docs/benchmarks.md")
+    parser.add_argument("--references", action="store_true",
+                        help="also time the reimplemented source's loop, where there is one")
     args = parser.parse_args()
     if args.model not in registry.names():
         parser.error(f"--model={args.model}: valid models: {', '.join(registry.names())}")
@@ -150,6 +163,18 @@ def main():
                         args.jit_compile, args.dataset, peaks)
         rows.append(row)
         print(format_row(row), flush=True)
+    reference_rows = []
+    if args.all or args.references:
+        arrays = data.load_arrays(args.dataset)
+        for name in sorted({row["model"] for row in rows} & set(REFERENCES)):
+            function, what, quoted = REFERENCES[name]
+            reference = function(arrays.train_images)
+            ours = {r["precision"]: r["steps_per_sec"] for r in rows if r["model"] == name}
+            line = (f"| {name} | {what} | {reference:.2f} | {quoted:g} | " + " | ".join(
+                f"{ours[p]:.2f} ({ours[p] / reference:.2f}x)" if p in ours else "-"
+                for p in ("f32", "bf16")) + " |")
+            reference_rows.append(line)
+        print("\n" + REFERENCE_HEADER + "\n" + "\n".join(reference_rows), flush=True)
     if args.all:
         os.makedirs(os.path.join(REPO_ROOT, "docs"), exist_ok=True)
         with open(os.path.join(REPO_ROOT, "docs", "benchmarks.md"), "w") as out:
@@ -158,6 +183,11 @@ def main():
                       f"{peaks['float32']:.0f} GFLOP/s, bfloat16 {peaks['bfloat16']:.0f} "
                       "GFLOP/s. Each model uses its own config's batch size.\n\n")
             out.write(HEADER + "\n" + "\n".join(format_row(r) for r in rows) + "\n")
+            out.write("\n## Against the reimplemented code, timed in the same run\n\n"
+                      "Steps/s of the source's own loop (tools/reference_loops.py), the "
+                      "figure quoted for it on a reference machine, and ours (ratio to the "
+                      "source here).\n\n" + REFERENCE_HEADER + "\n"
+                      + "\n".join(reference_rows) + "\n")
 
 
 if __name__ == "__main__":

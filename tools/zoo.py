@@ -143,6 +143,37 @@ def write_markdown(results):
         handle.write("\n".join(lines))
 
 
+README = os.path.join(REPO_ROOT, "README.md")
+README_START, README_END = "<!-- zoo results: start -->", "<!-- zoo results: end -->"
+README_COLUMNS = ("frechet_distance", "classifier_score", "precision", "recall", "rare_classes")
+
+
+def write_readme_table(results):
+    """The README's summary (FD, score, precision, recall, rare classes) between its markers."""
+    if not os.path.exists(README):
+        return
+    text = open(README).read()
+    if README_START not in text or README_END not in text:
+        return
+    names = {key: label for key, label, _ in COLUMNS}
+    patterns = {key: pattern for key, _, pattern in COLUMNS}
+    lines = ["| model | dataset | steps | " + " | ".join(names[k] for k in README_COLUMNS) + " |",
+             "| --- | --- | --- | " + " | ".join("---" for _ in README_COLUMNS) + " |"]
+    for dataset in ("mnist", "fashion_mnist"):
+        rows = sorted((r for r in results.values() if r["dataset"] == dataset),
+                      key=lambda r: r["model"])
+        if rows:
+            lines.append(f"| real data | {dataset} | - | " + " | ".join(
+                _cell(rows[0]["reference"], k, patterns[k]) for k in README_COLUMNS) + " |")
+        for record in rows:
+            lines.append(f"| {record['model']} | {dataset} | {record['steps']} | " + " | ".join(
+                _cell(record["metrics"], k, patterns[k]) for k in README_COLUMNS) + " |")
+    head, rest = text.split(README_START, 1)
+    _, tail = rest.split(README_END, 1)
+    with open(README, "w") as handle:
+        handle.write(head + README_START + "\n" + "\n".join(lines) + "\n" + README_END + tail)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--steps", type=int, help="step budget for every entry")
@@ -152,7 +183,16 @@ def main():
     parser.add_argument("--datasets", default="mnist,fashion_mnist")
     parser.add_argument("--root", default=os.path.join(REPO_ROOT, "runs", "zoo"))
     parser.add_argument("--num_samples", type=int, default=10_000)
+    parser.add_argument("--report", action="store_true",
+                        help="only rewrite docs/results.md and the README table from "
+                             "docs/results.json")
     args = parser.parse_args()
+    if args.report:
+        results = load_results()
+        write_markdown(results)
+        write_readme_table(results)
+        print(f"wrote {os.path.join(DOCS, 'results.md')} and the README table")
+        return
     known = registered_models()
     models = args.models.split(",") if args.models else known
     unknown = [m for m in models if m not in known]
@@ -173,6 +213,7 @@ def main():
             save_results(results)
             write_markdown(results)
     write_markdown(results)
+    write_readme_table(results)
     print(f"wrote {os.path.join(DOCS, 'results.md')}")
 
 

@@ -80,12 +80,7 @@ def run_entry(model, dataset, steps, root, num_samples):
                     f"--num_samples={num_samples}"], cwd=REPO_ROOT, env=_env(), check=True)
     with open(os.path.join(workdir, "metrics.json")) as handle:
         report = json.load(handle)
-    grids = sorted(glob.glob(os.path.join(workdir, "samples", "grid", "*.png")))
-    picture = None
-    if grids:
-        os.makedirs(os.path.join(DOCS, "results"), exist_ok=True)
-        picture = f"results/{model}-{dataset}.png"
-        shutil.copyfile(grids[-1], os.path.join(DOCS, picture))
+    picture = copy_picture(workdir, model, dataset)
     return {"model": model, "dataset": dataset, "steps": report["step"],
             "budget": steps or "config", "train_seconds": round(seconds, 1),
             "config": os.path.relpath(config_path, REPO_ROOT) if config_path else None,
@@ -102,6 +97,21 @@ def entry_budget(model, dataset, steps, max_steps):
         configured = int(values.get("train_steps", 0)) or max_steps
         return min(configured, max_steps), f"max {max_steps}"
     return None, "config"
+
+
+PICTURE_FIGURES = ("grid", "samples", "pairs")  # the sample grid, an autoencoder's, CoGAN's
+
+
+def copy_picture(workdir, model, dataset):
+    """Copy the run's last sample grid to docs/results/; return its path there (or None)."""
+    for figure in PICTURE_FIGURES:
+        grids = sorted(glob.glob(os.path.join(workdir, "samples", figure, "*.png")))
+        if grids:
+            os.makedirs(os.path.join(DOCS, "results"), exist_ok=True)
+            picture = f"results/{model}-{dataset}.png"
+            shutil.copyfile(grids[-1], os.path.join(DOCS, picture))
+            return picture
+    return None
 
 
 def _cell(record, key, pattern):

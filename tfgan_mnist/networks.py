@@ -171,14 +171,19 @@ class DCGANGenerator(keras.Model):
         self.image = keras.layers.Conv2DTranspose(
             1, 5, strides=2, padding="same", use_bias=False, activation="tanh",
             kernel_initializer=init(), name="image")
-        self.norms = [keras.layers.BatchNormalization(name=f"bn{i}") for i in range(3)]
+        # Named attributes, not a list: tf.train.Checkpoint saves a Keras layer's
+        # attribute layers but not the layers inside a list attribute, and the
+        # batch-norm statistics are in no optimizer's variables either.
+        self.bn0 = keras.layers.BatchNormalization(name="bn0")
+        self.bn1 = keras.layers.BatchNormalization(name="bn1")
+        self.bn2 = keras.layers.BatchNormalization(name="bn2")
         self.activation = keras.layers.LeakyReLU(negative_slope=DCGAN_LEAKY_SLOPE)
 
     def call(self, z, training=False):
-        x = self.activation(self.norms[0](self.dense(z), training=training))
+        x = self.activation(self.bn0(self.dense(z), training=training))
         x = self.to_maps(x)
-        x = self.activation(self.norms[1](self.deconv1(x), training=training))
-        x = self.activation(self.norms[2](self.deconv2(x), training=training))
+        x = self.activation(self.bn1(self.deconv1(x), training=training))
+        x = self.activation(self.bn2(self.deconv2(x), training=training))
         return self.image(x)
 
 
@@ -240,22 +245,27 @@ class BatchNormMLPGenerator(keras.Model):
     def __init__(self, latent_dim, width=1.0, seed=None, name="generator", **kwargs):
         super().__init__(name=name, **kwargs)
         seeds = _Seeds(seed)
-        self.blocks = []
         fan_in = latent_dim
         for index, units in enumerate((128, 256, 512, 1024)):
             units = scaled_units(units, width)
             kernel, bias = torch_linear_initializers(fan_in, seeds)
-            dense = keras.layers.Dense(units, kernel_initializer=kernel, bias_initializer=bias,
-                                       name=f"dense{index}")
-            norm = (None if index == 0 else
-                    keras.layers.BatchNormalization(momentum=0.9, epsilon=0.8, name=f"bn{index}"))
-            self.blocks.append((dense, norm))
+            # Attributes dense0..3 and bn1..3, not a list: see DCGANGenerator.
+            setattr(self, f"dense{index}", keras.layers.Dense(
+                units, kernel_initializer=kernel, bias_initializer=bias, name=f"dense{index}"))
+            if index:
+                setattr(self, f"bn{index}", keras.layers.BatchNormalization(
+                    momentum=0.9, epsilon=0.8, name=f"bn{index}"))
             fan_in = units
         kernel, bias = torch_linear_initializers(fan_in, seeds)
         self.image = keras.layers.Dense(IMAGE_PIXELS, activation="tanh", kernel_initializer=kernel,
                                         bias_initializer=bias, name="image")
         self.activation = keras.layers.LeakyReLU(negative_slope=0.2)
         self.to_image = keras.layers.Reshape(IMAGE_SHAPE)
+
+    @property
+    def blocks(self):
+        """[(dense, batch norm or None)] of the four hidden blocks, in order."""
+        return [(getattr(self, f"dense{i}"), getattr(self, f"bn{i}", None)) for i in range(4)]
 
     def call(self, z, training=False):
         x = z
@@ -279,18 +289,22 @@ class LeakyMLPDiscriminator(keras.Model):
         super().__init__(name=name, **kwargs)
         seeds = _Seeds(seed)
         self.flatten = keras.layers.Flatten()
-        self.hidden = []
         fan_in = IMAGE_PIXELS
         for index, units in enumerate((512, 256)):
             units = scaled_units(units, width)
             kernel, bias = torch_linear_initializers(fan_in, seeds)
-            self.hidden.append(keras.layers.Dense(
+            setattr(self, f"dense{index}", keras.layers.Dense(  # not a list: see DCGANGenerator
                 units, kernel_initializer=kernel, bias_initializer=bias, name=f"dense{index}"))
             fan_in = units
         kernel, bias = torch_linear_initializers(fan_in, seeds)
         self.logit = keras.layers.Dense(1, kernel_initializer=kernel, bias_initializer=bias,
                                         name="logit")
         self.activation = keras.layers.LeakyReLU(negative_slope=0.2)
+
+    @property
+    def hidden(self):
+        """The two hidden dense layers, in order."""
+        return [self.dense0, self.dense1]
 
     def call(self, images, training=False):
         x = self.flatten(images)

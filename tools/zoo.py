@@ -61,7 +61,7 @@ def save_results(results):
     os.replace(tmp, RESULTS_JSON)
 
 
-def run_entry(model, dataset, steps, root, num_samples):
+def run_entry(model, dataset, steps, budget, root, num_samples):
     """Train and evaluate one model on one dataset; return its results record."""
     values, config_path = config_for(model, dataset)
     workdir = os.path.join(root, f"{model}-{dataset}")
@@ -82,7 +82,7 @@ def run_entry(model, dataset, steps, root, num_samples):
         report = json.load(handle)
     picture = copy_picture(workdir, model, dataset)
     return {"model": model, "dataset": dataset, "steps": report["step"],
-            "budget": steps or "config", "train_seconds": round(seconds, 1),
+            "budget": budget, "train_seconds": round(seconds, 1),
             "config": os.path.relpath(config_path, REPO_ROOT) if config_path else None,
             "metrics": report["metrics"], "reference": report["reference"],
             "picture": picture, "cpus": os.cpu_count()}
@@ -218,8 +218,7 @@ def main():
                 print(f"{key}: done already ({results[key]['steps']} steps)", flush=True)
                 continue
             print(f"{key}: training", flush=True)
-            results[key] = run_entry(model, dataset, steps, args.root, args.num_samples)
-            results[key]["budget"] = budget
+            results[key] = run_entry(model, dataset, steps, budget, args.root, args.num_samples)
             save_results(results)
             write_markdown(results)
     write_markdown(results)

@@ -4,6 +4,7 @@
     python tools/zoo.py --steps=2000           # the same step budget for all
     python tools/zoo.py --max_steps=1000       # each config's steps, but at most 1000
     python tools/zoo.py --models=vanilla_gan,gan --datasets=mnist
+    python tools/zoo.py --models=dcgan --train_flags=--mixed_precision
 
 Each entry trains with `python -m tfgan_mnist.main --flagfile=<its config>`
 in runs/zoo/<model>-<dataset> (a fresh process, so no setting leaks from one
@@ -61,8 +62,12 @@ def save_results(results):
     os.replace(tmp, RESULTS_JSON)
 
 
-def run_entry(model, dataset, steps, budget, root, num_samples):
-    """Train and evaluate one model on one dataset; return its results record."""
+def run_entry(model, dataset, steps, budget, root, num_samples, train_flags=()):
+    """Train and evaluate one model on one dataset; return its results record.
+
+    `train_flags` are extra flags for `tfgan_mnist.main` (e.g. --mixed_precision);
+    the record keeps them so the table says how the row was trained.
+    """
     values, config_path = config_for(model, dataset)
     workdir = os.path.join(root, f"{model}-{dataset}")
     command = [sys.executable, "-m", "tfgan_mnist.main", f"--dataset={dataset}",
@@ -73,6 +78,7 @@ def run_entry(model, dataset, steps, budget, root, num_samples):
         command.append(f"--model={model}")
     if steps:
         command.append(f"--train_steps={steps}")
+    command += list(train_flags)
     started = time.time()
     subprocess.run(command, cwd=REPO_ROOT, env=_env(), check=True)
     seconds = time.time() - started
@@ -85,7 +91,7 @@ def run_entry(model, dataset, steps, budget, root, num_samples):
             "budget": budget, "train_seconds": round(seconds, 1),
             "config": os.path.relpath(config_path, REPO_ROOT) if config_path else None,
             "metrics": report["metrics"], "reference": report["reference"],
-            "picture": picture, "cpus": os.cpu_count()}
+            "picture": picture, "cpus": os.cpu_count(), "train_flags": list(train_flags)}
 
 
 def entry_budget(model, dataset, steps, max_steps):
@@ -112,6 +118,12 @@ def copy_picture(workdir, model, dataset):
             shutil.copyfile(grids[-1], os.path.join(DOCS, picture))
             return picture
     return None
+
+
+def _steps(record):
+    """The steps cell: the steps trained, and any flags added to the config."""
+    flags = " ".join(record.get("train_flags") or ())
+    return f"{record['steps']} ({flags})" if flags else str(record["steps"])
 
 
 def _cell(record, key, pattern):
@@ -144,7 +156,7 @@ def write_markdown(results):
         for record in sorted(rows, key=lambda r: r["model"]):
             minutes = record["train_seconds"] / 60
             picture = f"![{record['model']}]({record['picture']})" if record["picture"] else "-"
-            lines.append(f"| {record['model']} | {record['steps']} | {minutes:.1f} min on "
+            lines.append(f"| {record['model']} | {_steps(record)} | {minutes:.1f} min on "
                          f"{record['cpus']} CPUs | " + " | ".join(
                              _cell(record["metrics"], key, pattern)
                              for key, _, pattern in COLUMNS) + f" | {picture} |")
@@ -176,7 +188,7 @@ def write_readme_table(results):
             lines.append(f"| real data | {dataset} | - | " + " | ".join(
                 _cell(rows[0]["reference"], k, patterns[k]) for k in README_COLUMNS) + " |")
         for record in rows:
-            lines.append(f"| {record['model']} | {dataset} | {record['steps']} | " + " | ".join(
+            lines.append(f"| {record['model']} | {dataset} | {_steps(record)} | " + " | ".join(
                 _cell(record["metrics"], k, patterns[k]) for k in README_COLUMNS) + " |")
     head, rest = text.split(README_START, 1)
     _, tail = rest.split(README_END, 1)
@@ -193,6 +205,9 @@ def main():
     parser.add_argument("--datasets", default="mnist,fashion_mnist")
     parser.add_argument("--root", default=os.path.join(REPO_ROOT, "runs", "zoo"))
     parser.add_argument("--num_samples", type=int, default=10_000)
+    parser.add_argument("--train_flags", default="",
+                        help="extra flags for tfgan_mnist.main, space-separated "
+                             "(e.g. --train_flags=--mixed_precision); shown in the tables")
     parser.add_argument("--report", action="store_true",
                         help="only rewrite docs/results.md and the README table from "
                              "docs/results.json")
@@ -218,7 +233,8 @@ def main():
                 print(f"{key}: done already ({results[key]['steps']} steps)", flush=True)
                 continue
             print(f"{key}: training", flush=True)
-            results[key] = run_entry(model, dataset, steps, budget, args.root, args.num_samples)
+            results[key] = run_entry(model, dataset, steps, budget, args.root, args.num_samples,
+                                     args.train_flags.split())
             save_results(results)
             write_markdown(results)
     write_markdown(results)

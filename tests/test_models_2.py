@@ -149,24 +149,33 @@ def test_dcgan_has_the_reference_shapes():
 
 
 @pytest.mark.parametrize("d_steps", [1, 2])
-def test_dcgan_step_updates_g_against_the_discriminator_before_its_update(d_steps):
-    """The tutorial's simultaneous step: G's update does not depend on D's learning rate.
+@pytest.mark.parametrize("name", ["dcgan", "gan_mlp"])
+def test_simultaneous_step_updates_each_network_against_the_other_before_its_update(
+        name, d_steps):
+    """The sources' step: G's update does not depend on D's learning rate, nor D's on G's.
 
-    With --d_steps 2 the alternating step is used, where it does.
+    (The TF tutorial's one forward pass; PyTorch-GAN's G step then D step on
+    the same detached images.) With --d_steps 2 the alternating step is used,
+    where G's update depends on D's learning rate.
     """
-    generators = []
-    for d_learning_rate in (1e-4, 1.0):
-        model = tiny("dcgan", d_learning_rate=d_learning_rate, d_steps=d_steps,
-                     batch_size=BATCH // d_steps)
+    def train(**learning_rates):
+        model = tiny(name, d_steps=d_steps, batch_size=BATCH // d_steps, **learning_rates)
         images, labels = batch_for(model, 0)
         d_before = snapshot(model)
         logs = tf.function(model.train_step)((images, labels))
         assert np.isfinite(float(logs["d_loss"])) and np.isfinite(float(logs["g_loss"]))
         assert paths(state(model.discriminator)) <= changed(model, d_before) | {
             v.path for v in model.discriminator.non_trainable_variables}
-        generators.append([v.numpy() for v in model.generator.trainable_variables])
-    same = all(np.array_equal(a, b) for a, b in zip(*generators))
-    assert same == (d_steps == 1)
+        return ([v.numpy() for v in model.generator.trainable_variables],
+                [v.numpy() for v in model.discriminator.trainable_variables])
+
+    def same(a, b):
+        return all(np.array_equal(x, y) for x, y in zip(a, b))
+
+    slow_d, fast_d = train(d_learning_rate=1e-4), train(d_learning_rate=1.0)
+    assert same(slow_d[0], fast_d[0]) == (d_steps == 1)
+    slow_g, fast_g = train(g_learning_rate=1e-4), train(g_learning_rate=1.0)
+    assert same(slow_g[1], fast_g[1])  # D never sees G's update within a step
 
 
 def test_began_has_the_reference_shapes():

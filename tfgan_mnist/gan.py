@@ -2,7 +2,8 @@
 
 `GAN.train_step` is the one training step of every adversarial model here:
 `d_steps` discriminator updates, each on its own slice of the real batch, then
-one generator update. Each update differentiates its loss with a
+one generator update (or, for models that set `simultaneous`, both updates
+from one forward pass, as their sources do). Each update differentiates its loss with a
 `tf.GradientTape` and applies the gradients to its own variable list only
 (`d_variables`, `g_variables`: what the TF1 code passed as `var_list`).
 
@@ -267,10 +268,49 @@ class GAN(GenerativeModel):
         return self._update(self.generator_phase, self.g_optimizer, self.g_variables,
                             images, labels)
 
+    # True: with d_steps 1, D and G are updated together from one forward pass
+    # (`simultaneous_step`), as the TensorFlow DCGAN tutorial and PyTorch-GAN do.
+    simultaneous = False
+
+    def simultaneous_step(self, images, labels):
+        """D and G updated together from one forward pass; returns the step's logs.
+
+        G runs once on fresh noise, D once on the real and once on the generated
+        batch, under two tapes; each optimizer then applies its network's
+        gradients. So G is updated against D as it was before D's update, and D
+        learns from G's images before G's update: the TensorFlow DCGAN
+        tutorial's `train_step`, and what PyTorch-GAN's loop computes (G's step,
+        then D's on the same detached images, D unchanged in between). It is
+        also cheaper than the alternating step, which runs G and D on generated
+        images a second time. Only for models whose D has no batch norm: its
+        one training-mode pass on fakes serves both losses.
+        """
+        batch_size = tf.shape(images)[0]
+        replicas = tf.distribute.get_strategy().num_replicas_in_sync  # see _update
+        with tf.GradientTape() as g_tape, tf.GradientTape() as d_tape:
+            fake_images = self.generator(self.sample_latent(batch_size, labels), training=True)
+            real_outputs = self.call_discriminator(images, labels, training=True)
+            fake_outputs = self.call_discriminator(fake_images, labels, training=True)
+            g_loss = self.generator_loss(fake_outputs)
+            d_loss = self.discriminator_loss(real_outputs, fake_outputs)
+            g_scaled, d_scaled = g_loss / replicas, d_loss / replicas
+        g_gradients = g_tape.gradient(g_scaled, self.g_variables)
+        d_gradients = d_tape.gradient(d_scaled, self.d_variables)
+        self.g_optimizer.apply(g_gradients, self.g_variables)
+        self.d_optimizer.apply(d_gradients, self.d_variables)
+        self.after_discriminator_update()
+        return {"d_loss": d_loss, "g_loss": g_loss,
+                "d_real": tf.reduce_mean(self.discriminator_score(real_outputs)),
+                "d_fake": tf.reduce_mean(self.discriminator_score(fake_outputs))}
+
     def train_step(self, data):
         images, labels, _ = keras.utils.unpack_x_y_sample_weight(data)
         if labels is None:  # fit() on images alone
             labels = tf.zeros(tf.shape(images)[:1], tf.int32)
+        if self.simultaneous and self.d_steps == 1:
+            logs = self.after_generator_update(self.simultaneous_step(images, labels))
+            self.step.assign_add(1)
+            return self.track(logs)
         if self.d_steps > 1:
             images = tf.split(images, self.d_steps)
             labels = tf.split(labels, self.d_steps)

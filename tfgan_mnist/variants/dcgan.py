@@ -11,17 +11,13 @@ fake terms for D, the non-saturating loss for G. Adam(1e-4) for both with
 Keras' default betas, batch 256, noise N(0, 1) with 100 dimensions, images in
 [-1, 1], 50 epochs.
 
-The step is the tutorial's `train_step`: one forward pass (G on fresh noise,
-D on the real and the generated batch) under two tapes, then each optimizer
-applies its network's gradients, so G is updated against D as it was before
-D's update. That is also cheaper than the package's alternating step (which
-runs G and D on the generated batch a second time). With --d_steps above 1
-the model falls back to the alternating step: D updates, each on its own
-slice of the batch, then one G update.
+The step is the tutorial's `train_step` (`GAN.simultaneous_step`): one
+forward pass (G on fresh noise, D on the real and the generated batch) under
+two tapes, then each optimizer applies its network's gradients, so G is
+updated against D as it was before D's update. With --d_steps above 1 the
+model falls back to the alternating step: D updates, each on its own slice of
+the batch, then one G update.
 """
-
-import keras
-import tensorflow as tf
 
 from tfgan_mnist import gan, networks, registry
 from tfgan_mnist.variants.common import adam_pair
@@ -33,30 +29,7 @@ class DCGAN(gan.GAN):
     image_range = (-1.0, 1.0)
     noise = "normal"  # tf.random.normal([BATCH_SIZE, noise_dim])
 
-    def train_step(self, data):
-        """D and G updated together from one forward pass (the tutorial's `train_step`)."""
-        if self.d_steps > 1:
-            return super().train_step(data)
-        images, _, _ = keras.utils.unpack_x_y_sample_weight(data)
-        batch_size = tf.shape(images)[0]
-        replicas = tf.distribute.get_strategy().num_replicas_in_sync  # see GAN._update
-        with tf.GradientTape() as g_tape, tf.GradientTape() as d_tape:
-            fake_images = self.generator(self.sample_latent(batch_size), training=True)
-            real_outputs = self.discriminator(images, training=True)
-            fake_outputs = self.discriminator(fake_images, training=True)
-            g_loss = self.generator_loss(fake_outputs)
-            d_loss = self.discriminator_loss(real_outputs, fake_outputs)
-            g_scaled, d_scaled = g_loss / replicas, d_loss / replicas
-        g_gradients = g_tape.gradient(g_scaled, self.g_variables)
-        d_gradients = d_tape.gradient(d_scaled, self.d_variables)
-        self.g_optimizer.apply(g_gradients, self.g_variables)
-        self.d_optimizer.apply(d_gradients, self.d_variables)
-        logs = {"d_loss": d_loss, "g_loss": g_loss,
-                "d_real": tf.reduce_mean(self.discriminator_score(real_outputs)),
-                "d_fake": tf.reduce_mean(self.discriminator_score(fake_outputs))}
-        logs = self.after_generator_update(logs)
-        self.step.assign_add(1)
-        return self.track(logs)
+    simultaneous = True  # the tutorial's train_step: see GAN.simultaneous_step
 
 
 @registry.register("dcgan", "DCGAN of the TensorFlow tutorial (Dense-ConvT x3 / Conv x2-Dense)")

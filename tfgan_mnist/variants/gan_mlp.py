@@ -12,10 +12,13 @@ non-saturating generator loss; D's loss is the MEAN of its real and fake
 terms, as in the source. Adam(2e-4, betas (0.5, 0.999)) for both, batch 64,
 noise N(0, 1) with 100 dimensions, images in [-1, 1], 200 epochs.
 
-Differences: the source updates G first and then D on the same (detached)
-fakes; here D goes first and each phase draws its own noise. PyTorch's batch
-norm tracks the unbiased batch variance, Keras the biased one (a factor
-64/63 in the moving variance).
+The step is the source's: it generates one batch, updates G against D, then
+updates D on the same (detached) images. D is unchanged by G's update, so
+that is `GAN.simultaneous_step` (one forward pass, two tapes), which computes
+the same two updates without running D on the fakes twice. With --d_steps
+above 1 the model uses the alternating step. Difference: PyTorch's batch norm
+tracks the unbiased batch variance, Keras the biased one (a factor 64/63 in
+the moving variance).
 """
 
 from tfgan_mnist import gan, losses, networks, registry
@@ -28,6 +31,7 @@ class MLPGAN(gan.GAN):
     image_range = (-1.0, 1.0)
     noise = "normal"  # np.random.normal(0, 1, (batch, latent_dim))
     discriminator_loss = staticmethod(losses.averaged_minimax_discriminator_loss)
+    simultaneous = True  # G's update, then D's on the same images: see the docstring
 
 
 @registry.register("gan_mlp", "PyTorch-GAN's MLP GAN (BN generator 100-128-256-512-1024-784)")

@@ -256,6 +256,8 @@ def test_config_reads_back_from_its_own_flagfile_lines(tmp_path):
     path = tmp_path / "run.flags"
     path.write_text("# a comment\n" + config.to_flags())
     assert config_lib.Config.from_strings(config_lib.read_flagfile(path)) == config
+    path.write_text("--jit_compile\n--nomixed_precision\n--nodownload_missing_flag\n")
+    assert config_lib.read_flagfile(path) == {"jit_compile": "true", "mixed_precision": "false"}
     with pytest.raises(config_lib.ConfigError, match=r"^--batch_size=lots: must be a number"):
         config_lib.Config.from_strings({"batch_size": "lots"})
     with pytest.raises(config_lib.ConfigError, match=r"^--colour=red: no such setting"):

@@ -192,7 +192,27 @@ class Config:
 
 
 def read_flagfile(path):
-    """{flag: text} of the `--name=value` lines of a flagfile (comments and others skipped)."""
+    """{flag: text} of the flag lines of a flagfile (comments and others skipped).
+
+    `--name=value` gives its text; a bare boolean flag is read as absl reads
+    it: `--name` is "true" and `--noname` is "false" for a boolean setting
+    `name` (a configs/*.flags file writes `--jit_compile` that way).
+    """
+    booleans = {field.name for field in dataclasses.fields(Config)
+                if field.type in (bool, "bool")}
+    values = {}
     with open(path) as flagfile:
-        return dict(line.strip()[2:].split("=", 1) for line in flagfile
-                    if line.startswith("--") and "=" in line)
+        for line in flagfile:
+            line = line.strip()
+            if not line.startswith("--"):
+                continue
+            if "=" in line:
+                name, value = line[2:].split("=", 1)
+            elif line[2:] in booleans:
+                name, value = line[2:], "true"
+            elif line[2:].startswith("no") and line[4:] in booleans:
+                name, value = line[4:], "false"
+            else:
+                continue
+            values[name] = value
+    return values

@@ -1,7 +1,7 @@
 """Measure training speed on the real training path.
 
     python tools/benchmark.py --model=vanilla_gan
-    python tools/benchmark.py --model=vanilla_gan --mixed_precision --jit_compile
+    python tools/benchmark.py --model=vanilla_gan --mixed_precision --no-jit_compile
     python tools/benchmark.py --all            # every model; writes docs/benchmarks.md
     python tools/benchmark.py --model=dcgan --references   # and the source's own loop
 
@@ -11,13 +11,15 @@ function the trainer runs, on real data, and prints: steps/s (median and
 min-max over --repeats timed calls), images/s, the FLOPs of one step (counted
 by TensorFlow's profiler on the step's graph), the achieved GFLOP/s and that
 as a fraction of a float32 or bfloat16 matmul peak measured in the same run,
-and the process's peak resident memory. Machines are noisy: compare ratios
-from one run, not single timings.
+and the process's peak resident memory. XLA is on where the model's config
+turns it on (--jit_compile / --no-jit_compile override that). Machines are
+noisy: compare ratios from one run, not single timings.
 
 `--references` (implied by `--all`) also times, in the same run, the loop of
 the code a model reimplements where the speed targets name one
 (tools/reference_loops.py: the TF1 vanilla-GAN tutorial, the TF DCGAN
-tutorial), and prints our steps/s as a ratio to it.
+tutorial, and, where torch is installed, PyTorch-GAN's gan.py and the DCGAN
+in PyTorch), and prints our steps/s as a ratio to each.
 """
 
 import argparse
@@ -80,18 +82,19 @@ def matmul_peak(dtype, size=2048, repeats=3, iterations=20):
 
 
 def benchmark(model, batch_size=None, steps=None, repeats=5, mixed_precision=False,
-              jit_compile=False, dataset="mnist", peaks=None):
-    """Measure one setting; return a dict of figures."""
+              jit_compile=None, dataset="mnist", peaks=None):
+    """Measure one setting (jit_compile None: as the model's config sets it); return figures."""
     values, config_path = config_for(model, dataset)
     arrays = data.load_arrays(dataset)
     with tempfile.TemporaryDirectory() as scratch:
-        overrides = dict(mixed_precision=mixed_precision, jit_compile=jit_compile,
-                         workdir=scratch, dataset=dataset)
+        overrides = dict(mixed_precision=mixed_precision, workdir=scratch, dataset=dataset)
+        if jit_compile is not None:  # otherwise the config's setting
+            overrides["jit_compile"] = jit_compile
         if batch_size:
             overrides["batch_size"] = batch_size
         config = config_lib.Config.from_strings({**values, **overrides})
         run = train.prepare(config, arrays)
-        run_steps = train.make_step_function(run.model, run.sampler, jit_compile)
+        run_steps = train.make_step_function(run.model, run.sampler, config.jit_compile)
         flops = step_flops(run)
         run_steps(tf.constant(3))  # trace and warm up
         if steps is None:  # about two seconds a timed call
@@ -110,12 +113,28 @@ def benchmark(model, batch_size=None, steps=None, repeats=5, mixed_precision=Fal
     return {
         "model": model, "config": os.path.relpath(config_path, REPO_ROOT) if config_path else "-",
         "batch": config.batch_size, "precision": "bf16" if mixed_precision else "f32",
-        "jit": jit_compile, "steps": steps, "steps_per_sec": median,
+        "jit": config.jit_compile, "steps": steps, "steps_per_sec": median,
         "min": min(rates), "max": max(rates), "images_per_sec": median * images,
         "gflop_per_step": flops / 1e9, "gflops": gflops,
         "peak_fraction": gflops / peak if peak else float("nan"),
         "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }
+
+
+def cpu_description():
+    """The CPU's model name and its bfloat16 matmul support, from /proc/cpuinfo."""
+    try:
+        with open("/proc/cpuinfo") as handle:
+            info = handle.read()
+    except OSError:
+        return "CPU model unknown"
+    name = next((line.split(":", 1)[1].strip() for line in info.splitlines()
+                 if line.startswith("model name")), "CPU model unknown")
+    flags = set(next((line.split(":", 1)[1].split() for line in info.splitlines()
+                      if line.startswith("flags")), []))
+    bf16 = ("AMX" if "amx_bf16" in flags else "AVX512-BF16, no AMX" if "avx512_bf16" in flags
+            else "no bfloat16 instructions")
+    return f"{name}, {bf16}"
 
 
 def format_row(r):
@@ -142,7 +161,9 @@ def main():
     parser.add_argument("--steps", type=int, help="steps per timed call (default: ~2 s)")
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--mixed_precision", action="store_true")
-    parser.add_argument("--jit_compile", action="store_true")
+    parser.add_argument("--jit_compile", action=argparse.BooleanOptionalAction,
+                        help="XLA on (--jit_compile) or off (--no-jit_compile) for every "
+                             "setting; default: as each model's config sets it")
     parser.add_argument("--all", action="store_true",
                         help="every registered model, f32 and bf16; write docs/benchmarks.md")
     parser.add_argument("--references", action="store_true",
@@ -152,6 +173,7 @@ def main():
         parser.error(f"--model={args.model}: valid models: {', '.join(registry.names())}")
 
     peaks = {"float32": matmul_peak(tf.float32), "bfloat16": matmul_peak(tf.bfloat16)}
+    print(f"{os.cpu_count()} CPU cores: {cpu_description()}", flush=True)
     print(f"matmul peak here: float32 {peaks['float32']:.0f} GFLOP/s, "
           f"bfloat16 {peaks['bfloat16']:.0f} GFLOP/s", flush=True)
     print(HEADER, flush=True)
@@ -166,20 +188,27 @@ def main():
     reference_rows = []
     if args.all or args.references:
         arrays = data.load_arrays(args.dataset)
+        print("\n" + REFERENCE_HEADER, flush=True)
         for name in sorted({row["model"] for row in rows} & set(REFERENCES)):
-            function, what, quoted = REFERENCES[name]
-            reference = function(arrays.train_images)
             ours = {r["precision"]: r["steps_per_sec"] for r in rows if r["model"] == name}
-            line = (f"| {name} | {what} | {reference:.2f} | {quoted:g} | " + " | ".join(
-                f"{ours[p]:.2f} ({ours[p] / reference:.2f}x)" if p in ours else "-"
-                for p in ("f32", "bf16")) + " |")
-            reference_rows.append(line)
-        print("\n" + REFERENCE_HEADER + "\n" + "\n".join(reference_rows), flush=True)
+            for function, what, quoted in REFERENCES[name]:
+                reference = function(arrays.train_images)
+                if reference is None:
+                    reference_rows.append(f"| {name} | {what} | not run: torch is not "
+                                          f"installed (pip install torch) | {quoted:g} | - | - |")
+                    print(reference_rows[-1], flush=True)
+                    continue
+                reference_rows.append(
+                    f"| {name} | {what} | {reference:.2f} | {quoted:g} | " + " | ".join(
+                        f"{ours[p]:.2f} ({ours[p] / reference:.2f}x)" if p in ours else "-"
+                        for p in ("f32", "bf16")) + " |")
+                print(reference_rows[-1], flush=True)
     if args.all:
         os.makedirs(os.path.join(REPO_ROOT, "docs"), exist_ok=True)
         with open(os.path.join(REPO_ROOT, "docs", "benchmarks.md"), "w") as out:
             out.write("# Training speed\n\nMeasured by `python tools/benchmark.py --all` on "
-                      f"{os.cpu_count()} CPU cores; matmul peak in the same run: float32 "
+                      f"{os.cpu_count()} CPU cores ({cpu_description()}), TensorFlow "
+                      f"{tf.__version__}; matmul peak in the same run: float32 "
                       f"{peaks['float32']:.0f} GFLOP/s, bfloat16 {peaks['bfloat16']:.0f} "
                       "GFLOP/s. Each model uses its own config's batch size.\n\n")
             out.write(HEADER + "\n" + "\n".join(format_row(r) for r in rows) + "\n")

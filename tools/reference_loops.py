@@ -14,6 +14,19 @@ and returns the median steps/s over `repeats` timed stretches.
   tutorials/generative/dcgan.ipynb): its Keras Sequential models, a
   `tf.function` `train_step` with two tapes over a shuffled, batched
   `tf.data` pipeline of 256 images, Adam(1e-4) for both.
+- `torch_gan_mlp`: PyTorch-GAN's `gan.py` (eriklindernoren/PyTorch-GAN,
+  implementations/gan/gan.py): its modules, BCELoss on sigmoid outputs, G's
+  step then D's step on the detached images, Adam(2e-4, (0.5, 0.999)), batch
+  64, N(0, 1) noise drawn with NumPy as the source does. Batches are indexed
+  from a tensor in memory: the source's DataLoader runs torchvision's
+  transforms on every image, which would only slow the reference down.
+- `torch_dcgan`: the TF tutorial's DCGAN written in PyTorch (same layers,
+  5x5 kernels, batch norm where the tutorial has it, dropout 0.3, LeakyReLU
+  0.3, BCE on logits, Adam(1e-4), batch 256, one forward pass and two
+  gradients per step as the tutorial's `train_step`).
+
+The PyTorch loops run only where `torch` is installed (`pip install torch`;
+not a dependency of the package); `benchmark.py` says so otherwise.
 """
 
 import statistics
@@ -130,8 +143,126 @@ def tutorial_dcgan(train_images, steps=10, repeats=3, batch_size=256, seed=0):
     return _median_rate(step, steps, repeats)
 
 
+def _torch():
+    """The torch module, or None where it is not installed."""
+    try:
+        import torch
+    except ImportError:
+        return None
+    return torch
+
+
+def torch_gan_mlp(train_images, steps=200, repeats=5, batch_size=64, seed=0):
+    """Steps/s of PyTorch-GAN's gan.py loop (None without torch)."""
+    torch = _torch()
+    if torch is None:
+        return None
+    from torch import nn
+
+    torch.manual_seed(seed)
+    rng = np.random.default_rng(seed)
+    latent_dim, img_shape = 100, (1, 28, 28)
+
+    def block(in_feat, out_feat, normalize=True):
+        layers = [nn.Linear(in_feat, out_feat)]
+        if normalize:
+            layers.append(nn.BatchNorm1d(out_feat, 0.8))
+        layers.append(nn.LeakyReLU(0.2, inplace=True))
+        return layers
+
+    generator = nn.Sequential(
+        *block(latent_dim, 128, normalize=False), *block(128, 256), *block(256, 512),
+        *block(512, 1024), nn.Linear(1024, 784), nn.Tanh())
+    discriminator = nn.Sequential(
+        nn.Linear(784, 512), nn.LeakyReLU(0.2, inplace=True), nn.Linear(512, 256),
+        nn.LeakyReLU(0.2, inplace=True), nn.Linear(256, 1), nn.Sigmoid())
+    adversarial_loss = nn.BCELoss()
+    optimizer_g = torch.optim.Adam(generator.parameters(), lr=2e-4, betas=(0.5, 0.999))
+    optimizer_d = torch.optim.Adam(discriminator.parameters(), lr=2e-4, betas=(0.5, 0.999))
+    images = torch.from_numpy((train_images.astype(np.float32) - 127.5) / 127.5)
+    images = images.reshape(-1, *img_shape)
+
+    def step(count):
+        for _ in range(count):
+            imgs = images[torch.from_numpy(rng.integers(0, len(images), batch_size))]
+            valid = torch.ones(batch_size, 1)
+            fake = torch.zeros(batch_size, 1)
+            optimizer_g.zero_grad()
+            z = torch.from_numpy(rng.normal(0, 1, (batch_size, latent_dim)).astype(np.float32))
+            gen_imgs = generator(z).view(batch_size, *img_shape)
+            g_loss = adversarial_loss(discriminator(gen_imgs.view(batch_size, -1)), valid)
+            g_loss.backward()
+            optimizer_g.step()
+            optimizer_d.zero_grad()
+            real_loss = adversarial_loss(discriminator(imgs.view(batch_size, -1)), valid)
+            fake_loss = adversarial_loss(discriminator(gen_imgs.detach().view(batch_size, -1)),
+                                         fake)
+            d_loss = (real_loss + fake_loss) / 2
+            d_loss.backward()
+            optimizer_d.step()
+
+    return _median_rate(step, steps, repeats)
+
+
+def torch_dcgan(train_images, steps=8, repeats=3, batch_size=256, seed=0):
+    """Steps/s of the TF tutorial's DCGAN written in PyTorch (None without torch)."""
+    torch = _torch()
+    if torch is None:
+        return None
+    from torch import nn
+
+    torch.manual_seed(seed)
+
+    class Generator(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.dense = nn.Sequential(nn.Linear(100, 7 * 7 * 256, bias=False),
+                                       nn.BatchNorm1d(7 * 7 * 256), nn.LeakyReLU(0.3))
+            self.convs = nn.Sequential(
+                nn.ConvTranspose2d(256, 128, 5, 1, 2, bias=False), nn.BatchNorm2d(128),
+                nn.LeakyReLU(0.3),
+                nn.ConvTranspose2d(128, 64, 5, 2, 2, output_padding=1, bias=False),
+                nn.BatchNorm2d(64), nn.LeakyReLU(0.3),
+                nn.ConvTranspose2d(64, 1, 5, 2, 2, output_padding=1, bias=False), nn.Tanh())
+
+        def forward(self, z):
+            return self.convs(self.dense(z).view(-1, 256, 7, 7))
+
+    generator = Generator()
+    discriminator = nn.Sequential(
+        nn.Conv2d(1, 64, 5, 2, 2), nn.LeakyReLU(0.3), nn.Dropout(0.3),
+        nn.Conv2d(64, 128, 5, 2, 2), nn.LeakyReLU(0.3), nn.Dropout(0.3),
+        nn.Flatten(), nn.Linear(7 * 7 * 128, 1))
+    cross_entropy = nn.BCEWithLogitsLoss()
+    optimizer_g = torch.optim.Adam(generator.parameters(), lr=1e-4)
+    optimizer_d = torch.optim.Adam(discriminator.parameters(), lr=1e-4)
+    images = torch.from_numpy((train_images.astype(np.float32) - 127.5) / 127.5)
+    images = images.reshape(-1, 1, 28, 28)
+    g_params, d_params = list(generator.parameters()), list(discriminator.parameters())
+
+    def step(count):
+        for _ in range(count):
+            real = images[torch.randint(0, len(images), (batch_size,))]
+            generated = generator(torch.randn(batch_size, 100))
+            real_output, fake_output = discriminator(real), discriminator(generated)
+            gen_loss = cross_entropy(fake_output, torch.ones_like(fake_output))
+            disc_loss = (cross_entropy(real_output, torch.ones_like(real_output))
+                         + cross_entropy(fake_output, torch.zeros_like(fake_output)))
+            g_grads = torch.autograd.grad(gen_loss, g_params, retain_graph=True)
+            d_grads = torch.autograd.grad(disc_loss, d_params)
+            for params, grads, optimizer in ((g_params, g_grads, optimizer_g),
+                                             (d_params, d_grads, optimizer_d)):
+                for param, grad in zip(params, grads):
+                    param.grad = grad
+                optimizer.step()
+
+    return _median_rate(step, steps, repeats)
+
+
 REFERENCES = {
-    # model: (function, what it is, the steps/s the issue quotes for it)
-    "vanilla_gan": (tf1_vanilla_gan, "TF1 graph code of the tutorial", 275.0),
-    "dcgan": (tutorial_dcgan, "the TF tutorial's tf.function loop", 2.3),
+    # model: [(function, what it is, the steps/s the issue quotes for it)]
+    "vanilla_gan": [(tf1_vanilla_gan, "TF1 graph code of the tutorial", 275.0)],
+    "dcgan": [(tutorial_dcgan, "the TF tutorial's tf.function loop", 2.3),
+              (torch_dcgan, "the tutorial's DCGAN in PyTorch 2.13", 1.65)],
+    "gan_mlp": [(torch_gan_mlp, "PyTorch-GAN's gan.py, PyTorch 2.13", 59.0)],
 }

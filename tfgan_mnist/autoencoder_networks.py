@@ -62,9 +62,9 @@ def lrelu(x):
     return tf.nn.leaky_relu(x, 0.2)
 
 
-def one_hot(labels, num_classes=10):
-    """int labels -> float32 one-hot rows."""
-    return tf.one_hot(tf.cast(labels, tf.int32), num_classes, dtype=tf.float32)
+def one_hot(labels, num_classes=10, dtype=tf.float32):
+    """int labels -> one-hot rows of `dtype` (the compute dtype under mixed precision)."""
+    return tf.one_hot(tf.cast(labels, tf.int32), num_classes, dtype=dtype)
 
 
 @serializable
@@ -93,7 +93,7 @@ class ConvEncoder(keras.Model):
     def call(self, images, labels=None, training=False):
         if self.conditional:
             # conv_cond_concat: the one-hot label tiled over every pixel.
-            y = one_hot(labels)[:, None, None, :]
+            y = one_hot(labels, dtype=images.dtype)[:, None, None, :]
             y = tf.tile(y, [1, IMAGE_SHAPE[0], IMAGE_SHAPE[1], 1])
             images = tf.concat([images, y], axis=-1)
         net = lrelu(self.conv1(images))

@@ -67,7 +67,7 @@ class AAE(AutoencodingModel):
     def sample_codes(self, images, training):
         """z = mu + exp(logvar / 2) * eps: aae.py's `reparameterization`."""
         mu, logvar = self.encoder(images, training=training)
-        eps = keras.random.normal(tf.shape(mu), seed=self.noise_seed)
+        eps = keras.random.normal(tf.shape(mu), seed=self.noise_seed, dtype=mu.dtype)
         return mu + tf.exp(logvar / 2.0) * eps
 
     def autoencoder_loss(self, images, labels):

@@ -31,7 +31,7 @@ class AutoencodingModel(multiphase.MultiPhaseModel):
         """The decoder's input for codes `z` (with one-hot labels if conditional)."""
         if not self.conditional:
             return z
-        return tf.concat([z, one_hot(labels, self.num_classes)], axis=1)
+        return tf.concat([z, one_hot(labels, self.num_classes, z.dtype)], axis=1)
 
     def sample_latent(self, batch_size, labels=None, seed=None):
         """Decoder inputs: prior draws, with the given (or uniformly random) labels if conditional."""

@@ -49,7 +49,8 @@ class VAE(AutoencodingModel):
     def vae_loss(self, images, labels):
         """(-ELBO, logs) of a batch: reparameterised sample, Bernoulli likelihood, KL."""
         mean, stddev = self.encoder(images, labels=labels, training=True)
-        z = mean + stddev * keras.random.normal(tf.shape(mean), seed=self.noise_seed)
+        eps = keras.random.normal(tf.shape(mean), seed=self.noise_seed, dtype=mean.dtype)
+        z = mean + stddev * eps
         logits = self.decoder(self.latent_input(z, labels), training=True, return_logits=True)
         reconstruction = losses.bernoulli_reconstruction_loss(images, logits)
         kl = losses.gaussian_kl_divergence(mean, stddev)

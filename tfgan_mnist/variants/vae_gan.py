@@ -131,7 +131,8 @@ class VAEGAN(AutoencodingModel):
 
     def _posterior_sample(self, images):
         mean, stddev = self.encoder(images, training=True)
-        z = mean + stddev * keras.random.normal(tf.shape(mean), seed=self.noise_seed)
+        eps = keras.random.normal(tf.shape(mean), seed=self.noise_seed, dtype=mean.dtype)
+        z = mean + stddev * eps
         return z, mean, stddev
 
     def discriminator_loss(self, images, labels):

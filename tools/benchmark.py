@@ -46,18 +46,44 @@ from reference_loops import REFERENCES  # noqa: E402
 
 
 def step_flops(run):
-    """FLOPs of one training step, counted by TensorFlow's profiler on its graph."""
-    from tensorflow.python.profiler import model_analyzer, option_builder
+    """FLOPs of one training step: TensorFlow's per-op FLOP statistics, summed over the ops
+    of the step's graph that run.
+
+    The profiler (`model_analyzer.profile`) counts every op of the traced graph.
+    That graph holds gradients that nothing uses (each of the two tapes of a
+    simultaneous step also builds the other network's backward pass), which
+    TensorFlow prunes before running it: counting them gave dcgan 174 GFLOP a
+    step where 106 run. So only the ops that a stateful op (a variable update)
+    or an output depends on are counted.
+    """
+    from tensorflow.python.framework import ops as tf_ops
+    from tensorflow.python.profiler.internal import flops_registry  # noqa: F401 (registers)
 
     @tf.function
     def one_step():
         run.model.train_step(run.sampler.next_batch())
 
     graph = one_step.get_concrete_function().graph
-    tf.get_logger().setLevel("ERROR")  # the v1 profiler warns about its own deprecation
-    options = option_builder.ProfileOptionBuilder.float_operation()
-    options["output"] = "none"
-    return model_analyzer.profile(graph, options=options).total_float_ops
+    operations = graph.get_operations()
+    stack = [op for op in operations if op._is_stateful] + [t.op for t in graph.outputs]
+    live = set()
+    while stack:
+        op = stack.pop()
+        if op.name in live:
+            continue
+        live.add(op.name)
+        stack.extend(t.op for t in op.inputs)
+        stack.extend(op.control_inputs)
+    total = 0
+    for op in operations:
+        if op.name not in live:
+            continue
+        try:
+            flops = tf_ops.get_stats_for_node_def(graph, op.node_def, "flops").value
+        except (ValueError, TypeError):  # an op whose shapes are not fully known
+            flops = None
+        total += flops or 0
+    return total
 
 
 def matmul_peak(dtype, size=2048, repeats=3, iterations=20):
@@ -81,44 +107,116 @@ def matmul_peak(dtype, size=2048, repeats=3, iterations=20):
     return statistics.median(rates)
 
 
+class Timer:
+    """Times `step(count)` (which runs `count` training steps and returns how many ran).
+
+    The first call warms up (tracing); `count` is set so that a timed call
+    takes about two seconds unless given.
+    """
+
+    def __init__(self, step, count=None):
+        self.step = step
+        self.step(3)
+        if count is None:
+            start = time.perf_counter()
+            self.step(5)
+            count = max(5, int(2.0 / ((time.perf_counter() - start) / 5)))
+        self.count = count
+        self.rates = []
+
+    def time_once(self):
+        start = time.perf_counter()
+        done = self.step(self.count)
+        self.rates.append((self.count if done is None else done)
+                          / (time.perf_counter() - start))
+
+    @property
+    def median(self):
+        return statistics.median(self.rates)
+
+
+def prepare(model, batch_size=None, steps=None, mixed_precision=False, jit_compile=None,
+            dataset="mnist"):
+    """(config, config path, FLOPs of a step, Timer) of one setting, built as main builds it.
+
+    jit_compile None: as the model's config sets it.
+    """
+    values, config_path = config_for(model, dataset)
+    arrays = data.load_arrays(dataset)
+    scratch = tempfile.mkdtemp(prefix="benchmark-")
+    overrides = dict(mixed_precision=mixed_precision, workdir=scratch, dataset=dataset)
+    if jit_compile is not None:  # otherwise the config's setting
+        overrides["jit_compile"] = jit_compile
+    if batch_size:
+        overrides["batch_size"] = batch_size
+    config = config_lib.Config.from_strings({**values, **overrides})
+    run = train.prepare(config, arrays)
+    run_steps = train.make_step_function(run.model, run.sampler, config.jit_compile)
+    flops = step_flops(run)
+    timer = Timer(lambda count: int(run_steps(tf.constant(count))), steps)
+    return config, config_path, flops, timer
+
+
 def benchmark(model, batch_size=None, steps=None, repeats=5, mixed_precision=False,
               jit_compile=None, dataset="mnist", peaks=None):
     """Measure one setting (jit_compile None: as the model's config sets it); return figures."""
-    values, config_path = config_for(model, dataset)
-    arrays = data.load_arrays(dataset)
-    with tempfile.TemporaryDirectory() as scratch:
-        overrides = dict(mixed_precision=mixed_precision, workdir=scratch, dataset=dataset)
-        if jit_compile is not None:  # otherwise the config's setting
-            overrides["jit_compile"] = jit_compile
-        if batch_size:
-            overrides["batch_size"] = batch_size
-        config = config_lib.Config.from_strings({**values, **overrides})
-        run = train.prepare(config, arrays)
-        run_steps = train.make_step_function(run.model, run.sampler, config.jit_compile)
-        flops = step_flops(run)
-        run_steps(tf.constant(3))  # trace and warm up
-        if steps is None:  # about two seconds a timed call
-            start = time.perf_counter()
-            run_steps(tf.constant(5))
-            steps = max(5, int(2.0 / ((time.perf_counter() - start) / 5)))
-        rates = []
-        for _ in range(repeats):
-            start = time.perf_counter()
-            done = int(run_steps(tf.constant(steps)))
-            rates.append(done / (time.perf_counter() - start))
-    median = statistics.median(rates)
+    config, config_path, flops, timer = prepare(model, batch_size, steps, mixed_precision,
+                                                jit_compile, dataset)
+    for _ in range(repeats):
+        timer.time_once()
+    return figures(model, config, config_path, flops, timer, peaks)
+
+
+def figures(model, config, config_path, flops, timer, peaks):
+    """The row of one measured setting."""
+    median = timer.median
     images = config.batch_size * config.d_steps
-    peak = (peaks or {}).get("bfloat16" if mixed_precision else "float32")
+    peak = (peaks or {}).get("bfloat16" if config.mixed_precision else "float32")
     gflops = median * flops / 1e9
     return {
         "model": model, "config": os.path.relpath(config_path, REPO_ROOT) if config_path else "-",
-        "batch": config.batch_size, "precision": "bf16" if mixed_precision else "f32",
-        "jit": config.jit_compile, "steps": steps, "steps_per_sec": median,
-        "min": min(rates), "max": max(rates), "images_per_sec": median * images,
+        "batch": config.batch_size, "precision": "bf16" if config.mixed_precision else "f32",
+        "jit": config.jit_compile, "steps": timer.count, "steps_per_sec": median,
+        "min": min(timer.rates), "max": max(timer.rates), "images_per_sec": median * images,
         "gflop_per_step": flops / 1e9, "gflops": gflops,
         "peak_fraction": gflops / peak if peak else float("nan"),
         "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }
+
+
+def against_references(name, args, arrays):
+    """Rows of `name` against each reference loop, timed in alternation in this process.
+
+    Ours (float32 and bfloat16, XLA as the config sets it) and every reference
+    take turns, one timed call each, --repeats rounds: a shared machine's
+    slow and fast moments then fall on all of them alike.
+    """
+    import keras
+
+    ours = {}
+    for mixed in (False, True):
+        config, _, _, timer = prepare(name, args.batch_size, None, mixed, args.jit_compile,
+                                      args.dataset)
+        ours["bf16" if mixed else "f32"] = timer
+    keras.mixed_precision.set_global_policy("float32")  # the references build in float32
+    references = []
+    for function, what, quoted in REFERENCES[name]:
+        step = function(arrays.train_images)
+        references.append((what, quoted, Timer(step) if step else None))
+    timers = list(ours.values()) + [timer for _, _, timer in references if timer]
+    for _ in range(args.repeats):
+        for timer in timers:
+            timer.time_once()
+    rows = []
+    for what, quoted, timer in references:
+        if timer is None:
+            rows.append(f"| {name} | {what} | not run: torch is not installed "
+                        f"(pip install torch) | {quoted:g} | - | - |")
+            continue
+        rows.append(f"| {name} | {what} | {timer.median:.2f} | {quoted:g} | " + " | ".join(
+            f"{ours[p].median:.2f} ({ours[p].median / timer.median:.2f}x)" for p in ("f32", "bf16"))
+            + " |")
+    return rows
 
 
 def cpu_description():
@@ -190,19 +288,9 @@ def main():
         arrays = data.load_arrays(args.dataset)
         print("\n" + REFERENCE_HEADER, flush=True)
         for name in sorted({row["model"] for row in rows} & set(REFERENCES)):
-            ours = {r["precision"]: r["steps_per_sec"] for r in rows if r["model"] == name}
-            for function, what, quoted in REFERENCES[name]:
-                reference = function(arrays.train_images)
-                if reference is None:
-                    reference_rows.append(f"| {name} | {what} | not run: torch is not "
-                                          f"installed (pip install torch) | {quoted:g} | - | - |")
-                    print(reference_rows[-1], flush=True)
-                    continue
-                reference_rows.append(
-                    f"| {name} | {what} | {reference:.2f} | {quoted:g} | " + " | ".join(
-                        f"{ours[p]:.2f} ({ours[p] / reference:.2f}x)" if p in ours else "-"
-                        for p in ("f32", "bf16")) + " |")
-                print(reference_rows[-1], flush=True)
+            for line in against_references(name, args, arrays):
+                reference_rows.append(line)
+                print(line, flush=True)
     if args.all:
         os.makedirs(os.path.join(REPO_ROOT, "docs"), exist_ok=True)
         with open(os.path.join(REPO_ROOT, "docs", "benchmarks.md"), "w") as out:
@@ -215,7 +303,9 @@ def main():
             out.write("\n## Against the reimplemented code, timed in the same run\n\n"
                       "Steps/s of the source's own loop (tools/reference_loops.py), the "
                       "figure quoted for it on a reference machine, and ours (ratio to the "
-                      "source here).\n\n" + REFERENCE_HEADER + "\n"
+                      "source here). Ours and the references take turns, one timed call "
+                      "each, so they share the machine's noise; medians of "
+                      f"{args.repeats} rounds.\n\n" + REFERENCE_HEADER + "\n"
                       + "\n".join(reference_rows) + "\n")
 
 

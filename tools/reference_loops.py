@@ -3,7 +3,8 @@
 Speed targets are ratios to the code this package reimplements, so both are
 timed in one run on the same machine. Each function trains the reference's
 algorithm, written the way its source writes it, on the dataset in memory,
-and returns the median steps/s over `repeats` timed stretches.
+and returns its `step(count)`, which runs `count` training steps; benchmark.py
+times them.
 
 - `tf1_vanilla_gan`: the TF1 vanilla-GAN tutorial (wiseodd/generative-models,
   GAN/vanilla_gan/gan_tensorflow.py): a tf.compat.v1 graph, 784-128-1 and
@@ -29,25 +30,13 @@ The PyTorch loops run only where `torch` is installed (`pip install torch`;
 not a dependency of the package); `benchmark.py` says so otherwise.
 """
 
-import statistics
-import time
 
 import numpy as np
 import tensorflow as tf
 
 
-def _median_rate(step, steps, repeats):
-    step(3)  # warm up (graph building, tracing)
-    rates = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        step(steps)
-        rates.append(steps / (time.perf_counter() - start))
-    return statistics.median(rates)
-
-
-def tf1_vanilla_gan(train_images, steps=500, repeats=5, batch_size=128, seed=0):
-    """Steps/s of the TF1 tutorial's graph-mode vanilla GAN (one D and one G update a step)."""
+def tf1_vanilla_gan(train_images, batch_size=128, seed=0):
+    """The step of the TF1 tutorial's graph-mode vanilla GAN (one D and one G update a step)."""
     images = train_images.reshape(-1, 784).astype(np.float32) / 255.0
     rng = np.random.default_rng(seed)
     v1 = tf.compat.v1
@@ -85,14 +74,11 @@ def tf1_vanilla_gan(train_images, steps=500, repeats=5, batch_size=128, seed=0):
             session.run([d_solver, d_loss], {x: batch, z: rng.uniform(-1, 1, (batch_size, 100))})
             session.run([g_solver, g_loss], {z: rng.uniform(-1, 1, (batch_size, 100))})
 
-    try:
-        return _median_rate(step, steps, repeats)
-    finally:
-        session.close()
+    return step  # the session lives as long as the process
 
 
-def tutorial_dcgan(train_images, steps=10, repeats=3, batch_size=256, seed=0):
-    """Steps/s of the TensorFlow tutorial's DCGAN loop (tf.function step, tf.data input)."""
+def tutorial_dcgan(train_images, batch_size=256, seed=0):
+    """The step of the TensorFlow tutorial's DCGAN loop (tf.function step, tf.data input)."""
     import keras
     from keras import layers
 
@@ -140,7 +126,7 @@ def tutorial_dcgan(train_images, steps=10, repeats=3, batch_size=256, seed=0):
         for _ in range(count):
             train_step(next(batches))
 
-    return _median_rate(step, steps, repeats)
+    return step
 
 
 def _torch():
@@ -152,8 +138,8 @@ def _torch():
     return torch
 
 
-def torch_gan_mlp(train_images, steps=200, repeats=5, batch_size=64, seed=0):
-    """Steps/s of PyTorch-GAN's gan.py loop (None without torch)."""
+def torch_gan_mlp(train_images, batch_size=64, seed=0):
+    """The step of PyTorch-GAN's gan.py loop (None without torch)."""
     torch = _torch()
     if torch is None:
         return None
@@ -201,11 +187,11 @@ def torch_gan_mlp(train_images, steps=200, repeats=5, batch_size=64, seed=0):
             d_loss.backward()
             optimizer_d.step()
 
-    return _median_rate(step, steps, repeats)
+    return step
 
 
-def torch_dcgan(train_images, steps=8, repeats=3, batch_size=256, seed=0):
-    """Steps/s of the TF tutorial's DCGAN written in PyTorch (None without torch)."""
+def torch_dcgan(train_images, batch_size=256, seed=0):
+    """The step of the TF tutorial's DCGAN written in PyTorch (None without torch)."""
     torch = _torch()
     if torch is None:
         return None
@@ -256,7 +242,7 @@ def torch_dcgan(train_images, steps=8, repeats=3, batch_size=256, seed=0):
                     param.grad = grad
                 optimizer.step()
 
-    return _median_rate(step, steps, repeats)
+    return step
 
 
 REFERENCES = {

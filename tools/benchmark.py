@@ -298,7 +298,11 @@ def main():
                       f"{os.cpu_count()} CPU cores ({cpu_description()}), TensorFlow "
                       f"{tf.__version__}; matmul peak in the same run: float32 "
                       f"{peaks['float32']:.0f} GFLOP/s, bfloat16 {peaks['bfloat16']:.0f} "
-                      "GFLOP/s. Each model uses its own config's batch size.\n\n")
+                      "GFLOP/s. Each model uses its own config's batch size and XLA "
+                      "setting. GFLOP/step counts the ops of the step that run (TensorFlow's "
+                      "per-op statistics). Peak RSS is the benchmark process's peak so far: "
+                      "with --all it grows as models accumulate; run one model for its "
+                      "own.\n\n")
             out.write(HEADER + "\n" + "\n".join(format_row(r) for r in rows) + "\n")
             out.write("\n## Against the reimplemented code, timed in the same run\n\n"
                       "Steps/s of the source's own loop (tools/reference_loops.py), the "

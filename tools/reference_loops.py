@@ -129,23 +129,25 @@ def tutorial_dcgan(train_images, batch_size=256, seed=0):
     return step
 
 
-def _torch():
-    """The torch module, or None where it is not installed."""
+def _torch(seed, train_images):
+    """(torch, the images as an N x 1 x 28 x 28 tensor in [-1, 1]) seeded; None without torch."""
     try:
         import torch
     except ImportError:
         return None
-    return torch
+    torch.manual_seed(seed)
+    images = (train_images.astype(np.float32) - 127.5) / 127.5
+    return torch, torch.from_numpy(images).reshape(-1, 1, 28, 28)
 
 
 def torch_gan_mlp(train_images, batch_size=64, seed=0):
     """The step of PyTorch-GAN's gan.py loop (None without torch)."""
-    torch = _torch()
-    if torch is None:
+    loaded = _torch(seed, train_images)
+    if loaded is None:
         return None
+    torch, images = loaded
     from torch import nn
 
-    torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
     latent_dim, img_shape = 100, (1, 28, 28)
 
@@ -165,8 +167,6 @@ def torch_gan_mlp(train_images, batch_size=64, seed=0):
     adversarial_loss = nn.BCELoss()
     optimizer_g = torch.optim.Adam(generator.parameters(), lr=2e-4, betas=(0.5, 0.999))
     optimizer_d = torch.optim.Adam(discriminator.parameters(), lr=2e-4, betas=(0.5, 0.999))
-    images = torch.from_numpy((train_images.astype(np.float32) - 127.5) / 127.5)
-    images = images.reshape(-1, *img_shape)
 
     def step(count):
         for _ in range(count):
@@ -192,12 +192,11 @@ def torch_gan_mlp(train_images, batch_size=64, seed=0):
 
 def torch_dcgan(train_images, batch_size=256, seed=0):
     """The step of the TF tutorial's DCGAN written in PyTorch (None without torch)."""
-    torch = _torch()
-    if torch is None:
+    loaded = _torch(seed, train_images)
+    if loaded is None:
         return None
+    torch, images = loaded
     from torch import nn
-
-    torch.manual_seed(seed)
 
     class Generator(nn.Module):
         def __init__(self):
@@ -222,8 +221,6 @@ def torch_dcgan(train_images, batch_size=256, seed=0):
     cross_entropy = nn.BCEWithLogitsLoss()
     optimizer_g = torch.optim.Adam(generator.parameters(), lr=1e-4)
     optimizer_d = torch.optim.Adam(discriminator.parameters(), lr=1e-4)
-    images = torch.from_numpy((train_images.astype(np.float32) - 127.5) / 127.5)
-    images = images.reshape(-1, 1, 28, 28)
     g_params, d_params = list(generator.parameters()), list(discriminator.parameters())
 
     def step(count):

@@ -2,8 +2,9 @@
 
 `GAN.train_step` is the one training step of every adversarial model here:
 `d_steps` discriminator updates, each on its own slice of the real batch, then
-one generator update (or, for models that set `simultaneous`, both updates
-from one forward pass, as their sources do). Each update differentiates its loss with a
+one generator update (`alternating_step`), or, for models that set
+`simultaneous`, both updates from one forward pass (`simultaneous_step`), as
+their sources do. Each update differentiates its loss with a
 `tf.GradientTape` and applies the gradients to its own variable list only
 (`d_variables`, `g_variables`: what the TF1 code passed as `var_list`).
 
@@ -303,14 +304,30 @@ class GAN(GenerativeModel):
                 "d_real": tf.reduce_mean(self.discriminator_score(real_outputs)),
                 "d_fake": tf.reduce_mean(self.discriminator_score(fake_outputs))}
 
+    def alternating_step(self, images, labels):
+        """d_steps D updates, each on its own slice of the batch, then one G update; logs."""
+        if self.d_steps > 1:
+            images = tf.split(images, self.d_steps)
+            labels = tf.split(labels, self.d_steps)
+        else:
+            images, labels = [images], [labels]
+        logs = {}
+        for i in range(self.d_steps):
+            logs.update(self.discriminator_update(images[i], labels[i]))
+        logs.update(self.generator_update(images[-1], labels[-1]))
+        return logs
+
     def train_step(self, data):
         images, labels, _ = keras.utils.unpack_x_y_sample_weight(data)
         if labels is None:  # fit() on images alone
             labels = tf.zeros(tf.shape(images)[:1], tf.int32)
         if self.simultaneous and self.d_steps == 1:
-            logs = self.after_generator_update(self.simultaneous_step(images, labels))
-            self.step.assign_add(1)
-            return self.track(logs)
+            logs = self.simultaneous_step(images, labels)
+        else:
+            logs = self.alternating_step(images, labels)
+        logs = self.after_generator_update(logs)
+        self.step.assign_add(1)
+        return self.track(logs)
         if self.d_steps > 1:
             images = tf.split(images, self.d_steps)
             labels = tf.split(labels, self.d_steps)

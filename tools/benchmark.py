@@ -135,6 +135,10 @@ class Timer:
         return statistics.median(self.rates)
 
 
+# Workdirs of the settings; removed when the process ends.
+_SCRATCH = tempfile.TemporaryDirectory(prefix="benchmark-")
+
+
 def prepare(model, batch_size=None, steps=None, mixed_precision=False, jit_compile=None,
             dataset="mnist"):
     """(config, config path, FLOPs of a step, Timer) of one setting, built as main builds it.
@@ -143,7 +147,7 @@ def prepare(model, batch_size=None, steps=None, mixed_precision=False, jit_compi
     """
     values, config_path = config_for(model, dataset)
     arrays = data.load_arrays(dataset)
-    scratch = tempfile.mkdtemp(prefix="benchmark-")
+    scratch = tempfile.mkdtemp(dir=_SCRATCH.name)
     overrides = dict(mixed_precision=mixed_precision, workdir=scratch, dataset=dataset)
     if jit_compile is not None:  # otherwise the config's setting
         overrides["jit_compile"] = jit_compile

@@ -178,6 +178,95 @@ def test_simultaneous_step_updates_each_network_against_the_other_before_its_upd
     assert same(slow_g[1], fast_g[1])  # D never sees G's update within a step
 
 
+def tutorial_dcgan_networks():
+    """The TF tutorial's `make_generator_model` / `make_discriminator_model`, dropout 0.
+
+    (tensorflow/docs, tutorials/generative/dcgan.ipynb; dropout off so that
+    both sides draw the same, empty, masks.)
+    """
+    from keras import layers
+    generator = keras.Sequential([
+        keras.Input((100,)),
+        layers.Dense(7 * 7 * 256, use_bias=False), layers.BatchNormalization(), layers.LeakyReLU(),
+        layers.Reshape((7, 7, 256)),
+        layers.Conv2DTranspose(128, 5, strides=1, padding="same", use_bias=False),
+        layers.BatchNormalization(), layers.LeakyReLU(),
+        layers.Conv2DTranspose(64, 5, strides=2, padding="same", use_bias=False),
+        layers.BatchNormalization(), layers.LeakyReLU(),
+        layers.Conv2DTranspose(1, 5, strides=2, padding="same", use_bias=False,
+                               activation="tanh")])
+    discriminator = keras.Sequential([
+        keras.Input((28, 28, 1)),
+        layers.Conv2D(64, 5, strides=2, padding="same"), layers.LeakyReLU(), layers.Dropout(0.0),
+        layers.Conv2D(128, 5, strides=2, padding="same"), layers.LeakyReLU(),
+        layers.Dropout(0.0), layers.Flatten(), layers.Dense(1)])
+    return generator, discriminator
+
+
+def test_dcgan_steps_compute_what_the_tutorial_train_step_computes():
+    """Same weights, batches and noise: three of our steps and three of the tutorial's agree.
+
+    Every weight and batch-norm statistic of both networks is compared, so
+    the layers, the losses, the optimizers (Adam 1e-4, Keras' defaults), the
+    simultaneous update and the batch-norm modes must all be the tutorial's.
+    Dropout is set to 0 on both sides (its masks come from different seeds).
+    """
+    keras.utils.set_random_seed(0)
+    ours = registry.build(config_lib.Config.from_strings(
+        {**config_lib.read_flagfile(CONFIGS / "dcgan.flags"), "batch_size": "8"}))
+    ours.discriminator.dropout1.rate = ours.discriminator.dropout2.rate = 0.0
+    ours.build_networks()
+    generator, discriminator = tutorial_dcgan_networks()
+    pairs = [(ours.generator.dense, generator.layers[0]), (ours.generator.bn0, generator.layers[1]),
+             (ours.generator.deconv1, generator.layers[4]),
+             (ours.generator.bn1, generator.layers[5]),
+             (ours.generator.deconv2, generator.layers[7]),
+             (ours.generator.bn2, generator.layers[8]), (ours.generator.image, generator.layers[10]),
+             (ours.discriminator.conv1, discriminator.layers[0]),
+             (ours.discriminator.conv2, discriminator.layers[3]),
+             (ours.discriminator.logit, discriminator.layers[7])]
+    for mine, theirs in pairs:
+        theirs.set_weights(mine.get_weights())
+
+    cross_entropy = keras.losses.BinaryCrossentropy(from_logits=True)
+    g_optimizer, d_optimizer = keras.optimizers.Adam(1e-4), keras.optimizers.Adam(1e-4)
+
+    @tf.function
+    def tutorial_step(images, noise):  # the tutorial's train_step, noise passed in
+        with tf.GradientTape() as gen_tape, tf.GradientTape() as disc_tape:
+            generated = generator(noise, training=True)
+            real_output = discriminator(images, training=True)
+            fake_output = discriminator(generated, training=True)
+            gen_loss = cross_entropy(tf.ones_like(fake_output), fake_output)
+            disc_loss = (cross_entropy(tf.ones_like(real_output), real_output)
+                         + cross_entropy(tf.zeros_like(fake_output), fake_output))
+        g_optimizer.apply_gradients(zip(gen_tape.gradient(gen_loss, generator.trainable_variables),
+                                        generator.trainable_variables))
+        d_optimizer.apply_gradients(zip(
+            disc_tape.gradient(disc_loss, discriminator.trainable_variables),
+            discriminator.trainable_variables))
+        return gen_loss, disc_loss
+
+    noise = tf.Variable(tf.zeros((8, 100)))
+    ours.sample_latent = lambda batch_size, labels=None, seed=None: noise.value()
+    our_step = tf.function(ours.train_step)
+    for index in range(3):
+        images = tf.random.stateless_uniform((8, 28, 28, 1), (index, 1), -1.0, 1.0)
+        noise.assign(tf.random.stateless_normal((8, 100), (index, 2)))
+        logs = our_step((images, tf.zeros((8,), tf.int32)))
+        gen_loss, disc_loss = tutorial_step(images, noise.value())
+        # The trackers hold the means over the steps so far; compare the first.
+        if index == 0:
+            assert float(logs["g_loss"]) == pytest.approx(float(gen_loss), rel=1e-5)
+            assert float(logs["d_loss"]) == pytest.approx(float(disc_loss), rel=1e-5)
+    for mine, theirs in pairs:
+        for a, b in zip(mine.get_weights(), theirs.get_weights()):
+            np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-6)
+    # The weights did move: the comparison is not of untouched initial values.
+    assert not np.allclose(generator.layers[0].get_weights()[0],
+                           tutorial_dcgan_networks()[0].layers[0].get_weights()[0])
+
+
 def test_began_has_the_reference_shapes():
     began = full_width("began", 62)
     assert [tuple(v.shape) for v in began.discriminator.trainable_variables if v.ndim > 1] == [

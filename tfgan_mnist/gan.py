@@ -328,15 +328,3 @@ class GAN(GenerativeModel):
         logs = self.after_generator_update(logs)
         self.step.assign_add(1)
         return self.track(logs)
-        if self.d_steps > 1:
-            images = tf.split(images, self.d_steps)
-            labels = tf.split(labels, self.d_steps)
-        else:
-            images, labels = [images], [labels]
-        logs = {}
-        for i in range(self.d_steps):
-            logs.update(self.discriminator_update(images[i], labels[i]))
-        logs.update(self.generator_update(images[-1], labels[-1]))
-        logs = self.after_generator_update(logs)
-        self.step.assign_add(1)
-        return self.track(logs)

@@ -79,6 +79,11 @@ def tf1_vanilla_gan(train_images, batch_size=128, seed=0):
 
 def tutorial_dcgan(train_images, batch_size=256, seed=0):
     """The step of the TensorFlow tutorial's DCGAN loop (tf.function step, tf.data input)."""
+    return tutorial_dcgan_with_generator(train_images, batch_size, seed)[0]
+
+
+def tutorial_dcgan_with_generator(train_images, batch_size=256, seed=0):
+    """(step, generator) of the tutorial's DCGAN loop; tools/dcgan_reference.py draws with G."""
     import keras
     from keras import layers
 
@@ -126,7 +131,7 @@ def tutorial_dcgan(train_images, batch_size=256, seed=0):
         for _ in range(count):
             train_step(next(batches))
 
-    return step
+    return step, generator
 
 
 def _torch(seed, train_images):

@@ -221,7 +221,8 @@ def test_dcgan_steps_compute_what_the_tutorial_train_step_computes():
              (ours.generator.deconv1, generator.layers[4]),
              (ours.generator.bn1, generator.layers[5]),
              (ours.generator.deconv2, generator.layers[7]),
-             (ours.generator.bn2, generator.layers[8]), (ours.generator.image, generator.layers[10]),
+             (ours.generator.bn2, generator.layers[8]),
+             (ours.generator.image, generator.layers[10]),
              (ours.discriminator.conv1, discriminator.layers[0]),
              (ours.discriminator.conv2, discriminator.layers[3]),
              (ours.discriminator.logit, discriminator.layers[7])]

@@ -106,6 +106,20 @@ def test_train_step_with_several_critic_updates(tiny_config, name):
     assert all(math.isfinite(float(v)) for v in logs.values())
 
 
+@pytest.mark.parametrize("name", ["wgan_gp", "dragan", "gan"])
+def test_penalized_discriminator_loss_is_its_logged_parts(tiny_config, name):
+    """D minimizes d_loss + gp_weight * gradient_penalty; d_loss is logged alone."""
+    model = build_tiny(tiny_config, name, gp_weight=3.0)
+    loss, logs = model.discriminator_phase(*tiny_batch())
+    if name == "gan":  # no penalty hook: nothing added, nothing logged
+        assert "gradient_penalty" not in logs
+        assert float(loss) == float(logs["d_loss"])
+        return
+    assert model.gp_weight == 3.0 and float(logs["gradient_penalty"]) > 0.0
+    assert float(loss) == pytest.approx(
+        float(logs["d_loss"]) + 3.0 * float(logs["gradient_penalty"]), rel=1e-6)
+
+
 def test_wgan_clips_every_critic_weight(tiny_config):
     model = build_tiny(tiny_config, "wgan", clip_value=0.003)
     assert max(float(tf.reduce_max(tf.abs(v))) for v in model.d_variables) > 0.003

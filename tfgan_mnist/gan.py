@@ -9,7 +9,8 @@ their sources do. Each update differentiates its loss with a
 (`d_variables`, `g_variables`: what the TF1 code passed as `var_list`).
 
 A model variant changes what a phase computes by overriding small hooks:
-the loss functions, `discriminator_phase` / `generator_phase`,
+the loss functions, `discriminator_penalty` (gradient penalties),
+`discriminator_phase` / `generator_phase`,
 `after_discriminator_update` (weight clipping) and `after_generator_update`
 (BEGAN's k). The step itself, the trackers, sampling and checkpoints stay
 the same, so training code and tests treat every model alike.
@@ -213,21 +214,40 @@ class GAN(GenerativeModel):
         """What D(x) means for the logs: a probability for sigmoid-output models."""
         return tf.sigmoid(tf.cast(outputs, tf.float32))
 
+    def fake_for_discriminator(self, batch_size, labels):
+        """Generated images for a discriminator update: G in training mode, its
+        batch-norm statistics untouched, no gradient into G."""
+        with statistics_frozen(self.generator):
+            fake_images = self.generator(self.sample_latent(batch_size, labels), training=True)
+        return tf.stop_gradient(fake_images)
+
+    # The weight of `discriminator_penalty` in D's loss (WGAN-GP, DRAGAN).
+    gp_weight = 0.0
+
+    def discriminator_penalty(self, real_images, fake_images, labels):
+        """A penalty D's phase adds to its loss times `gp_weight`, or None (the default).
+
+        WGAN-GP and DRAGAN return their gradient penalties here; it is logged
+        as `gradient_penalty`, and `d_loss` stays the adversarial loss alone.
+        """
+        return None
+
     def discriminator_phase(self, real_images, real_labels):
         """(loss, logs) of one discriminator update."""
-        batch_size = tf.shape(real_images)[0]
-        with statistics_frozen(self.generator):
-            fake_images = self.generator(self.sample_latent(batch_size, real_labels),
-                                         training=True)
-        fake_images = tf.stop_gradient(fake_images)
+        fake_images = self.fake_for_discriminator(tf.shape(real_images)[0], real_labels)
         real_outputs = self.call_discriminator(real_images, real_labels, training=True)
         fake_outputs = self.call_discriminator(fake_images, real_labels, training=True)
         loss = self.discriminator_loss(real_outputs, fake_outputs)
-        return loss, {
+        logs = {
             "d_loss": loss,
             "d_real": tf.reduce_mean(self.discriminator_score(real_outputs)),
             "d_fake": tf.reduce_mean(self.discriminator_score(fake_outputs)),
         }
+        penalty = self.discriminator_penalty(real_images, fake_images, real_labels)
+        if penalty is not None:
+            logs["gradient_penalty"] = penalty
+            loss = loss + self.gp_weight * penalty
+        return loss, logs
 
     def generator_phase(self, real_images, real_labels):
         """(loss, logs) of one generator update."""

@@ -21,7 +21,6 @@ import numpy as np
 import tensorflow as tf
 
 from tfgan_mnist import gan, networks, summaries
-from tfgan_mnist.gan import statistics_frozen
 from tfgan_mnist.variants.common import adam_pair
 
 NUM_CLASSES = 10
@@ -30,13 +29,6 @@ STYLE_ROWS = 10  # rows of fixed noise in the class-by-style grid
 
 class CollectionGAN(gan.GAN):
     """The non-saturating GAN on the collection's networks (sigmoid cross-entropy on logits)."""
-
-    def fake_for_discriminator(self, batch_size, labels):
-        """Generated images for a discriminator update: G in training mode, its
-        batch-norm statistics untouched, no gradient into G."""
-        with statistics_frozen(self.generator):
-            fake_images = self.generator(self.sample_latent(batch_size, labels), training=True)
-        return tf.stop_gradient(fake_images)
 
 
 class ConditionalCollectionGAN(CollectionGAN):

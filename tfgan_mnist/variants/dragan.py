@@ -31,22 +31,12 @@ class DRAGAN(CollectionGAN):
         super().__init__(*args, **kwargs)
         self.gp_weight = gp_weight
 
-    def discriminator_phase(self, real_images, real_labels):
-        """GAN loss + gp_weight * gradient penalty around the perturbed real batch."""
-        fake_images = self.fake_for_discriminator(tf.shape(real_images)[0], real_labels)
-        real_outputs = self.call_discriminator(real_images, real_labels, training=True)
-        fake_outputs = self.call_discriminator(fake_images, real_labels, training=True)
-        loss = self.discriminator_loss(real_outputs, fake_outputs)
+    def discriminator_penalty(self, real_images, fake_images, labels):
+        """The gradient penalty around the perturbed real batch (the samples are unused)."""
         weights = keras.random.uniform(tf.shape(real_images)[:1], seed=self.noise_seed)
-        penalty = losses.dragan_gradient_penalty(
+        return losses.dragan_gradient_penalty(
             real_images, perturb(real_images, self.noise_seed),
-            lambda images: self.call_discriminator(images, real_labels, training=True), weights)
-        return loss + self.gp_weight * penalty, {
-            "d_loss": loss,
-            "gradient_penalty": penalty,
-            "d_real": tf.reduce_mean(self.discriminator_score(real_outputs)),
-            "d_fake": tf.reduce_mean(self.discriminator_score(fake_outputs)),
-        }
+            lambda images: self.call_discriminator(images, labels, training=True), weights)
 
 
 @registry.register("dragan", "DRAGAN: GAN with a gradient penalty around perturbed data")

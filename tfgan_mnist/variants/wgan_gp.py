@@ -33,26 +33,12 @@ class WGANGP(CollectionGAN):
     def discriminator_score(outputs):
         return tf.cast(outputs, tf.float32)
 
-    def penalty(self, real_images, fake_images, labels):
+    def discriminator_penalty(self, real_images, fake_images, labels):
         """The gradient penalty between this real batch and these samples."""
         weights = keras.random.uniform(tf.shape(real_images)[:1], seed=self.noise_seed)
         return losses.wasserstein_gradient_penalty(
             real_images, fake_images,
             lambda images: self.call_discriminator(images, labels, training=True), weights)
-
-    def discriminator_phase(self, real_images, real_labels):
-        """Wasserstein critic loss + gp_weight * gradient penalty."""
-        fake_images = self.fake_for_discriminator(tf.shape(real_images)[0], real_labels)
-        real_outputs = self.call_discriminator(real_images, real_labels, training=True)
-        fake_outputs = self.call_discriminator(fake_images, real_labels, training=True)
-        loss = self.discriminator_loss(real_outputs, fake_outputs)
-        penalty = self.penalty(real_images, fake_images, real_labels)
-        return loss + self.gp_weight * penalty, {
-            "d_loss": loss,
-            "gradient_penalty": penalty,
-            "d_real": tf.reduce_mean(self.discriminator_score(real_outputs)),
-            "d_fake": tf.reduce_mean(self.discriminator_score(fake_outputs)),
-        }
 
 
 @registry.register("wgan_gp", "Wasserstein GAN with a per-example gradient penalty")

@@ -1,5 +1,6 @@
 """dcgan, gan_mlp, began and sagan: steps, phases, sampling, configs (ebgan is not registered)."""
 
+import importlib.util
 import pathlib
 
 import keras
@@ -178,29 +179,13 @@ def test_simultaneous_step_updates_each_network_against_the_other_before_its_upd
     assert same(slow_g[1], fast_g[1])  # D never sees G's update within a step
 
 
-def tutorial_dcgan_networks():
-    """The TF tutorial's `make_generator_model` / `make_discriminator_model`, dropout 0.
-
-    (tensorflow/docs, tutorials/generative/dcgan.ipynb; dropout off so that
-    both sides draw the same, empty, masks.)
-    """
-    from keras import layers
-    generator = keras.Sequential([
-        keras.Input((100,)),
-        layers.Dense(7 * 7 * 256, use_bias=False), layers.BatchNormalization(), layers.LeakyReLU(),
-        layers.Reshape((7, 7, 256)),
-        layers.Conv2DTranspose(128, 5, strides=1, padding="same", use_bias=False),
-        layers.BatchNormalization(), layers.LeakyReLU(),
-        layers.Conv2DTranspose(64, 5, strides=2, padding="same", use_bias=False),
-        layers.BatchNormalization(), layers.LeakyReLU(),
-        layers.Conv2DTranspose(1, 5, strides=2, padding="same", use_bias=False,
-                               activation="tanh")])
-    discriminator = keras.Sequential([
-        keras.Input((28, 28, 1)),
-        layers.Conv2D(64, 5, strides=2, padding="same"), layers.LeakyReLU(), layers.Dropout(0.0),
-        layers.Conv2D(128, 5, strides=2, padding="same"), layers.LeakyReLU(),
-        layers.Dropout(0.0), layers.Flatten(), layers.Dense(1)])
-    return generator, discriminator
+def reference_loops():
+    """tools/reference_loops.py, where the tutorial's networks and step are written out."""
+    spec = importlib.util.spec_from_file_location(
+        "reference_loops", CONFIGS.parent / "tools" / "reference_loops.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def test_dcgan_steps_compute_what_the_tutorial_train_step_computes():
@@ -216,7 +201,8 @@ def test_dcgan_steps_compute_what_the_tutorial_train_step_computes():
         {**config_lib.read_flagfile(CONFIGS / "dcgan.flags"), "batch_size": "8"}))
     ours.discriminator.dropout1.rate = ours.discriminator.dropout2.rate = 0.0
     ours.build_networks()
-    generator, discriminator = tutorial_dcgan_networks()
+    tutorial = reference_loops()
+    generator, discriminator = tutorial.tutorial_dcgan_networks(dropout=0.0)
     pairs = [(ours.generator.dense, generator.layers[0]), (ours.generator.bn0, generator.layers[1]),
              (ours.generator.deconv1, generator.layers[4]),
              (ours.generator.bn1, generator.layers[5]),
@@ -229,24 +215,7 @@ def test_dcgan_steps_compute_what_the_tutorial_train_step_computes():
     for mine, theirs in pairs:
         theirs.set_weights(mine.get_weights())
 
-    cross_entropy = keras.losses.BinaryCrossentropy(from_logits=True)
-    g_optimizer, d_optimizer = keras.optimizers.Adam(1e-4), keras.optimizers.Adam(1e-4)
-
-    @tf.function
-    def tutorial_step(images, noise):  # the tutorial's train_step, noise passed in
-        with tf.GradientTape() as gen_tape, tf.GradientTape() as disc_tape:
-            generated = generator(noise, training=True)
-            real_output = discriminator(images, training=True)
-            fake_output = discriminator(generated, training=True)
-            gen_loss = cross_entropy(tf.ones_like(fake_output), fake_output)
-            disc_loss = (cross_entropy(tf.ones_like(real_output), real_output)
-                         + cross_entropy(tf.zeros_like(fake_output), fake_output))
-        g_optimizer.apply_gradients(zip(gen_tape.gradient(gen_loss, generator.trainable_variables),
-                                        generator.trainable_variables))
-        d_optimizer.apply_gradients(zip(
-            disc_tape.gradient(disc_loss, discriminator.trainable_variables),
-            discriminator.trainable_variables))
-        return gen_loss, disc_loss
+    tutorial_step = tutorial.tutorial_dcgan_train_step(generator, discriminator)
 
     noise = tf.Variable(tf.zeros((8, 100)))
     ours.sample_latent = lambda batch_size, labels=None, seed=None: noise.value()
@@ -265,7 +234,7 @@ def test_dcgan_steps_compute_what_the_tutorial_train_step_computes():
             np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-6)
     # The weights did move: the comparison is not of untouched initial values.
     assert not np.allclose(generator.layers[0].get_weights()[0],
-                           tutorial_dcgan_networks()[0].layers[0].get_weights()[0])
+                           tutorial.tutorial_dcgan_networks()[0].layers[0].get_weights()[0])
 
 
 def test_began_has_the_reference_shapes():

@@ -82,12 +82,12 @@ def tutorial_dcgan(train_images, batch_size=256, seed=0):
     return tutorial_dcgan_with_generator(train_images, batch_size, seed)[0]
 
 
-def tutorial_dcgan_with_generator(train_images, batch_size=256, seed=0):
-    """(step, generator) of the tutorial's DCGAN loop; tools/dcgan_reference.py draws with G."""
+def tutorial_dcgan_networks(dropout=0.3):
+    """(generator, discriminator): the tutorial's `make_generator_model` and
+    `make_discriminator_model` (tests set `dropout` to 0 to compare steps)."""
     import keras
     from keras import layers
 
-    keras.utils.set_random_seed(seed)
     generator = keras.Sequential([
         keras.Input((100,)),
         layers.Dense(7 * 7 * 256, use_bias=False), layers.BatchNormalization(), layers.LeakyReLU(),
@@ -100,15 +100,28 @@ def tutorial_dcgan_with_generator(train_images, batch_size=256, seed=0):
                                activation="tanh")])
     discriminator = keras.Sequential([
         keras.Input((28, 28, 1)),
-        layers.Conv2D(64, 5, strides=2, padding="same"), layers.LeakyReLU(), layers.Dropout(0.3),
+        layers.Conv2D(64, 5, strides=2, padding="same"), layers.LeakyReLU(),
+        layers.Dropout(dropout),
         layers.Conv2D(128, 5, strides=2, padding="same"), layers.LeakyReLU(),
-        layers.Dropout(0.3), layers.Flatten(), layers.Dense(1)])
+        layers.Dropout(dropout), layers.Flatten(), layers.Dense(1)])
+    return generator, discriminator
+
+
+def tutorial_dcgan_train_step(generator, discriminator):
+    """The tutorial's `train_step(images)` for these networks, with its two Adam(1e-4).
+
+    Noise is drawn inside, N(0, 1) with 100 dimensions, unless given (tests do).
+    Returns (gen_loss, disc_loss).
+    """
+    import keras
+
     cross_entropy = keras.losses.BinaryCrossentropy(from_logits=True)
     g_optimizer, d_optimizer = keras.optimizers.Adam(1e-4), keras.optimizers.Adam(1e-4)
 
     @tf.function
-    def train_step(images):
-        noise = tf.random.normal([batch_size, 100])
+    def train_step(images, noise=None):
+        if noise is None:
+            noise = tf.random.normal([tf.shape(images)[0], 100])
         with tf.GradientTape() as gen_tape, tf.GradientTape() as disc_tape:
             generated = generator(noise, training=True)
             real_output = discriminator(images, training=True)
@@ -121,6 +134,18 @@ def tutorial_dcgan_with_generator(train_images, batch_size=256, seed=0):
         d_optimizer.apply_gradients(zip(
             disc_tape.gradient(disc_loss, discriminator.trainable_variables),
             discriminator.trainable_variables))
+        return gen_loss, disc_loss
+
+    return train_step
+
+
+def tutorial_dcgan_with_generator(train_images, batch_size=256, seed=0):
+    """(step, generator) of the tutorial's DCGAN loop; tools/dcgan_reference.py draws with G."""
+    import keras
+
+    keras.utils.set_random_seed(seed)
+    generator, discriminator = tutorial_dcgan_networks()
+    train_step = tutorial_dcgan_train_step(generator, discriminator)
 
     images = (train_images.reshape(-1, 28, 28, 1).astype(np.float32) - 127.5) / 127.5
     dataset = (tf.data.Dataset.from_tensor_slices(images).shuffle(60000)

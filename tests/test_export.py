@@ -224,3 +224,73 @@ def test_export_without_a_rebuildable_network_writes_the_savedmodel_and_says_why
     assert not os.path.exists(tmp_path / "m.keras")
     assert not [name for name in os.listdir(tmp_path) if "tmp" in name]
     assert "no .keras file: Unsaveable cannot be saved and loaded back" in out
+
+
+def _tree(path):
+    """{relative path: file bytes or None for folders} of everything under `path`."""
+    found = {}
+    for root, folders, files in os.walk(path):
+        for name in folders:
+            found[os.path.relpath(os.path.join(root, name), path)] = None
+        for name in files:
+            full = os.path.join(root, name)
+            found[os.path.relpath(full, path)] = open(full, "rb").read()
+    return found
+
+
+@pytest.mark.parametrize("target, fragment", [
+    ("workdir", "a training workdir is there"),
+    ("folder", "a folder that is not an export is there"),
+    ("file", "a file is there"),
+    ("root", "refusing to export into this folder"),
+])
+def test_export_refuses_to_replace_what_it_did_not_write(tmp_path_factory, tmp_path, capsys,
+                                                          target, fragment):
+    workdir = tiny_workdir(tmp_path_factory)
+    (tmp_path / "folder").mkdir()
+    (tmp_path / "folder" / "notes.txt").write_text("mine")
+    (tmp_path / "file").write_text("mine too")
+    out = {"workdir": workdir, "folder": str(tmp_path / "folder"),
+           "file": str(tmp_path / "file"), "root": "/"}[target]
+    before = _tree(workdir), _tree(tmp_path)
+    for extra in ([], ["--overwrite"]):  # --overwrite replaces only an earlier export
+        code, _, err = run_cli(export, [f"--workdir={workdir}", f"--out={out}", *extra], capsys)
+        assert code == 1
+        assert_one_line_error(err, f"--out={out}:", fragment)
+    assert (_tree(workdir), _tree(tmp_path)) == before
+
+
+def test_export_replaces_an_earlier_export_only_with_overwrite(tmp_path_factory, tmp_path,
+                                                               capsys):
+    workdir = tiny_workdir(tmp_path_factory)
+    out = str(tmp_path / "e")
+    assert run_cli(export, [f"--workdir={workdir}", f"--out={out}"], capsys)[0] == 0
+    first = _tree(out)
+    code, _, err = run_cli(export, [f"--workdir={workdir}", f"--out={out}",
+                                    "--checkpoint=10"], capsys)
+    assert code == 1
+    assert_one_line_error(err, f"--out={out}:", "earlier export", "--overwrite")
+    assert _tree(out) == first
+    code, _, err = run_cli(export, [f"--workdir={workdir}", f"--out={out}", "--checkpoint=10",
+                                    "--overwrite"], capsys)
+    assert code == 0, err
+    assert json.load(open(os.path.join(out, "assets", "metadata.json")))["step"] == 10
+    assert keras.saving.load_model(out + ".keras").metadata["step"] == 10
+    assert sorted(os.listdir(tmp_path)) == ["e", "e.keras"]  # no temporaries left
+    # An export someone added a file to is no longer only an export: refused.
+    (tmp_path / "e" / "README.txt").write_text("my notes")
+    code, _, err = run_cli(export, [f"--workdir={workdir}", f"--out={out}", "--overwrite"],
+                           capsys)
+    assert code == 1 and (tmp_path / "e" / "README.txt").exists()
+    assert_one_line_error(err, "a folder that is not an export")
+
+
+def test_export_refuses_a_keras_file_it_did_not_write(tmp_path_factory, tmp_path, capsys):
+    workdir = tiny_workdir(tmp_path_factory)
+    (tmp_path / "g.keras").write_bytes(b"someone's model")
+    code, _, err = run_cli(export, [f"--workdir={workdir}", f"--out={tmp_path}/e",
+                                    f"--keras_out={tmp_path}/g.keras", "--overwrite"], capsys)
+    assert code == 1
+    assert_one_line_error(err, f"--keras_out={tmp_path}/g.keras", "did not write")
+    assert sorted(os.listdir(tmp_path)) == ["g.keras"]
+    assert (tmp_path / "g.keras").read_bytes() == b"someone's model"

@@ -29,7 +29,7 @@ import os
 import shutil
 import sys
 
-from tfgan_mnist import checkpoints, cli
+from tfgan_mnist import cli
 
 cli.quiet_tensorflow_import()
 
@@ -38,6 +38,7 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 from absl import flags  # noqa: E402
 
+from tfgan_mnist import checkpoints, outputs  # noqa: E402
 import tfgan_mnist.variants  # noqa: E402,F401  (registers every network class with Keras)
 
 IMAGE_SIZE = 28
@@ -137,6 +138,8 @@ def save_keras(generator, path):
             loaded = keras.saving.load_model(tmp, safe_mode=True)
             same = np.allclose(np.asarray(loaded(latent)), np.asarray(expected), atol=1e-5)
         except Exception as error:  # Keras raises many kinds for what it cannot rebuild
+            if outputs.is_disk_full(error):
+                raise
             reason = next((line.strip() for line in str(error).splitlines() if line.strip()),
                           type(error).__name__)
             raise KerasExportError(
@@ -216,11 +219,15 @@ def save_savedmodel(generator, path):
             shutil.rmtree(tmp, ignore_errors=True)
             module = ServingGenerator(generator.model, metadata_path, lean=False)
             tf.saved_model.save(module, tmp, signatures={"serving_default": module.serve})
-        if os.path.isdir(path):
-            shutil.rmtree(path)
-        os.replace(tmp, path)
+        if os.path.isdir(path):  # an earlier export (export() checked), kept until replaced
+            old = f"{tmp}-old"
+            os.replace(path, old)
+            os.replace(tmp, path)
+            shutil.rmtree(old)
+        else:
+            os.replace(tmp, path)
     finally:
-        for leftover in (tmp, staging):
+        for leftover in (tmp, staging, f"{tmp}-old"):
             if os.path.isdir(leftover):
                 shutil.rmtree(leftover)
     return path
@@ -244,27 +251,47 @@ def noise_controls_sampling(model):
                for a, b in zip(tf.nest.flatten(drawn), tf.nest.flatten(rebuilt)))
 
 
-def export(workdir, out=None, keras_out=None, checkpoint="latest"):
+def check_paths(out, keras_out, overwrite):
+    """Refuse output paths that hold anything but an earlier export (that only with `overwrite`)."""
+    if keras_out and not keras_out.endswith(".keras"):
+        raise ValueError(f"--keras_out={keras_out}: the file name must end in .keras")
+    if out:
+        outputs.check_export_folder(out, overwrite)
+        outputs.check_keras_file(keras_out or f"{out.rstrip('/') or '/'}.keras", overwrite,
+                                 "keras_out" if keras_out else "out")
+
+
+def export(workdir, out=None, keras_out=None, checkpoint="latest", overwrite=False):
     """Export the run in `workdir`; return (SavedModel path, .keras path or None, Generator).
 
-    The `.keras` file needs one generator network (see `sampling_network`)
-    that Keras can rebuild from its config; a model without one gets the
-    SavedModel only, and the Generator's `keras_problem` says why.
+    Only an earlier export is ever replaced, and only with `overwrite`;
+    anything else at the paths is an `outputs.OutputError`, raised before
+    anything is written. The `.keras` file needs one generator network (see
+    `sampling_network`) that Keras can rebuild from its config; a model
+    without one gets the SavedModel only, and the Generator's
+    `keras_problem` says why.
     """
+    check_paths(out, keras_out, overwrite)  # before anything is read or written
     restored = checkpoints.restore(workdir, checkpoint)
     generator = checkpoints.Generator(restored.model, restored.config, restored.step,
                                       restored.checkpoint_path)
-    out = out or os.path.join(workdir, "export", str(restored.step))
+    if not out:
+        out = os.path.join(workdir, "export", str(restored.step))
+        check_paths(out, keras_out, overwrite)
     out = out.rstrip("/") or "/"
     keras_out = keras_out or f"{out}.keras"
-    if not keras_out.endswith(".keras"):
-        raise ValueError(f"--keras_out={keras_out}: the file name must end in .keras")
-    saved = save_savedmodel(generator, out)
+    try:
+        saved = save_savedmodel(generator, out)
+    except (OSError, tf.errors.OpError) as error:
+        raise outputs.write_failure(out, error, "nothing was exported", flag="out") from None
     try:
         return saved, save_keras(generator, keras_out), generator
     except ValueError as error:  # no single generator network, or one Keras cannot rebuild
         generator.keras_problem = str(error)
         return saved, None, generator
+    except (OSError, tf.errors.OpError) as error:
+        raise outputs.write_failure(keras_out, error, f"the SavedModel {saved} is complete",
+                                    flag="keras_out") from None
 
 
 # ----- command line -----------------------------------------------------------
@@ -278,10 +305,13 @@ flags.DEFINE_string("out", None, "SavedModel folder. Default: <workdir>/export/<
                     flag_values=FLAGS)
 flags.DEFINE_string("keras_out", None, "The .keras file. Default: <out>.keras.",
                     flag_values=FLAGS)
+flags.DEFINE_boolean("overwrite", False, "Replace an earlier export at --out / --keras_out. "
+                     "Nothing else is ever replaced: any other file or folder there is refused.",
+                     flag_values=FLAGS)
 
 USAGE = """Export a trained generator as a SavedModel and a .keras file.
 
-  python -m tfgan_mnist.export --workdir=runs/vanilla_gan-mnist [--out=PATH]"""
+  python -m tfgan_mnist.export --workdir=runs/gan [--out=PATH] [--overwrite]"""
 
 
 def main(argv):
@@ -289,7 +319,7 @@ def main(argv):
     checkpoints.parse_workdir_command(FLAGS, argv, USAGE, "export from")
     try:
         saved, keras_file, generator = export(FLAGS.workdir, FLAGS.out, FLAGS.keras_out,
-                                              FLAGS.checkpoint)
+                                              FLAGS.checkpoint, FLAGS.overwrite)
     except (checkpoints.LoadError, ValueError, OSError) as error:
         cli.fail(str(error).splitlines()[0])
     inputs = "noise, labels" if generator.conditional else "noise"

@@ -99,3 +99,33 @@ def test_missing_data_without_download_is_one_line_naming_the_folder(tmp_path):
     assert len(result.stderr.strip().splitlines()) == 1, result.stderr
     assert result.stderr.startswith("error: ") and str(empty / "fashion_mnist") in result.stderr
     assert not workdir.exists()
+
+
+@pytest.mark.parametrize("program, args", [
+    ("sample", ["--workdir=nope"]),
+    ("pictures", ["figures", "--workdir=nope"]),
+    ("export", ["--workdir=nope"]),
+    ("evaluate", ["--workdir=nope"]),
+])
+def test_every_program_answers_with_its_one_line_and_nothing_of_tensorflow(tmp_path, program,
+                                                                          args):
+    env = dict(os.environ, PYTHONPATH=str(REPO_ROOT))
+    env.pop("TF_CPP_MIN_LOG_LEVEL", None)  # as a user would start it
+    result = subprocess.run([sys.executable, "-m", f"tfgan_mnist.{program}", *args],
+                            cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 1
+    assert result.stderr == "error: --workdir=nope: no such folder\n"
+
+
+def test_help_exits_zero_for_every_program(capsys):
+    from tfgan_mnist import evaluate, export, main, pictures, sample
+
+    for name, call in [("main", lambda: main.parse_flags(["prog", "--help"])),
+                       ("sample", lambda: sample.main(["prog", "--help"])),
+                       ("pictures", lambda: pictures.main(["prog", "-h"])),
+                       ("export", lambda: export.main(["prog", "--help"])),
+                       ("evaluate", lambda: evaluate.main(["prog", "--help"]))]:
+        with pytest.raises(SystemExit) as exit_:
+            call()
+        assert exit_.value.code == 0, name
+        assert "--workdir" in capsys.readouterr().out, name

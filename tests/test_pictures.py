@@ -145,6 +145,10 @@ def test_class_grid_and_hook_pictures_of_a_conditional_model(conditional_workdir
             assert code == 0, (args, err)
             for name, size in expected.items():
                 assert png_size(tmp_path / name) == size, name
+        code, _, err = draw(["interpolate", "--label=12", f"--workdir={conditional_workdir}",
+                             f"--out={tmp_path}/bad.png"], capsys)
+        assert code == 2
+        assert_one_line_error(err, "--label=12: not a class; classes are 0..9")
 
 
 def test_class_grid_rows_share_a_style_and_columns_follow_the_label(conditional_workdir):

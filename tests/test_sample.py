@@ -271,6 +271,11 @@ def test_conditional_sample_writes_labels(tmp_path_factory, sample_cli, tmp_path
         assert np.load(tmp_path / "p.npz")["labels"].tolist() == [
             c for c in range(10) for _ in range(3)]
         assert png_size(tmp_path / "p.png") == grid_png_size(10, 3, tmp_path, row_labels=True)
+        code, _, err = run_cli(sample_cli, [f"--workdir={workdir}", "--labels=3,12",
+                                            f"--out={tmp_path}/bad.png"], capsys)
+        assert code == 2
+        assert_one_line_error(err, "--labels=3,12: 12 is not a class; classes are 0..9")
+        assert not os.path.exists(tmp_path / "bad.png")
 
 
 def test_sample_passes_over_a_damaged_latest_checkpoint(workdir, sample_cli, tmp_path, capsys):

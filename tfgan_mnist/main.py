@@ -47,8 +47,21 @@ def _define_flags():
 _define_flags()
 
 
+HELP_OPTIONS = ("--help", "-h", "-?", "--helpshort", "--helpfull")
+
+
 def parse_flags(argv):
-    """absl's parse, but any error is one line naming the flag or flagfile."""
+    """absl's parse, but --help exits 0 and any error is one line naming the flag or flagfile."""
+    if any(arg in HELP_OPTIONS for arg in argv[1:]):
+        # absl's own --help exits with status 1, which scripts read as a failure.
+        if "--helpfull" in argv:
+            text = FLAGS.get_help()
+        else:  # the training flags alone, wherever this module was imported from
+            module = next(name for name, defined in FLAGS.flags_by_module_dict().items()
+                          if any(flag.name == "model" for flag in defined))
+            text = FLAGS.module_help(module)
+        print(f"{__doc__.strip()}\n\nflags (--helpfull: also absl's own):\n{text}")
+        sys.exit(0)
     try:
         return FLAGS(argv)
     except flags.CantOpenFlagFileError as error:

@@ -30,9 +30,9 @@ import glob
 import os
 import sys
 
-from tfgan_mnist import checkpoints, cli
+from tfgan_mnist import cli
 
-cli.quiet_tensorflow_import()
+cli.quiet_tensorflow_import()  # before anything that imports TensorFlow
 
 import matplotlib  # noqa: E402
 
@@ -43,7 +43,7 @@ from matplotlib import animation  # noqa: E402
 from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
 from matplotlib.figure import Figure as MatplotlibFigure  # noqa: E402
 
-from tfgan_mnist import summaries  # noqa: E402
+from tfgan_mnist import checkpoints, summaries  # noqa: E402
 
 PICTURES_DIR = "pictures"
 HOOKS = {"code_sweeps": "code_sweeps", "manifold": "manifold_grid", "pairs": "coupled_pairs"}
@@ -123,6 +123,9 @@ def draw_interpolation(generator, path, rows=6, steps=10, seed=0, pick=None, sam
         starts, ends = noise[0::2], noise[1::2]
     count = len(starts)
     if generator.conditional:
+        if label is not None and not 0 <= label < generator.num_classes:
+            raise ValueError(f"--label={label}: not a class; classes are "
+                             f"0..{generator.num_classes - 1}")
         if label is not None:
             row_classes = np.full((count,), label)
         elif picked_labels is not None:

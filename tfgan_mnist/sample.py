@@ -16,14 +16,14 @@ import math
 import os
 import sys
 
-from tfgan_mnist import checkpoints, cli
+from tfgan_mnist import cli
 
-cli.quiet_tensorflow_import()
+cli.quiet_tensorflow_import()  # before anything that imports TensorFlow
 
 import numpy as np  # noqa: E402
 from absl import flags  # noqa: E402
 
-from tfgan_mnist import summaries  # noqa: E402
+from tfgan_mnist import checkpoints, summaries  # noqa: E402
 
 FLAGS = flags.FlagValues()
 flags.DEFINE_string("workdir", None, "Training workdir to sample from.", flag_values=FLAGS)
@@ -83,6 +83,10 @@ def choose_labels(generator, labels_text, per_class, num, num_given):
         labels = checkpoints.parse_int_list(labels_text, "labels")
         if not labels:
             raise ValueError(f"--labels={labels_text}: give at least one label")
+        bad = [label for label in labels if not 0 <= label < classes]
+        if bad:
+            raise ValueError(f"--labels={labels_text}: {bad[0]} is not a class; classes are "
+                             f"0..{classes - 1}")
         count = num if num_given else len(labels)
         labels = np.resize(np.asarray(labels), count)
     else:

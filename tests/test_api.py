@@ -107,3 +107,26 @@ def test_training_records_the_config_as_hparams_once(tmp_path_factory):
     assert hparams["batch_size"].number_value == 16
     assert hparams["width"].number_value == pytest.approx(0.05)
     assert "workdir" not in hparams and "data_dir" not in hparams
+
+
+def test_fit_takes_labels_as_a_second_argument_or_in_a_pair():
+    rng = np.random.default_rng(2)
+    uint8_images = rng.integers(0, 256, (32, 28, 28), np.uint8)
+    labels = rng.integers(0, 10, 32).astype(np.int32)
+    weights = []
+    for form in ("pair", "two arguments"):
+        tf.keras.utils.set_random_seed(0)
+        model = tfgan_mnist.build("cgan", width=0.05, z_dim=8, batch_size=16, seed=3)
+        images = tfgan_mnist.prepare_images(uint8_images, model)
+        data = ((images, labels),) if form == "pair" else (images, labels)
+        model.fit(*data, batch_size=16, epochs=1, verbose=0, shuffle=False)
+        assert int(model.step.numpy()) == 2
+        weights.append([v.numpy() for v in model.trainable_variables])
+    for pair, separate in zip(*weights):
+        np.testing.assert_array_equal(pair, separate)
+    # The labels reach the model: other labels, other weights.
+    model = tfgan_mnist.build("cgan", width=0.05, z_dim=8, batch_size=16, seed=3)
+    tf.keras.utils.set_random_seed(0)
+    model.fit(tfgan_mnist.prepare_images(uint8_images, model), (labels + 1) % 10, batch_size=16,
+              epochs=1, verbose=0, shuffle=False)
+    assert any((a != v.numpy()).any() for a, v in zip(weights[0], model.trainable_variables))

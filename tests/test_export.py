@@ -143,6 +143,16 @@ def test_conditional_export_takes_labels(tmp_path_factory, tmp_path):
         assert (other.numpy()[0] != served[0]).any() and (other.numpy()[1] == served[1]).all()
         from_keras = checkpoints.load_generator(keras_file).sample(4, labels=labels, seed=3)
         np.testing.assert_array_equal(from_keras, generator.sample(4, labels=labels, seed=3))
+        # The .keras network serves (noise, labels) -> uint8 as the SavedModel does.
+        network = keras.saving.load_model(keras_file)
+        images = network.serve(noise, labels)["images"]
+        assert images.dtype == tf.uint8 and images.shape == (4, 28, 28)
+        np.testing.assert_array_equal(images.numpy(), served)
+        with pytest.raises(ValueError, match="conditional: give labels"):
+            network.serve(noise)
+        for source in (saved, keras_file):  # images from given noise, from every source
+            np.testing.assert_array_equal(
+                checkpoints.load_generator(source).images_from_noise(noise, labels)[0], served)
 
 
 @pytest.mark.parametrize("args, code, fragments", [

@@ -65,7 +65,8 @@ def test_interpolate_draws_rows_of_paths(workdir, tmp_path, capsys):
                                f"--out={out}"], capsys)
     assert code == 0, err
     assert f"wrote {out}" in printed
-    assert png_size(out) == grid_png_size(3, 5, tmp_path)
+    assert png_size(out) == grid_png_size(
+        3, 5, tmp_path, "vanilla_gan, step 20: spherical interpolation")
 
 
 def test_interpolate_through_picked_samples_starts_and_ends_at_them(workdir, tmp_path,
@@ -86,14 +87,16 @@ def test_interpolate_through_picked_samples_starts_and_ends_at_them(workdir, tmp
     code, _, err = draw(["interpolate", f"--workdir={workdir}", "--pick=2,7,4",
                          f"--samples={samples}", "--steps=4", f"--out={out}"], capsys)
     assert code == 0, err
-    assert png_size(out) == grid_png_size(2, 4, tmp_path, row_labels=True)
+    assert png_size(out) == grid_png_size(
+        2, 4, tmp_path, "vanilla_gan, step 20: spherical interpolation", row_labels=True)
 
 
 def test_figures_redraws_the_training_grid(workdir, tmp_path, capsys):
     out = tmp_path / "figures.png"
     code, _, err = draw(["figures", f"--workdir={workdir}", f"--out={out}"], capsys)
     assert code == 0, err
-    assert png_size(out) == grid_png_size(3, 3, tmp_path)  # the run's --sample_grid=3
+    assert png_size(out) == grid_png_size(
+        3, 3, tmp_path, "vanilla_gan, step 20: grid")  # the run's --sample_grid=3
 
 
 def test_gif_has_one_frame_per_saved_grid(workdir, tmp_path, capsys):
@@ -128,15 +131,19 @@ def test_losses_reads_back_what_training_logged(tmp_path, capsys):
 def test_class_grid_and_hook_pictures_of_a_conditional_model(conditional_workdir, tmp_path,
                                                              capsys):
     with conditional_registered():
+        title = f"{CONDITIONAL}, step 20: "
         cases = [
             (["class_grid", "--rows=4"], {"class_grid.png": grid_png_size(
-                4, 10, tmp_path, col_labels=True)}),
-            (["manifold", "--size=5"], {"manifold.png": grid_png_size(5, 5, tmp_path)}),
-            (["pairs", "--rows=3"], {"pairs.png": grid_png_size(3, 2, tmp_path)}),
-            (["code_sweeps", "--steps=4"], {"code_sweeps_code_1.png": grid_png_size(
-                3, 4, tmp_path), "code_sweeps_code_2.png": grid_png_size(3, 4, tmp_path)}),
+                4, 10, tmp_path, title + "one style per row", col_labels=True)}),
+            (["manifold", "--size=5"], {"manifold.png": grid_png_size(
+                5, 5, tmp_path, title + "manifold")}),
+            (["pairs", "--rows=3"], {"pairs.png": grid_png_size(3, 2, tmp_path, title + "pairs")}),
+            (["code_sweeps", "--steps=4"], {
+                "code_sweeps_code_1.png": grid_png_size(3, 4, tmp_path, title + "code_1"),
+                "code_sweeps_code_2.png": grid_png_size(3, 4, tmp_path, title + "code_2")}),
             (["interpolate", "--rows=2", "--steps=3", "--label=7"], {
-                "interpolate.png": grid_png_size(2, 3, tmp_path, row_labels=True)}),
+                "interpolate.png": grid_png_size(2, 3, tmp_path, title + "spherical interpolation",
+                                                 row_labels=True)}),
         ]
         for args, expected in cases:
             out = tmp_path / f"{args[0]}.png"
@@ -240,3 +247,34 @@ def test_manifold_takes_the_manifold_figure_name_too():
 
     figure = pictures.call_hook(stand_in(TwoDimensional()), "manifold", size=3)
     assert (figure.rows, figure.cols) == (3, 3)
+
+
+def test_code_sweeps_of_a_real_infogan_run(tmp_path_factory, tmp_path, capsys):
+    workdir = tiny_workdir(tmp_path_factory, "infogan")
+    out = tmp_path / "sweeps.png"
+    code, printed, err = draw(["code_sweeps", f"--workdir={workdir}", "--steps=4", "--seed=3",
+                               f"--out={out}"], capsys)
+    assert code == 0, err
+    for index in (0, 1):
+        path = tmp_path / f"sweeps_continuous_code_{index}.png"
+        assert str(path) in printed
+        other = "code 2" if index == 0 else "code 1"
+        assert png_size(path) == grid_png_size(
+            10, 4, tmp_path, f"infogan, step 20: continuous_code_{index}", row_labels=True,
+            col_labels=True, row_title="categorical code",
+            col_title=f"continuous code {index + 1} from -1 to 1 ({other} at 0)")
+        with Image.open(path) as image:
+            assert image.text["Software"] == "tfgan_mnist"
+
+
+def test_pictures_refuse_to_replace_a_file_they_did_not_write(workdir, tmp_path, capsys):
+    foreign = tmp_path / "mine.png"
+    Image.new("L", (4, 4)).save(foreign)
+    before = foreign.read_bytes()
+    code, _, err = draw(["interpolate", f"--workdir={workdir}", f"--out={foreign}"], capsys)
+    assert code == 1
+    assert_one_line_error(err, f"--out={foreign}", "did not write")
+    assert foreign.read_bytes() == before
+    ours = tmp_path / "ours.png"
+    for _ in range(2):  # a picture this command wrote is its to replace
+        assert draw(["interpolate", f"--workdir={workdir}", f"--out={ours}"], capsys)[0] == 0

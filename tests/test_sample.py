@@ -121,12 +121,15 @@ def png_size(path):
         return image.size
 
 
-def grid_png_size(rows, cols, tmp_dir, title="t", row_labels=False, col_labels=False):
-    """The pixel size summaries.save_grid_png gives a rows x cols grid with these labels."""
+def grid_png_size(rows, cols, tmp_dir, title, row_labels=False, col_labels=False, **titles):
+    """The pixel size summaries.save_grid_png gives a rows x cols grid with these labels.
+
+    The title is the one the picture has: it wraps to the grid's width.
+    """
     path = os.path.join(tmp_dir, f"reference-{rows}x{cols}.png")
     summaries.save_grid_png(path, np.zeros((rows * cols, 28, 28), np.uint8), rows, cols,
                             title=title, row_labels=list(range(rows)) if row_labels else None,
-                            col_labels=list(range(cols)) if col_labels else None)
+                            col_labels=list(range(cols)) if col_labels else None, **titles)
     return png_size(path)
 
 
@@ -154,7 +157,38 @@ def test_sample_writes_png_grid_and_uint8_npz(workdir, sample_cli, tmp_path, cap
     assert arrays["images"].shape == (10, 28, 28) and arrays["images"].dtype == np.uint8
     assert arrays["noise"].shape == (10, 8) and arrays["noise"].dtype == np.float32
     assert np.abs(arrays["noise"]).max() <= 1.0  # the vanilla GAN's U[-1, 1] noise
-    assert png_size(tmp_path / "few.png") == grid_png_size(3, 4, tmp_path)  # 10 images: 3 rows of 4
+    assert png_size(tmp_path / "few.png") == grid_png_size(
+        3, 4, tmp_path, "vanilla_gan on mnist, step 20, seed 3")  # 10 images: 3 rows of 4
+
+
+def test_large_sample_is_tiled_fast_and_npz_out_writes_the_array_alone(workdir, sample_cli,
+                                                                        tmp_path, capsys):
+    code, out, err = run_cli(sample_cli, [f"--workdir={workdir}", "--num=1000", "--seed=5",
+                                          f"--out={tmp_path}/many.png"], capsys)
+    assert code == 0, err
+    images = np.load(tmp_path / "many.npz")["images"]
+    with Image.open(tmp_path / "many.png") as grid:  # 32 x 32 cells of 28 + 2 pixels
+        assert grid.size == (32 * 30 - 2, 32 * 30 - 2 + 24)
+        pixels = np.asarray(grid)
+    np.testing.assert_array_equal(pixels[24:52, 30:58], images[1])  # pixel for pixel
+    code, out, err = run_cli(sample_cli, [f"--workdir={workdir}", "--num=5", "--seed=5",
+                                          f"--out={tmp_path}/only.npz"], capsys)
+    assert code == 0, err
+    assert sorted(os.listdir(tmp_path)) == ["many.npz", "many.png", "only.npz"]
+    np.testing.assert_array_equal(np.load(tmp_path / "only.npz")["images"], images[:5])
+
+
+def test_sample_refuses_to_replace_a_file_it_did_not_write(workdir, sample_cli, tmp_path,
+                                                           capsys):
+    (tmp_path / "data.npz").write_bytes(b"someone's arrays")
+    code, _, err = run_cli(sample_cli, [f"--workdir={workdir}", f"--out={tmp_path}/data.npz"],
+                           capsys)
+    assert code == 1
+    assert_one_line_error(err, f"--out={tmp_path}/data.npz", "did not write")
+    assert (tmp_path / "data.npz").read_bytes() == b"someone's arrays"
+    for _ in range(2):  # its own files it replaces
+        assert run_cli(sample_cli, [f"--workdir={workdir}", f"--out={tmp_path}/s.png"],
+                       capsys)[0] == 0
 
 
 def test_sample_default_output_is_in_the_workdir(workdir, sample_cli, tmp_path, capsys):
@@ -163,7 +197,8 @@ def test_sample_default_output_is_in_the_workdir(workdir, sample_cli, tmp_path, 
     code, _, err = run_cli(sample_cli, [f"--workdir={copy}", "--seed=1"], capsys)
     assert code == 0, err
     assert np.load(copy / "samples.npz")["images"].shape == (64, 28, 28)
-    assert png_size(copy / "samples.png") == grid_png_size(8, 8, tmp_path)
+    assert png_size(copy / "samples.png") == grid_png_size(
+        8, 8, tmp_path, "vanilla_gan on mnist, step 20, seed 1")
 
 
 def test_sample_seed_reproduces_and_other_seeds_differ(workdir, sample_cli, tmp_path, capsys):
@@ -266,11 +301,12 @@ def test_conditional_sample_writes_labels(tmp_path_factory, sample_cli, tmp_path
         np.testing.assert_array_equal(other[0], arrays["images"][0])
         assert (other[1] != arrays["images"][1]).any()
         code, _, err = run_cli(sample_cli, [f"--workdir={workdir}", "--per_class", "--num=30",
-                                            f"--out={tmp_path}/p.png"], capsys)
+                                            "--seed=4", f"--out={tmp_path}/p.png"], capsys)
         assert code == 0, err
         assert np.load(tmp_path / "p.npz")["labels"].tolist() == [
             c for c in range(10) for _ in range(3)]
-        assert png_size(tmp_path / "p.png") == grid_png_size(10, 3, tmp_path, row_labels=True)
+        assert png_size(tmp_path / "p.png") == grid_png_size(
+            10, 3, tmp_path, f"{CONDITIONAL} on mnist, step 20, seed 4", row_labels=True)
         code, _, err = run_cli(sample_cli, [f"--workdir={workdir}", "--labels=3,12",
                                             f"--out={tmp_path}/bad.png"], capsys)
         assert code == 2

@@ -267,12 +267,13 @@ class Generator:
     builds generator inputs).
     """
 
-    def __init__(self, model, config, step, source, images_fn=None):
+    def __init__(self, model, config, step, source, images_fn=None, noise_fn=None):
         self.model = model
         self.config = config
         self.step = int(step)
         self.source = source
-        self._images_fn = images_fn  # (noise, labels, latent) -> output; None: the model
+        self._images_fn = images_fn  # (noise, labels, seed) -> output; None: the model
+        self._noise_fn = noise_fn  # exported sources: (noise, labels) -> output
         self.model_name = config.model
         self.dataset = config.dataset
         self.conditional = bool(model.conditional)
@@ -323,19 +324,21 @@ class Generator:
     def images_from_noise(self, noise, labels=None):
         """uint8 images of every output for given noise (and labels), [(n, 28, 28), ...].
 
-        Uses the model's `latent_from_noise`; needs the model's weights, so a
-        generator from a workdir or in memory (exported files: `sample`).
+        Uses the model's `latent_from_noise`, for every source: a workdir, a
+        model in memory, an exported SavedModel or `.keras` file.
         """
         import tensorflow as tf
 
-        if self._images_fn is not None:
-            raise ValueError(f"{self.source}: images from given noise need a workdir or a "
-                             "model in memory")
         noise = tf.constant(np.asarray(noise, np.float32))
         count = int(noise.shape[0])
         labels = self.labels_for(count, labels)
         label_tensor = None if labels is None else tf.constant(labels, tf.int32)
-        output = generate(self.model, latent_from_noise(self.model, noise, label_tensor))
+        if self._noise_fn is not None:
+            output = self._noise_fn(noise, label_tensor)
+        elif self._images_fn is not None:
+            raise ValueError(f"{self.source}: this source cannot draw from given noise")
+        else:
+            output = generate(self.model, latent_from_noise(self.model, noise, label_tensor))
         return [np.asarray(self._to_uint8(batch)) for batch in output_list(output)]
 
     def _to_uint8(self, batch):
@@ -373,7 +376,8 @@ def _from_savedmodel(path):
         outputs = serve(**inputs)
         return [outputs[key] for key in sorted(outputs)]  # images, images_1, ...
 
-    return Generator(model, config, metadata["step"], path, images)
+    return Generator(model, config, metadata["step"], path, images,
+                     lambda noise, labels: images(noise, labels, None))
 
 
 def _from_keras_file(path):
@@ -395,7 +399,12 @@ def _from_keras_file(path):
     def images(noise, labels, seed):
         return network(model.sample_latent(noise.shape[0], labels, seed=seed))
 
-    return Generator(model, config, metadata["step"], path, images)
+    def from_noise(noise, labels):
+        served = network.serve(noise, labels)
+        return [served[key] for key in sorted(served)]  # images, images_1, ...
+
+    object.__setattr__(network, "_model", model)  # serve() builds its inputs with it
+    return Generator(model, config, metadata["step"], path, images, from_noise)
 
 
 def load_generator(source, checkpoint="latest", config=None):

@@ -82,6 +82,37 @@ class ExportedGenerator(keras.Model):
         """Model, dataset, step, config and sampling interface, as a dict."""
         return json.loads(self.metadata_json)
 
+    def serve(self, noise, labels=None):
+        """{"images": uint8 (n, 28, 28), ...} for `noise` (n, latent_dim) and int `labels` (n,).
+
+        The SavedModel's `serving_default` signature, in Python: the noise is
+        what `metadata["noise"]` says (uniform on [-1, 1] or standard normal),
+        labels only for conditional models; models with two outputs (CoGAN)
+        also give "images_1". `exported(latent)` instead takes the generator
+        inputs the model builds from noise and labels and returns images in
+        the model's float range.
+        """
+        model = self._sampling_model()
+        noise = tf.convert_to_tensor(noise, tf.float32)
+        if model.conditional != (labels is not None):
+            raise ValueError(f"{self.metadata['model']} is "
+                             + ("conditional: give labels" if model.conditional else
+                                "unconditional: give no labels"))
+        labels = None if labels is None else tf.convert_to_tensor(labels, tf.int32)
+        latent = checkpoints.latent_from_noise(model, noise, labels)
+        batches = checkpoints.output_list(self(latent))
+        return {("images" if index == 0 else f"images_{index}"): model.to_uint8(batch)[..., 0]
+                for index, batch in enumerate(batches)}
+
+    def _sampling_model(self):
+        """An untrained model of the recorded config: it builds generator inputs from noise."""
+        if getattr(self, "_model", None) is None:
+            from tfgan_mnist import registry
+
+            config = checkpoints.config_from_dict(self.metadata["config"], "metadata")
+            object.__setattr__(self, "_model", registry.build(config))  # not tracked
+        return self._model
+
     def call(self, latent, training=False):
         if self.latent_spec_json == "null":
             self.latent_spec_json = json.dumps(_latent_spec(latent))

@@ -97,6 +97,20 @@ class GenerativeModel(keras.Model):
         """The optimizers by the name they have in checkpoints."""
         raise NotImplementedError
 
+    @staticmethod
+    def unpack_batch(data):
+        """(images, int32 labels) of a batch from the trainer or `fit()`.
+
+        `fit(images)`, `fit(images, labels)` and `fit((images, labels))` all
+        work; images without labels get label 0 (unconditional models ignore it).
+        """
+        images, labels, _ = keras.utils.unpack_x_y_sample_weight(data)
+        if labels is None and isinstance(images, (tuple, list)) and len(images) == 2:
+            images, labels = images  # fit((images, labels)): the pair came as x
+        if labels is None:
+            labels = tf.zeros(tf.shape(images)[:1], tf.int32)
+        return images, tf.cast(labels, tf.int32)
+
     def rng_variables(self):
         """Random-number state to checkpoint (Keras seed generators are not tracked)."""
         return [v for v in self.variables if v.path.endswith("seed_generator_state")]
@@ -338,9 +352,7 @@ class GAN(GenerativeModel):
         return logs
 
     def train_step(self, data):
-        images, labels, _ = keras.utils.unpack_x_y_sample_weight(data)
-        if labels is None:  # fit() on images alone
-            labels = tf.zeros(tf.shape(images)[:1], tf.int32)
+        images, labels = self.unpack_batch(data)
         if self.simultaneous and self.d_steps == 1:
             logs = self.simultaneous_step(images, labels)
         else:

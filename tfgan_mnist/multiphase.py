@@ -135,9 +135,7 @@ class MultiPhaseModel(gan.GenerativeModel):
         return logs
 
     def train_step(self, data):
-        images, labels, _ = keras.utils.unpack_x_y_sample_weight(data)
-        if labels is None:  # fit() on images alone
-            labels = tf.zeros(tf.shape(images)[:1], tf.int32)
+        images, labels = self.unpack_batch(data)
         logs = {}
         for phase in self.phases:
             logs.update(self.run_phase(phase, images, labels))

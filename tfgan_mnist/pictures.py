@@ -9,8 +9,8 @@ Kinds (output default: <workdir>/pictures/<kind>.png, or `--out`):
 - `class_grid` (conditional models): one row per noise vector ("style"),
   one column per class.
 - `figures`: every figure the model draws during training, at the checkpoint.
-- `code_sweeps` (model hook `code_sweeps(steps, seed)`, e.g. infoGAN's
-  continuous codes swept for each categorical code).
+- `code_sweeps` (model hook `code_sweeps(steps, seed)`: infoGAN's continuous
+  codes swept for each categorical code).
 - `manifold` (model hook `manifold_grid(size)`, or `manifold_figure(size)`,
   e.g. a VAE or AAE with a 2-d latent space decoded over a grid; needs
   latent_dim 2).
@@ -39,11 +39,10 @@ import matplotlib  # noqa: E402
 matplotlib.use("Agg")  # files only; never open a window
 import numpy as np  # noqa: E402
 from absl import flags  # noqa: E402
-from matplotlib import animation  # noqa: E402
 from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
 from matplotlib.figure import Figure as MatplotlibFigure  # noqa: E402
 
-from tfgan_mnist import checkpoints, summaries  # noqa: E402
+from tfgan_mnist import checkpoints, outputs, summaries  # noqa: E402
 
 PICTURES_DIR = "pictures"
 HOOKS = {"code_sweeps": "code_sweeps", "manifold": "manifold_grid", "pairs": "coupled_pairs"}
@@ -175,18 +174,22 @@ def _figure_paths(path, figures):
     return {name: f"{stem}_{name}{extension or '.png'}" for name in figures}
 
 
-def save_figures(generator, figures, path, what):
-    """Save named summaries.Figure objects as PNGs; return the paths written."""
+def save_figures(generator, figures, path, what, check=False):
+    """Save named summaries.Figure objects as PNGs; return the paths written.
+
+    `check`: refuse (outputs.OutputError) any path that holds a file this
+    package did not write, before writing any.
+    """
     if isinstance(figures, summaries.Figure):
         figures = {what: figures}
+    paths = _figure_paths(path, figures)
+    if check:
+        for target in paths.values():
+            outputs.check_file(target, "out")
     written = []
-    for name, target in _figure_paths(path, figures).items():
-        figure = figures[name]
-        images = np.asarray(figure.images)
-        summaries.save_grid_png(
-            target, images, figure.rows, figure.cols,
-            title=f"{generator.model_name}, step {generator.step}: {name}",
-            row_labels=figure.row_labels, col_labels=figure.col_labels)
+    for name, target in paths.items():
+        summaries.save_figure_png(target, figures[name],
+                                  f"{generator.model_name}, step {generator.step}: {name}")
         written.append(target)
     return written
 
@@ -247,30 +250,19 @@ def gif_figure(workdir, figure=None):
 
 def draw_gif(frames, path, fps=4):
     """An animated GIF of PNG frames (same pixel size as the first); return (width, height)."""
-    import matplotlib.image
+    from PIL import Image
 
-    first = matplotlib.image.imread(frames[0])
-    height, width = first.shape[:2]
-    dpi = 100
-    figure = MatplotlibFigure(figsize=(width / dpi, height / dpi), dpi=dpi)
-    FigureCanvasAgg(figure)
-    axis = figure.add_axes([0, 0, 1, 1])
-    axis.set_axis_off()
-    shown = axis.imshow(first, aspect="auto", interpolation="nearest")
-
-    def show(index):
-        shown.set_data(matplotlib.image.imread(frames[index]))
-        return (shown,)
-
-    movie = animation.FuncAnimation(figure, show, frames=len(frames), blit=False)
-    tmp = f"{path}.tmp-{os.getpid()}.gif"  # Pillow picks the format by the file's extension
-    try:
-        movie.save(tmp, writer=animation.PillowWriter(fps=fps), dpi=dpi)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-    return width, height
+    with Image.open(frames[0]) as first:
+        size = first.size
+    images = []
+    for frame in frames:
+        with Image.open(frame) as image:
+            image = image.convert("L")
+            images.append(image if image.size == size else image.resize(size))
+    summaries.atomic_write(path, lambda tmp: images[0].save(
+        tmp, format="GIF", save_all=True, append_images=images[1:],
+        duration=int(round(1000 / fps)), loop=0, comment=outputs.MARK.encode()))
+    return size
 
 
 def read_scalars(workdir):
@@ -342,7 +334,8 @@ def draw_losses(workdir, path, tags=None, title=None):
         axis.grid(alpha=0.3)
     figure.suptitle(title or _run_title(workdir), fontsize=10)
     figure.tight_layout()
-    summaries.atomic_write(path, lambda tmp: figure.savefig(tmp, format="png"))
+    summaries.atomic_write(path, lambda tmp: figure.savefig(tmp, format="png",
+                                                         metadata=outputs.PNG_METADATA))
     return tags
 
 
@@ -406,8 +399,13 @@ def check_options(kind):
                              cli.USAGE_ERROR)
 
 
-def draw(kind, workdir, out):
-    """Draw picture `kind` of `workdir` to `out` from the parsed flags; return paths written."""
+def draw(kind, workdir, out, explicit=False):
+    """Draw picture `kind` of `workdir` to `out` from the parsed flags; return paths written.
+
+    `explicit`: `out` came from --out, so a file there must be one of ours.
+    """
+    if explicit and kind not in ("figures", *HOOKS):  # those may write several files
+        outputs.check_file(out, "out")
     if kind == "gif":
         frames = training_frames(workdir, gif_figure(workdir, FLAGS.figure))
         draw_gif(frames, out, FLAGS.fps)
@@ -428,11 +426,12 @@ def draw(kind, workdir, out):
         return [out]
     if kind == "figures":
         return save_figures(generator, generator.model.figures(generator.config.sample_grid),
-                            out, "grid")
+                            out, "grid", check=explicit)
     arguments = {"code_sweeps": dict(steps=FLAGS.steps, seed=FLAGS.seed),
                  "manifold": dict(size=FLAGS.size),
                  "pairs": dict(count=FLAGS.rows, seed=FLAGS.seed)}[kind]
-    return save_figures(generator, call_hook(generator, kind, **arguments), out, kind)
+    return save_figures(generator, call_hook(generator, kind, **arguments), out, kind,
+                        check=explicit)
 
 
 def main(argv):
@@ -456,13 +455,14 @@ def main(argv):
     out = FLAGS.out or default
     os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
     try:
-        written = draw(kind, FLAGS.workdir, out)
-    except (PictureError, checkpoints.LoadError) as error:
+        written = draw(kind, FLAGS.workdir, out, explicit=bool(FLAGS.out))
+    except (PictureError, checkpoints.LoadError, outputs.OutputError) as error:
         cli.fail(str(error))
     except ValueError as error:  # labels and options checked deeper down
         cli.fail(str(error).splitlines()[0], cli.USAGE_ERROR)
     except OSError as error:
-        cli.fail(f"--out={out}: cannot write ({error.strerror})")
+        cli.fail(str(outputs.write_failure(error.filename or out, error,
+                                           flag="out" if FLAGS.out else "workdir")))
     print("wrote " + ", ".join(written))
 
 

@@ -23,7 +23,7 @@ cli.quiet_tensorflow_import()  # before anything that imports TensorFlow
 import numpy as np  # noqa: E402
 from absl import flags  # noqa: E402
 
-from tfgan_mnist import checkpoints, summaries  # noqa: E402
+from tfgan_mnist import checkpoints, outputs, summaries  # noqa: E402
 
 FLAGS = flags.FlagValues()
 flags.DEFINE_string("workdir", None, "Training workdir to sample from.", flag_values=FLAGS)
@@ -32,8 +32,10 @@ flags.DEFINE_string("checkpoint", "latest",
                     "checkpoint path prefix.", flag_values=FLAGS)
 flags.DEFINE_integer("num", 64, "Number of samples.", lower_bound=1, flag_values=FLAGS)
 flags.DEFINE_string("out", None,
-                    "Output path; .png and .npz are written next to each other. "
-                    "Default: <workdir>/samples.png and <workdir>/samples.npz.",
+                    "Output path: PATH.npz writes the array alone; PATH.png (or no extension) "
+                    "writes the grid and the .npz next to each other. A file there that "
+                    "tfgan_mnist did not write is refused. Default: <workdir>/samples.png "
+                    "and <workdir>/samples.npz.",
                     flag_values=FLAGS)
 flags.DEFINE_integer("seed", None, "Seed of the noise (and nothing else): the same seed gives "
                      "the same samples. Default: a random seed, printed.", flag_values=FLAGS)
@@ -44,7 +46,7 @@ flags.DEFINE_boolean("per_class", False, "Conditional models: one grid row per c
 
 USAGE = """Draw samples from a trained run as a PNG grid and an .npz of uint8 images.
 
-  python -m tfgan_mnist.sample --workdir=runs/vanilla_gan-mnist [--num=64] [--seed=1]"""
+  python -m tfgan_mnist.sample --workdir=runs/gan [--num=64] [--seed=1]"""
 
 
 def grid_shape(count):
@@ -54,10 +56,16 @@ def grid_shape(count):
 
 
 def output_paths(out, workdir):
-    """(png, npz) paths for `--out` (any extension, or none)."""
+    """(png or None, npz) paths for `--out`: PATH.npz writes the array alone.
+
+    PATH.png or a path without either extension writes both files next to
+    each other. Default: <workdir>/samples.png and <workdir>/samples.npz.
+    """
     base = out or os.path.join(workdir, "samples.png")
     stem, extension = os.path.splitext(base)
-    if extension.lower() not in (".png", ".npz", ""):
+    if extension.lower() == ".npz":
+        return None, base
+    if extension.lower() not in (".png", ""):
         stem = base
     return stem + ".png", stem + ".npz"
 
@@ -96,25 +104,33 @@ def choose_labels(generator, labels_text, per_class, num, num_given):
 
 
 def write_samples(generator, png_path, npz_path, count, labels=None, seed=None, rows=None,
-                  cols=None, row_labels=None):
-    """Draw `count` samples and write the PNG grid and the .npz; return (images, labels, seed)."""
+                  cols=None, row_labels=None, caption_labels=False):
+    """Draw `count` samples and write the PNG grid (unless `png_path` is None) and the .npz.
+
+    `caption_labels`: caption every cell with its class (for `--labels`).
+    Returns (images, labels, seed).
+    """
     seed = checkpoints.fresh_seed() if seed is None else seed
-    outputs, labels = generator.sample_outputs(count, labels, seed)
-    images = outputs[0]
+    images_per_output, labels = generator.sample_outputs(count, labels, seed)
+    images = images_per_output[0]
     if rows is None:
         rows, cols = grid_shape(count)
-    padded = np.full((rows * cols, *images.shape[1:]), 255, np.uint8)  # blank cells: white
-    padded[:count] = images
     for path in (png_path, npz_path):
-        os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    summaries.save_grid_png(
-        png_path, padded, rows, cols,
-        title=f"{generator.model_name} on {generator.dataset}, step {generator.step}, "
-              f"seed {seed}", row_labels=row_labels)
+        if path is not None:
+            os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    if png_path is not None:
+        padded = np.full((rows * cols, *images.shape[1:]), 255, np.uint8)  # blank cells: white
+        padded[:count] = images
+        names = checkpoints.class_names(generator.dataset, generator.num_classes)
+        summaries.save_grid_png(
+            png_path, padded, rows, cols,
+            title=f"{generator.model_name} on {generator.dataset}, step {generator.step}, "
+                  f"seed {seed}", row_labels=row_labels,
+            cell_labels=[names[c] for c in labels] if caption_labels else None)
     arrays = {"images": images, "noise": np.asarray(generator.noise(count, seed), np.float32)}
     if labels is not None:
         arrays["labels"] = labels
-    for index, extra in enumerate(outputs[1:], start=1):
+    for index, extra in enumerate(images_per_output[1:], start=1):
         arrays[f"images_{index}"] = extra
 
     def save_npz(tmp):
@@ -139,12 +155,21 @@ def main(argv):
         cli.fail(str(error), cli.USAGE_ERROR)
     png_path, npz_path = output_paths(FLAGS.out, FLAGS.workdir)
     try:
+        if FLAGS.out:  # the workdir's own samples.png/.npz are this command's to replace
+            for path in (png_path, npz_path):
+                if path is not None:
+                    outputs.check_file(path, "out")
         _, _, seed = write_samples(generator, png_path, npz_path, count, labels, FLAGS.seed,
-                                   rows, cols, row_labels)
+                                   rows, cols, row_labels,
+                                   caption_labels=FLAGS.labels is not None and count <= 400)
+    except outputs.OutputError as error:
+        cli.fail(str(error))
     except OSError as error:
-        cli.fail(f"--out={FLAGS.out or png_path}: cannot write ({error.strerror})")
+        cli.fail(str(outputs.write_failure(error.filename or npz_path, error,
+                                           flag="out" if FLAGS.out else "workdir")))
+    written = f"{png_path} and {npz_path}" if png_path else npz_path
     print(f"{count} samples of {generator.model_name} at step {generator.step} "
-          f"(seed {seed}): {png_path} and {npz_path}")
+          f"(seed {seed}): {written}")
 
 
 if __name__ == "__main__":

@@ -133,10 +133,8 @@ def write_samples(run, step):
                                    step)
         folder = os.path.join(run.config.run_dir, SAMPLES_DIR, name)
         os.makedirs(folder, exist_ok=True)
-        summaries.save_grid_png(
-            os.path.join(folder, f"{step:08d}.png"), figure.images, figure.rows, figure.cols,
-            title=f"{run.config.model} on {run.config.dataset}, step {step}",
-            row_labels=figure.row_labels, col_labels=figure.col_labels)
+        summaries.save_figure_png(os.path.join(folder, f"{step:08d}.png"), figure,
+                                  f"{run.config.model} on {run.config.dataset}, step {step}")
 
 
 def write_hparams(config):

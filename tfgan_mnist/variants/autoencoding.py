@@ -95,4 +95,8 @@ class AutoencodingModel(multiphase.MultiPhaseModel):
         z2, z1 = tf.meshgrid(quantiles[::-1], quantiles, indexing="ij")
         z = tf.stack([tf.reshape(z1, [-1]), tf.reshape(z2, [-1])], axis=1)
         images = self(self.latent_input(z))
-        return summaries.Figure(self.to_uint8(images).numpy(), size, size)
+        values = quantiles.numpy()
+        return summaries.Figure(self.to_uint8(images).numpy(), size, size,
+                                row_labels=[f"{v:.2f}" for v in values[::-1]],
+                                col_labels=[f"{v:.2f}" for v in values],
+                                row_title="z_2", col_title="z_1 (Gaussian quantiles 0.05 to 0.95)")

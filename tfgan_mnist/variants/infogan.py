@@ -125,27 +125,33 @@ class InfoGAN(ConditionalCollectionGAN):
 
     # ----- figures ------------------------------------------------------------
 
-    def continuous_sweep_latent(self, code, seed=2468):
+    def continuous_sweep_latent(self, code, seed=2468, steps=SWEEP_STEPS):
         """Rows: categorical code 0..9; columns: continuous code `code` from -1 to 1.
 
         One fixed noise vector throughout, the other continuous code at 0.
         """
-        noise = tf.repeat(self.draw_noise(1, seed), NUM_CLASSES * SWEEP_STEPS, axis=0)
-        labels = tf.repeat(tf.range(NUM_CLASSES), SWEEP_STEPS)
-        values = tf.tile(tf.linspace(-1.0, 1.0, SWEEP_STEPS), [NUM_CLASSES])
+        noise = tf.repeat(self.draw_noise(1, seed), NUM_CLASSES * steps, axis=0)
+        labels = tf.repeat(tf.range(NUM_CLASSES), steps)
+        values = tf.tile(tf.linspace(-1.0, 1.0, steps), [NUM_CLASSES])
         continuous = tf.one_hot(code, NUM_CONTINUOUS) * values[:, None]
         return self.generator_inputs(noise, labels, continuous)
 
+    def code_sweeps(self, steps=SWEEP_STEPS, seed=2468):
+        """{"continuous_code_<i>": Figure}: code i swept over `steps` columns, a row per class code."""
+        values = np.linspace(-1.0, 1.0, steps)
+        sweeps = {}
+        for code in range(NUM_CONTINUOUS):
+            images = self.to_uint8(self(self.continuous_sweep_latent(code, seed, steps)))
+            other = ", ".join(f"code {c + 1}" for c in range(NUM_CONTINUOUS) if c != code)
+            sweeps[f"continuous_code_{code}"] = summaries.Figure(
+                images.numpy(), NUM_CLASSES, steps, row_labels=list(range(NUM_CLASSES)),
+                col_labels=[f"{v:.1f}" for v in values], row_title="categorical code",
+                col_title=f"continuous code {code + 1} from -1 to 1 ({other} at 0)")
+        return sweeps
+
     def figures(self, grid_size):
         """Default grid, class-by-style grid (codes at 0) and one sweep per continuous code."""
-        figures = super().figures(grid_size)
-        values = np.linspace(-1.0, 1.0, SWEEP_STEPS)
-        for code in range(NUM_CONTINUOUS):
-            images = self.to_uint8(self(self.continuous_sweep_latent(code)))
-            figures[f"continuous_code_{code}"] = summaries.Figure(
-                images.numpy(), NUM_CLASSES, SWEEP_STEPS, row_labels=list(range(NUM_CLASSES)),
-                col_labels=[f"{v:.1f}" for v in values])
-        return figures
+        return {**super().figures(grid_size), **self.code_sweeps()}
 
 
 @registry.register("infogan", "infoGAN: 10-way + 2 continuous codes read back by a Q head")

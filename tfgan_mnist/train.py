@@ -33,6 +33,7 @@ from tfgan_mnist.workdir import CHECKPOINT_DIR, FLAGFILE, WorkdirError  # noqa: 
 
 SAMPLES_DIR = "samples"
 CALL_SECONDS = 1.0  # a chunk of steps lasts about this long, so stops are served promptly
+PROGRESS_SECONDS = 30.0  # a progress line at least this often, between --log_every lines
 MAX_ROLLBACKS = 3
 
 
@@ -155,6 +156,10 @@ def write_hparams(config):
 def _format_duration(seconds):
     seconds = int(seconds)
     return f"{seconds // 3600}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
+
+
+def _format_step_time(seconds):
+    return f"{seconds * 1000:.1f} ms" if seconds < 1 else f"{seconds:.2f} s"
 
 
 def _steps_to_next(step, every):
@@ -311,6 +316,8 @@ def _train_loop(run, stop, say, warn, chief=True):
             write_hparams(config)  # once, when the run starts
             write_samples(run, 0)
         last_time, last_step = time.perf_counter(), step
+        said_time, said_step = last_time, step  # the last line printed, of either kind
+        chunks = 0
         while step < total:
             count = min(config.steps_per_call, total - step,
                         _steps_to_next(step, config.log_every),
@@ -319,13 +326,23 @@ def _train_loop(run, stop, say, warn, chief=True):
                         _steps_to_next(step, config.eval_every or total))
             # Chunks sized by this process's own timing; not with several workers, whose
             # collectives must line up call for call, so all follow the fixed schedule.
-            if seconds_per_step and not isinstance(run.strategy,
-                                                   tf.distribute.MultiWorkerMirroredStrategy):
+            multi_worker = isinstance(run.strategy, tf.distribute.MultiWorkerMirroredStrategy)
+            if seconds_per_step and not multi_worker:
                 count = max(1, min(count, int(CALL_SECONDS / seconds_per_step)))
+            elif chunks == 0 and not multi_worker:
+                count = 1  # the first call traces and compiles: time the steps after it
             started = time.perf_counter()
             done = int(run_steps(tf.constant(count, tf.int32)))
             seconds_per_step = (time.perf_counter() - started) / done
             step += done
+            chunks += 1
+            if chunks == 1:
+                compile_seconds = time.perf_counter() - started
+            elif chunks == 2:
+                say(f"step {step}/{total}: compiled in {compile_seconds:.1f} s; "
+                    f"{_format_step_time(seconds_per_step)} a step, "
+                    f"left {_format_duration((total - step) * seconds_per_step)}")
+                said_time, said_step = time.perf_counter(), step
             if done < count or not _all_finite(model):
                 bad = {n: float(t.result()) for n, t in model.trackers.items()
                        if not math.isfinite(float(t.result()))}
@@ -354,6 +371,15 @@ def _train_loop(run, stop, say, warn, chief=True):
                 values = "  ".join(f"{k} {v:.4f}" for k, v in logs.items())
                 say(f"step {step}/{total}  {values}  {rate:.1f} steps/s  "
                     f"left {_format_duration((total - step) / rate)}")
+                said_time, said_step = now, step
+            elif chunks > 2 and time.perf_counter() - said_time >= PROGRESS_SECONDS:
+                now = time.perf_counter()  # running means so far; TensorBoard gets the log lines
+                rate = (step - said_step) / (now - said_time)
+                values = "  ".join(f"{name} {float(t.result()):.4f}"
+                                   for name, t in model.trackers.items())
+                say(f"step {step}/{total}  {values}  {rate:.2f} steps/s  "
+                    f"left {_format_duration((total - step) / max(rate, 1e-9))}")
+                said_time, said_step = now, step
             if step % config.summary_every == 0 or done_all:
                 summaries.write_histograms(model.trainable_variables, step)
                 if chief:

@@ -93,7 +93,7 @@ def test_training_records_the_config_as_hparams_once(tmp_path_factory):
     from tensorboard.plugins.hparams import metadata as hparams_metadata
 
     workdir = tiny_workdir(tmp_path_factory)
-    starts = []
+    starts, experiments = [], []
     for file in glob.glob(os.path.join(workdir, "events.out.tfevents.*")):
         for record in tf.data.TFRecordDataset(file):
             event = tf.compat.v1.Event.FromString(record.numpy())
@@ -101,7 +101,15 @@ def test_training_records_the_config_as_hparams_once(tmp_path_factory):
                 if value.tag == hparams_metadata.SESSION_START_INFO_TAG:
                     starts.append(hparams_metadata.parse_session_start_info_plugin_data(
                         value.metadata.plugin_data.content))
-    assert len(starts) == 1
+                if value.tag == hparams_metadata.EXPERIMENT_TAG:
+                    experiments.append(hparams_metadata.parse_experiment_plugin_data(
+                        value.metadata.plugin_data.content))
+    assert len(starts) == 1 and len(experiments) == 1
+    assert starts[0].group_name == workdir  # the trial is named after its workdir
+    declared = [info.name for info in experiments[0].hparam_infos]
+    assert declared[:2] == ["model", "dataset"] and "batch_size" in declared
+    assert [info.name.tag for info in experiments[0].metric_infos] == [
+        "d_loss", "g_loss", "d_real", "d_fake", "eval/frechet_distance"]
     hparams = starts[0].hparams
     assert hparams["model"].string_value == "vanilla_gan"
     assert hparams["batch_size"].number_value == 16

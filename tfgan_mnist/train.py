@@ -138,19 +138,27 @@ def write_samples(run, step):
                                   f"{run.config.model} on {run.config.dataset}, step {step}")
 
 
-def write_hparams(config):
+HPARAMS_FIRST = ("model", "dataset")  # TensorBoard shows the first few columns by default
+
+
+def write_hparams(config, metric_names=()):
     """The run's Config as TensorBoard HParams, so the dashboard compares runs side by side.
 
-    Only the session start is written; TensorBoard infers the hyperparameter
-    columns from all runs and takes the model's scalars (d_loss, ...) as
-    metrics. Paths are left out: they name where a run lives, not how it trains.
+    The trial is named after the workdir (TensorBoard would list a hash), and
+    the experiment's hyperparameters are declared with model and dataset
+    first, so those are the columns shown by default. The model's scalars
+    (d_loss, ...) and the evaluation's Frechet distance are its metrics.
+    Paths are left out: they name where a run lives, not how it trains.
     """
     from tensorboard.plugins.hparams import api as hparams_api
 
     values = {name: value for name, value in dataclasses.asdict(config).items()
               if name not in ("workdir", "data_dir")}
-    hparams_api.hparams(values)
-
+    order = [*HPARAMS_FIRST, *(name for name in values if name not in HPARAMS_FIRST)]
+    metrics = [*metric_names, "eval/frechet_distance"]
+    hparams_api.hparams_config(hparams=[hparams_api.HParam(name) for name in order],
+                               metrics=[hparams_api.Metric(tag) for tag in metrics])
+    hparams_api.hparams({name: values[name] for name in order}, trial_id=config.workdir)
 
 
 def _format_duration(seconds):
@@ -313,7 +321,7 @@ def _train_loop(run, stop, say, warn, chief=True):
     logs, rollbacks, seconds_per_step = {}, 0, None
     with writer.as_default():
         if step == 0 and chief:
-            write_hparams(config)  # once, when the run starts
+            write_hparams(config, model.metric_names)  # once, when the run starts
             write_samples(run, 0)
         last_time, last_step = time.perf_counter(), step
         said_time, said_step = last_time, step  # the last line printed, of either kind

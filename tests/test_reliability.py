@@ -1,6 +1,7 @@
 """Faults a run must survive: kills, signals, NaNs, damaged checkpoints, held locks, bad files."""
 
 import glob
+import io
 import os
 import random
 import signal
@@ -212,3 +213,48 @@ def test_a_corrupt_data_file_is_one_line_naming_it(tmp_path):
     assert len(result.stderr.strip().splitlines()) == 1, result.stderr
     assert result.stderr.startswith("error: ") and str(damaged) in result.stderr
     assert not (tmp_path / "run").exists()
+
+
+def test_a_full_disk_at_a_checkpoint_is_one_error_and_leaves_no_temporary(tiny_config,
+                                                                           monkeypatch):
+    import errno
+
+    import tensorflow as tf
+
+    from conftest import random_arrays
+    from tfgan_mnist import outputs, summaries, train
+
+    arrays = random_arrays()
+    real_save = tf.train.CheckpointManager.save
+
+    def save_until_full(manager, checkpoint_number=None, **kwargs):
+        if checkpoint_number < 20:
+            return real_save(manager, checkpoint_number=checkpoint_number, **kwargs)
+        os.makedirs(os.path.join(manager.directory, f"ckpt-{checkpoint_number}_temp"))
+        raise tf.errors.ResourceExhaustedError(
+            None, None, "ckpt-20_temp/part-00000-of-00001.data-00000-of-00001.tempstate; "
+            "No space left on device [Op:SaveV2]")
+
+    monkeypatch.setattr(tf.train.CheckpointManager, "save", save_until_full)
+    folder = os.path.join(tiny_config.run_dir, "checkpoints")
+    with pytest.raises(outputs.OutputError) as info:
+        train.train(tiny_config, arrays, out=io.StringIO())
+    assert str(info.value) == (
+        f"cannot write {folder}/ckpt-20 (no space left on the device); the last checkpoint "
+        f"{folder}/ckpt-10 is intact and the same command resumes from it; free some space "
+        "or give another --workdir")
+    assert sorted(os.listdir(folder)) == [
+        "checkpoint", "ckpt-10.data-00000-of-00001", "ckpt-10.index"]
+    monkeypatch.setattr(tf.train.CheckpointManager, "save", real_save)
+    out = io.StringIO()
+    train.train(tiny_config, arrays, out=out)  # space again: resumes from the intact one
+    assert f"resuming from {folder}/ckpt-10 at step 10" in out.getvalue()
+
+    def full_disk(path, *args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device", path)
+
+    monkeypatch.setattr(summaries, "save_figure_png", full_disk)
+    with pytest.raises(outputs.OutputError, match=r"^cannot write .*/samples/grid/00000030.png "
+                       r"\(no space left on the device\); the last checkpoint .*ckpt-20 is "
+                       "intact"):
+        train.train(tiny_config.replace(train_steps=30), arrays, out=io.StringIO())

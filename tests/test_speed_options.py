@@ -56,3 +56,23 @@ def test_xla_compiled_steps_train(tiny_config):
     logs = train.train(tiny_config.replace(jit_compile=True, train_steps=10), random_arrays())
     assert set(logs) == {"d_loss", "g_loss", "d_real", "d_fake"}
     assert all(np.isfinite(v) for v in logs.values())
+
+
+def test_mixed_precision_warns_where_bfloat16_is_emulated(tmp_path):
+    from tfgan_mnist import config as config_lib
+    from tfgan_mnist import train
+
+    avx2_only = {"fma", "avx2", "avx512f"}
+    assert train.bfloat16_is_fast(gpus=[], flags=avx2_only) is False
+    assert train.bfloat16_is_fast(gpus=[], flags=avx2_only | {"avx512_bf16"}) is True
+    assert train.bfloat16_is_fast(gpus=[], flags=avx2_only | {"amx_bf16"}) is True
+    cpuinfo = tmp_path / "cpuinfo"
+    cpuinfo.write_text("processor\t: 0\nflags\t\t: fpu sse avx2 fma\n")
+    assert train.cpu_flags(str(cpuinfo)) == {"fpu", "sse", "avx2", "fma"}
+    assert train.cpu_flags(str(tmp_path / "none")) is None
+    mixed = config_lib.Config(mixed_precision=True)
+    assert "--mixed_precision: this machine has no native bfloat16" in \
+        train.precision_warning(mixed, fast=False)
+    assert train.precision_warning(mixed, fast=True) is None
+    assert train.precision_warning(mixed, fast=None) is None  # unknown: say nothing
+    assert train.precision_warning(config_lib.Config(), fast=False) is None

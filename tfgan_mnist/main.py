@@ -21,7 +21,7 @@ quiet_tensorflow_import()
 from absl import app, flags, logging  # noqa: E402
 
 from tfgan_mnist import config as config_lib  # noqa: E402
-from tfgan_mnist import data, registry, train, workdir  # noqa: E402
+from tfgan_mnist import data, outputs, registry, train, workdir  # noqa: E402
 
 FLAGS = flags.FLAGS
 
@@ -126,7 +126,7 @@ def main(argv):
                                   download=config.download)
         train.train(config, arrays)
     except (data.DataError, train.TrainingDiverged, workdir.WorkdirError,
-            config_lib.ConfigError) as error:
+            config_lib.ConfigError, outputs.OutputError) as error:
         fail(str(error))
     except train.RunInterrupted as interrupted:
         print(interrupted, file=sys.stderr, flush=True)

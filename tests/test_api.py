@@ -2,30 +2,14 @@
 
 import glob
 import os
-import re
 
 import numpy as np
 import pytest
 import tensorflow as tf
 
 import tfgan_mnist
-from conftest import REPO_ROOT
 from test_sample import tiny_workdir
 from tfgan_mnist import checkpoints
-
-
-def readme_example():
-    """The Python block of the README's 'Using a trained model' section."""
-    text = (REPO_ROOT / "README.md").read_text()
-    section = text.split("## Using a trained model", 1)[1]
-    return re.search(r"```python\n(.*?)```", section, re.S).group(1)
-
-
-def test_readme_example_trains_with_fit_and_samples():
-    namespace = {}
-    exec(compile(readme_example(), "README.md", "exec"), namespace)  # noqa: S102
-    assert namespace["samples"].shape == (16, 28, 28)
-    assert int(namespace["model"].step.numpy()) == 4  # 256 images / batch 64, one epoch
 
 
 def test_model_names_lists_registered_models():

@@ -304,3 +304,19 @@ def test_export_refuses_a_keras_file_it_did_not_write(tmp_path_factory, tmp_path
     assert_one_line_error(err, f"--keras_out={tmp_path}/g.keras", "did not write")
     assert sorted(os.listdir(tmp_path)) == ["g.keras"]
     assert (tmp_path / "g.keras").read_bytes() == b"someone's model"
+
+
+def test_a_full_disk_during_an_export_is_one_line_and_leaves_nothing(tmp_path_factory, tmp_path,
+                                                                     capsys, monkeypatch):
+    workdir = tiny_workdir(tmp_path_factory)
+
+    def full_disk(module, path, **kwargs):
+        os.makedirs(os.path.join(path, "variables"))  # what a save leaves when it fails
+        raise tf.errors.ResourceExhaustedError(None, None, "No space left on device")
+
+    monkeypatch.setattr(tf.saved_model, "save", full_disk)
+    code, _, err = run_cli(export, [f"--workdir={workdir}", f"--out={tmp_path}/e"], capsys)
+    assert code == 1
+    assert_one_line_error(err, f"cannot write {tmp_path}/e (no space left on the device); "
+                          "nothing was exported; free some space or give another --out")
+    assert os.listdir(tmp_path) == []

@@ -56,11 +56,11 @@ def compare(scratch, d_steps):
 
 def every_model(scratch):
     """Each registered model trains two steps under MirroredStrategy on 2 CPUs and saves."""
-    from tfgan_mnist import registry
+    from tfgan_mnist import variants
 
     mirrored = tf.distribute.MirroredStrategy(TWO_CPUS)
     train.make_strategy = lambda config: mirrored
-    for name in registry.names():
+    for name in variants.names():
         workdir = f"{scratch}/{name}"
         config = tiny(workdir, model=name, train_steps=2, steps_per_call=2, log_every=2,
                       summary_every=2, checkpoint_every=2, width=0.05)

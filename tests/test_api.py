@@ -66,9 +66,9 @@ def test_load_generator_rejects_what_it_cannot_load(tmp_path):
         tfgan_mnist.load_generator(str(tmp_path))
     with pytest.raises(TypeError, match="a path or a tfgan_mnist model"):
         tfgan_mnist.load_generator(42)
-    from tfgan_mnist import config, registry
+    from tfgan_mnist import config, variants
 
-    bare = registry.build(config.Config(width=0.05))
+    bare = variants.build(config.Config(width=0.05))
     with pytest.raises(TypeError, match="needs the model's Config"):
         tfgan_mnist.load_generator(bare)
 

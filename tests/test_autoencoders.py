@@ -16,10 +16,10 @@ import tensorflow as tf
 
 from conftest import FIXTURE_DIR, REPO_ROOT
 from tfgan_mnist import config as config_lib
-from tfgan_mnist import losses, registry, train
+from tfgan_mnist import losses, train, variants
 
 OUR_MODELS = ("vae", "cvae", "aae", "vae_gan", "cogan")
-MODELS = [name for name in OUR_MODELS if name in registry.names()]
+MODELS = [name for name in OUR_MODELS if name in variants.names()]
 
 
 def tiny_config(name, **changes):
@@ -123,7 +123,7 @@ def test_unit_gaussian_negative_log_likelihood_matches_hand_computed_value():
 @pytest.mark.parametrize("compiled", [False, True], ids=["eager", "tf.function"])
 @pytest.mark.parametrize("name", MODELS)
 def test_one_step_logs_every_metric_finite(name, compiled):
-    model = registry.build(tiny_config(name))
+    model = variants.build(tiny_config(name))
     images, labels = fixture_batch(model)
     step = tf.function(model.train_step) if compiled else model.train_step
     logs = step((images, labels))
@@ -135,14 +135,14 @@ def test_one_step_logs_every_metric_finite(name, compiled):
 
 @pytest.mark.parametrize("name", MODELS)
 def test_every_network_variable_belongs_to_a_phase(name):
-    model = registry.build(tiny_config(name))
+    model = variants.build(tiny_config(name))
     owned = {id(v) for phase in model.phases for v in phase.state_variables}
     assert {id(v) for v in network_variables(model)} == owned
 
 
 @pytest.mark.parametrize("name", MODELS)
 def test_each_phase_changes_exactly_its_own_variables(name):
-    model = registry.build(tiny_config(name))
+    model = variants.build(tiny_config(name))
     images, labels = fixture_batch(model)
     variables = network_variables(model)
     for phase in model.phases:
@@ -158,11 +158,11 @@ def test_each_phase_changes_exactly_its_own_variables(name):
 
 @pytest.mark.parametrize("name", MODELS)
 def test_checkpoint_restores_networks_and_optimizers(name, tmp_path):
-    model = registry.build(tiny_config(name))
+    model = variants.build(tiny_config(name))
     images, labels = fixture_batch(model)
     model.train_step((images, labels))
     path = train.make_checkpoint(model).save(str(tmp_path / "ckpt"))
-    restored = registry.build(tiny_config(name, seed=99))
+    restored = variants.build(tiny_config(name, seed=99))
     train.make_checkpoint(restored).restore(path).assert_existing_objects_matched()
     for original, copy in zip(network_variables(model), network_variables(restored)):
         np.testing.assert_array_equal(original.numpy(), copy.numpy(), err_msg=original.path)
@@ -173,7 +173,7 @@ def test_checkpoint_restores_networks_and_optimizers(name, tmp_path):
 
 @pytest.mark.parametrize("name", MODELS)
 def test_figures_are_uint8_grids_of_the_stated_size(name):
-    model = registry.build(tiny_config(name))
+    model = variants.build(tiny_config(name))
     images, labels = fixture_batch(model, count=8)
     model.set_reference_images(np.round((images.numpy()[..., 0] - model.image_range[0])
                                         / (model.image_range[1] - model.image_range[0]) * 255)
@@ -193,7 +193,7 @@ AUTOENCODERS = [name for name in ("vae", "cvae", "aae", "vae_gan") if name in MO
 
 @pytest.mark.parametrize("name", AUTOENCODERS)
 def test_reconstruction_figure_puts_real_rows_over_their_reconstructions(name):
-    model = registry.build(tiny_config(name))
+    model = variants.build(tiny_config(name))
     images, labels = fixture_batch(model, count=8)
     pixels = np.round((images.numpy()[..., 0] - model.image_range[0])
                       / (model.image_range[1] - model.image_range[0]) * 255).astype(np.uint8)
@@ -209,15 +209,15 @@ def test_reconstruction_figure_puts_real_rows_over_their_reconstructions(name):
 
 @pytest.mark.parametrize("name", [n for n in ("vae", "aae", "vae_gan") if n in MODELS])
 def test_two_dimensional_latent_space_gets_a_manifold_figure(name):
-    model = registry.build(tiny_config(name, z_dim=2))
+    model = variants.build(tiny_config(name, z_dim=2))
     figure = model.figures(3)["manifold"]
     assert (figure.rows, figure.cols) == (6, 6)
-    assert "manifold" not in registry.build(tiny_config(name, z_dim=3)).figures(3)
+    assert "manifold" not in variants.build(tiny_config(name, z_dim=3)).figures(3)
 
 
 @pytest.mark.skipif("vae" not in MODELS, reason="vae not registered")
 def test_vae_neg_elbo_is_reconstruction_plus_kl():
-    model = registry.build(tiny_config("vae"))
+    model = variants.build(tiny_config("vae"))
     images, labels = fixture_batch(model)
     loss, logs = model.vae_loss(images, labels)
     assert float(loss) == pytest.approx(
@@ -228,7 +228,7 @@ def test_vae_neg_elbo_is_reconstruction_plus_kl():
 
 @pytest.mark.skipif("cvae" not in MODELS, reason="cvae not registered")
 def test_cvae_samples_one_row_per_class_with_one_style_per_column():
-    model = registry.build(tiny_config("cvae"))
+    model = variants.build(tiny_config("cvae"))
     figure = model.figures(3)["samples"]
     assert (figure.rows, figure.cols, figure.row_labels) == (10, 3, list(range(10)))
     latent = model.sample_latent(5, labels=tf.constant([0, 1, 2, 3, 9]))
@@ -237,7 +237,7 @@ def test_cvae_samples_one_row_per_class_with_one_style_per_column():
 
 @pytest.mark.skipif("aae" not in MODELS, reason="aae not registered")
 def test_aae_reconstruction_loss_falls_on_real_digits():
-    model = registry.build(tiny_config("aae", width=0.25, batch_size=32))
+    model = variants.build(tiny_config("aae", width=0.25, batch_size=32))
     images, labels = fixture_batch(model, count=32)
     step = tf.function(model.train_step)
     first = [float(step((images, labels))["reconstruction_loss"])]
@@ -280,7 +280,7 @@ def test_there_is_a_config_for_each_of_our_models():
 def test_config_parses_and_names_a_registered_model(path):
     values = parse_flagfile(path)
     config = config_lib.Config(**values)
-    assert config.model in registry.names()
+    assert config.model in variants.names()
     assert path.stem.split("_fashion")[0] == config.model
     text = path.read_text()
     assert f"--flagfile=configs/{path.name}" in text  # says how to run it

@@ -5,13 +5,13 @@ import pytest
 import tensorflow as tf
 
 from test_autoencoders import fixture_batch, tiny_config
-from tfgan_mnist import registry
+from tfgan_mnist import variants
 from tfgan_mnist.variants import cogan
 
 
 @pytest.fixture
 def model():
-    return registry.build(tiny_config("cogan", width=0.25))
+    return variants.build(tiny_config("cogan", width=0.25))
 
 
 def ids(variables):
@@ -131,7 +131,7 @@ def test_domains_come_from_different_images(model):
 
 @pytest.mark.parametrize("kind", ["rotate", "negative", "edges"])
 def test_every_second_domain_trains(kind):
-    model = registry.build(tiny_config("cogan", second_domain=kind))
+    model = variants.build(tiny_config("cogan", second_domain=kind))
     images, labels = fixture_batch(model, count=16)
     logs = model.train_step((images, labels))
     assert all(np.isfinite(float(v)) for v in logs.values())

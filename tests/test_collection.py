@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from tfgan_mnist import networks, registry
+from tfgan_mnist import networks, variants
 from tfgan_mnist.variants import dragan
 
 COLLECTION_MODELS = ("gan", "cgan", "acgan", "infogan", "lsgan", "wgan", "wgan_gp", "dragan")
@@ -22,7 +22,7 @@ BATCH = 8
 
 def build_tiny(tiny_config, name, **changes):
     """A tiny compiled collection model (width 0.05: a few units per layer)."""
-    return registry.build(tiny_config.replace(model=name, width=0.05, **changes))
+    return variants.build(tiny_config.replace(model=name, width=0.05, **changes))
 
 
 def tiny_batch(count=BATCH, seed=0):
@@ -57,7 +57,7 @@ def must_change(network):
 
 
 def test_registry_holds_the_collection():
-    assert set(COLLECTION_MODELS) <= set(registry.names())
+    assert set(COLLECTION_MODELS) <= set(variants.names())
 
 
 @pytest.mark.parametrize("compiled", [False, True], ids=["eager", "tf.function"])

@@ -6,7 +6,7 @@ import os
 import pytest
 
 from conftest import REPO_ROOT
-from tfgan_mnist import main, registry
+from tfgan_mnist import main, variants
 
 CONFIGS = sorted(glob.glob(str(REPO_ROOT / "configs" / "*.flags")))
 
@@ -18,7 +18,7 @@ def test_config_parses_names_a_registered_model_and_sets_only_its_options(path, 
     try:
         main.FLAGS(["tfgan_mnist.main", f"--flagfile={path}"])
         config = main.config_from_flags()
-        assert config.model in registry.names()
+        assert config.model in variants.names()
         main.check_options_fit_the_model(config)  # exits on a flag of another model
     finally:
         main.FLAGS.unparse_flags()
@@ -32,7 +32,7 @@ def test_every_registered_model_has_a_config():
         for line in open(path):
             if line.startswith("--model="):
                 named.add(line.strip().split("=", 1)[1])
-    assert set(registry.names()) <= named, set(registry.names()) - named
+    assert set(variants.names()) <= named, set(variants.names()) - named
 
 
 def test_a_flag_of_another_model_is_refused(capsys):

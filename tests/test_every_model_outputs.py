@@ -16,10 +16,10 @@ from PIL import Image
 
 from conftest import random_arrays
 from test_sample import run_cli
-from tfgan_mnist import checkpoints, config as config_lib, export, pictures, registry, sample
+from tfgan_mnist import checkpoints, config as config_lib, export, pictures, variants, sample
 from tfgan_mnist import train
 
-MODELS = registry.names()
+MODELS = variants.names()
 
 
 def tiny_run(name, workdir):
@@ -97,7 +97,7 @@ def test_every_model_with_a_generator_network_is_in_the_keras_registry():
     import keras
 
     for name in MODELS:
-        model = registry.build(config_lib.Config(model=name, width=0.05))
+        model = variants.build(config_lib.Config(model=name, width=0.05))
         network = export.sampling_network(model)
         registered = keras.saving.get_registered_name(type(network))
         assert registered.startswith("tfgan_mnist>"), (name, registered)

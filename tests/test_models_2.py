@@ -9,7 +9,7 @@ import pytest
 import tensorflow as tf
 
 from tfgan_mnist import config as config_lib
-from tfgan_mnist import registry, train
+from tfgan_mnist import train, variants
 
 MODELS = ["dcgan", "gan_mlp", "began", "sagan"]
 CONFIGS = pathlib.Path(__file__).resolve().parent.parent / "configs"
@@ -21,7 +21,7 @@ def tiny(name, **overrides):
     keras.utils.set_random_seed(0)
     values = dict(model=name, width=0.05, z_dim=8, batch_size=BATCH)
     values.update(overrides)
-    return registry.build(config_lib.Config(**values))
+    return variants.build(config_lib.Config(**values))
 
 
 def batch_for(model, seed=0):
@@ -117,7 +117,7 @@ def test_image_range_and_noise_follow_the_source(name):
 
 def full_width(name, z_dim):
     keras.utils.set_random_seed(0)
-    return registry.build(config_lib.Config(model=name, z_dim=z_dim))
+    return variants.build(config_lib.Config(model=name, z_dim=z_dim))
 
 
 def test_gan_mlp_has_the_reference_shapes():
@@ -131,7 +131,7 @@ def test_gan_mlp_has_the_reference_shapes():
 
 def test_torch_style_init_of_gan_mlp_is_uniform_in_one_over_sqrt_fan_in():
     keras.utils.set_random_seed(0)
-    model = registry.build(config_lib.Config(model="gan_mlp", z_dim=100))
+    model = variants.build(config_lib.Config(model="gan_mlp", z_dim=100))
     dense = model.discriminator.hidden[0]  # fan_in 784
     bound = 1 / np.sqrt(784)
     for weights in (dense.kernel.numpy(), dense.bias.numpy()):
@@ -197,7 +197,7 @@ def test_dcgan_steps_compute_what_the_tutorial_train_step_computes():
     Dropout is set to 0 on both sides (its masks come from different seeds).
     """
     keras.utils.set_random_seed(0)
-    ours = registry.build(config_lib.Config.from_strings(
+    ours = variants.build(config_lib.Config.from_strings(
         {**config_lib.read_flagfile(CONFIGS / "dcgan.flags"), "batch_size": "8"}))
     ours.discriminator.dropout1.rate = ours.discriminator.dropout2.rate = 0.0
     ours.build_networks()
@@ -325,7 +325,7 @@ def test_config_parses_and_names_a_registered_model(filename):
     path = CONFIGS / filename
     text = path.read_text()
     config = read_flagfile(path)
-    assert config.model in registry.names()
+    assert config.model in variants.names()
     assert filename.startswith(config.model)
     assert text.startswith("#") and f"--flagfile=configs/{filename}" in text
     assert ("_fashion" in filename) == (config.dataset == "fashion_mnist")

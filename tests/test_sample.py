@@ -18,7 +18,7 @@ from PIL import Image
 
 from conftest import random_arrays
 from tfgan_mnist import config as config_lib
-from tfgan_mnist import gan, networks, registry, summaries, train
+from tfgan_mnist import gan, networks, registry, summaries, train, variants
 from tfgan_mnist.variants.common import adam_pair
 
 CONDITIONAL = "tiny_conditional_test"
@@ -67,15 +67,11 @@ def build_conditional(config):
 @contextlib.contextmanager
 def conditional_registered():
     """Register the tiny conditional model for the duration of the block."""
-    if CONDITIONAL in registry.names():  # an enclosing block registered it
+    if CONDITIONAL in variants.names():  # an enclosing block registered it
         yield
         return
-    registry.register(CONDITIONAL, "tiny conditional model for tests")(build_conditional)
-    try:
+    with registry.registered(CONDITIONAL, build_conditional, "tiny conditional model for tests"):
         yield
-    finally:
-        registry._BUILDERS.pop(CONDITIONAL, None)
-        registry._DESCRIPTIONS.pop(CONDITIONAL, None)
 
 
 def tiny_workdir(tmp_path_factory, model="vanilla_gan"):

@@ -9,7 +9,7 @@ import tensorflow as tf
 
 from conftest import random_arrays
 from tfgan_mnist import config as config_lib
-from tfgan_mnist import registry, train
+from tfgan_mnist import train, variants
 
 
 @pytest.fixture(autouse=True)
@@ -41,7 +41,7 @@ def test_mixed_precision_computes_in_bfloat16_and_keeps_float32_variables(tiny_c
     assert logits.dtype == tf.float32  # the layer the loss reads stays float32
 
 
-@pytest.mark.parametrize("name", registry.names())
+@pytest.mark.parametrize("name", variants.names())
 def test_every_model_trains_with_mixed_precision(name, tmp_path):
     config = config_lib.Config(model=name, workdir=str(tmp_path), train_steps=2, batch_size=8,
                                width=0.05, steps_per_call=2, sample_grid=2,

@@ -14,9 +14,9 @@ __version__ = "0.1.0"
 
 def model_names():
     """Names of the registered models."""
-    from tfgan_mnist import registry
+    from tfgan_mnist import variants
 
-    return registry.names()
+    return variants.names()
 
 
 def build(name, **overrides):
@@ -25,10 +25,10 @@ def build(name, **overrides):
     `overrides` are `Config` fields (z_dim, batch_size, learning rates, width, ...).
     The model's `run_config` is the Config it was built from.
     """
-    from tfgan_mnist import config, registry
+    from tfgan_mnist import config, variants
 
     run_config = config.Config(model=name, **overrides)
-    model = registry.build(run_config)
+    model = variants.build(run_config)
     model.run_config = run_config
     return model
 

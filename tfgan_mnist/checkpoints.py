@@ -27,9 +27,12 @@ import json
 import os
 import sys
 
+import keras
 import numpy as np
+import tensorflow as tf
 
 from tfgan_mnist import config as config_lib
+from tfgan_mnist import workdir as workdir_lib
 from tfgan_mnist.workdir import BEST_CHECKPOINT_DIR  # noqa: F401 (part of this API)
 
 METADATA_FILE = "metadata.json"  # in a SavedModel's assets/
@@ -54,13 +57,11 @@ def config_from_dict(values, where):
 
 def read_run_config(workdir):
     """The Config that trained `workdir`, read from its run.flags (workdir set to `workdir`)."""
-    from tfgan_mnist import train
-
-    path = os.path.join(workdir, train.FLAGFILE)
+    path = os.path.join(workdir, workdir_lib.FLAGFILE)
     if not os.path.isdir(workdir):
         raise LoadError(f"--workdir={workdir}: no such folder")
     if not os.path.exists(path):
-        raise LoadError(f"--workdir={workdir}: no {train.FLAGFILE} here, so it is not a "
+        raise LoadError(f"--workdir={workdir}: no {workdir_lib.FLAGFILE} here, so it is not a "
                         "training workdir (train one with python -m tfgan_mnist.main)")
     return config_from_dict(config_lib.read_flagfile(path), path).replace(workdir=workdir)
 
@@ -79,11 +80,7 @@ def find_checkpoint(workdir, which="latest"):
     <workdir>/checkpoints_best), a step number (ckpt-<step> in checkpoints/)
     or a checkpoint path prefix.
     """
-    import tensorflow as tf
-
-    from tfgan_mnist import train
-
-    folder = os.path.join(workdir, train.CHECKPOINT_DIR)
+    folder = os.path.join(workdir, workdir_lib.CHECKPOINT_DIR)
     if which in ("latest", "", None):
         path = tf.train.latest_checkpoint(folder)
         if path is None:
@@ -123,14 +120,10 @@ class Restored:
 
 def _candidates(workdir, which):
     """Checkpoint paths to try, best first: every kept one, newest first, for "latest"."""
-    import tensorflow as tf
-
-    from tfgan_mnist import train
-
     latest = find_checkpoint(workdir, which)  # raises the one-line error when there is none
     if which not in ("latest", "", None):
         return [latest]
-    state = tf.train.get_checkpoint_state(os.path.join(workdir, train.CHECKPOINT_DIR))
+    state = tf.train.get_checkpoint_state(os.path.join(workdir, workdir_lib.CHECKPOINT_DIR))
     kept = list(state.all_model_checkpoint_paths) if state else []
     return [latest] + [path for path in reversed(kept) if path != latest]
 
@@ -141,14 +134,12 @@ def restore(workdir, which="latest", warn=None):
     With "latest", a damaged newest checkpoint (truncated, corrupt) is passed
     over with a warning for the one before, as training does.
     """
-    import tensorflow as tf
-
-    from tfgan_mnist import registry, train
+    from tfgan_mnist import variants
 
     warn = warn or (lambda message: print(message, file=sys.stderr, flush=True))
     config = read_run_config(workdir)
-    model = registry.build(config)
-    checkpoint = train.make_checkpoint(model)
+    model = variants.build(config)
+    checkpoint = workdir_lib.make_checkpoint(model)
     failures = []
     for path in _candidates(workdir, which):
         try:
@@ -202,8 +193,6 @@ def latent_from_noise(model, noise, labels=None):
     # sample_latent draws its noise with draw_noise; let that call answer `noise`.
     object.__setattr__(model, "draw_noise", lambda batch_size, seed=None: noise)
     try:
-        import tensorflow as tf
-
         return model.sample_latent(tf.shape(noise)[0], labels)
     finally:
         object.__delattr__(model, "draw_noise")
@@ -213,8 +202,6 @@ def latent_from_noise(model, noise, labels=None):
 
 def draw_noise(kind, batch_size, latent_dim, seed):
     """The noise `GenerativeModel.draw_noise(batch_size, seed)` draws, without a model."""
-    import keras
-
     shape = (batch_size, latent_dim)
     if kind == "normal":
         return keras.random.normal(shape, seed=seed)
@@ -306,8 +293,6 @@ class Generator:
 
     def sample_outputs(self, count, labels=None, seed=None):
         """uint8 images of every output, [(count, 28, 28), ...], and the labels used."""
-        import tensorflow as tf
-
         if count < 1:
             raise ValueError(f"--num={count}: must be positive")
         labels = self.labels_for(count, labels)
@@ -327,8 +312,6 @@ class Generator:
         Uses the model's `latent_from_noise`, for every source: a workdir, a
         model in memory, an exported SavedModel or `.keras` file.
         """
-        import tensorflow as tf
-
         noise = tf.constant(np.asarray(noise, np.float32))
         count = int(noise.shape[0])
         labels = self.labels_for(count, labels)
@@ -355,18 +338,103 @@ class Generator:
         return self.sample_outputs(count, labels, seed)[0][0]
 
 
-def _from_savedmodel(path):
-    import tensorflow as tf
+# ----- the exported .keras network -----------------------------------------
 
+def _latent_spec(latent):
+    """The shapes (without batch) and dtypes of generator inputs, JSON-ready."""
+    return tf.nest.map_structure(
+        lambda t: {"shape": [int(d) for d in t.shape[1:]], "dtype": t.dtype.name}, latent)
+
+
+def _zeros_like_spec(spec):
+    if isinstance(spec, dict) and set(spec) == {"shape", "dtype"}:
+        return tf.zeros([1] + spec["shape"], spec["dtype"])
+    if isinstance(spec, list):
+        return [_zeros_like_spec(item) for item in spec]
+    return {key: _zeros_like_spec(value) for key, value in spec.items()}
+
+
+@keras.saving.register_keras_serializable(package="tfgan_mnist")
+class ExportedGenerator(keras.Model):
+    """A generator network with the record of where it came from (`metadata`).
+
+    `exported(latent)` is the network's images for generator inputs `latent`.
+    The wrapper builds itself on load from the recorded input structure, so
+    generators with structured inputs (noise and labels) load their weights too.
+    """
+
+    def __init__(self, network, metadata_json="{}", latent_spec_json="null", **kwargs):
+        super().__init__(**kwargs)
+        if isinstance(network, dict):
+            network = keras.saving.deserialize_keras_object(network)
+        self.network = network
+        self.metadata_json = metadata_json
+        self.latent_spec_json = latent_spec_json
+
+    @property
+    def metadata(self):
+        """Model, dataset, step, config and sampling interface, as a dict."""
+        return json.loads(self.metadata_json)
+
+    def serve(self, noise, labels=None):
+        """{"images": uint8 (n, 28, 28), ...} for `noise` (n, latent_dim) and int `labels` (n,).
+
+        The SavedModel's `serving_default` signature, in Python: the noise is
+        what `metadata["noise"]` says (uniform on [-1, 1] or standard normal),
+        labels only for conditional models; models with two outputs (CoGAN)
+        also give "images_1". `exported(latent)` instead takes the generator
+        inputs the model builds from noise and labels and returns images in
+        the model's float range.
+        """
+        model = self._sampling_model()
+        noise = tf.convert_to_tensor(noise, tf.float32)
+        if model.conditional != (labels is not None):
+            raise ValueError(f"{self.metadata['model']} is "
+                             + ("conditional: give labels" if model.conditional else
+                                "unconditional: give no labels"))
+        labels = None if labels is None else tf.convert_to_tensor(labels, tf.int32)
+        latent = latent_from_noise(model, noise, labels)
+        batches = output_list(self(latent))
+        return {("images" if index == 0 else f"images_{index}"): model.to_uint8(batch)[..., 0]
+                for index, batch in enumerate(batches)}
+
+    def _sampling_model(self):
+        """An untrained model of the recorded config: it builds generator inputs from noise."""
+        if getattr(self, "_model", None) is None:
+            from tfgan_mnist import variants
+
+            config = config_from_dict(self.metadata["config"], "metadata")
+            object.__setattr__(self, "_model", variants.build(config))  # not tracked
+        return self._model
+
+    def call(self, latent, training=False):
+        if self.latent_spec_json == "null":
+            self.latent_spec_json = json.dumps(_latent_spec(latent))
+        return self.network(latent, training=training)
+
+    def get_config(self):
+        network = keras.saving.serialize_keras_object(self.network)
+        network.pop("build_config", None)  # the wrapper builds the network (structured inputs)
+        return {**super().get_config(), "network": network, "metadata_json": self.metadata_json,
+                "latent_spec_json": self.latent_spec_json}
+
+    def get_build_config(self):
+        return {"latent_spec": json.loads(self.latent_spec_json)}
+
+    def build_from_config(self, config):
+        self(_zeros_like_spec(config["latent_spec"]))
+
+
+def _from_savedmodel(path):
     meta_path = os.path.join(path, "assets", METADATA_FILE)
     if not os.path.exists(meta_path):
         raise LoadError(f"{path}: a SavedModel without assets/{METADATA_FILE}; export it "
                         "with python -m tfgan_mnist.export")
     metadata = json.load(open(meta_path))
     config = config_from_dict(metadata["config"], meta_path)
-    from tfgan_mnist import registry
+    from tfgan_mnist import variants
 
-    model = registry.build(config)  # untrained: only the sampling interface is used
+    model = variants.build(config)  # untrained: only the sampling interface is used
     serve = tf.saved_model.load(path).signatures["serving_default"]
 
     def images(noise, labels, seed):
@@ -381,20 +449,18 @@ def _from_savedmodel(path):
 
 
 def _from_keras_file(path):
-    import keras
-
-    from tfgan_mnist import export, registry  # export registers the file's classes
+    from tfgan_mnist import variants  # registers the network classes the file names
 
     try:
         network = keras.saving.load_model(path, safe_mode=True)
     except Exception as error:  # Keras raises many kinds for a bad file
         raise LoadError(f"{path}: cannot load this .keras file "
                         f"({str(error).splitlines()[0][:200]})") from None
-    if not isinstance(network, export.ExportedGenerator):
+    if not isinstance(network, ExportedGenerator):
         raise LoadError(f"{path}: a .keras file that tfgan_mnist.export did not write")
     metadata = network.metadata
     config = config_from_dict(metadata["config"], path)
-    model = registry.build(config)
+    model = variants.build(config)
 
     def images(noise, labels, seed):
         return network(model.sample_latent(noise.shape[0], labels, seed=seed))

@@ -46,89 +46,7 @@ IMAGE_SIZE = 28
 
 # ----- the .keras file -------------------------------------------------------
 
-def _latent_spec(latent):
-    """The shapes (without batch) and dtypes of generator inputs, JSON-ready."""
-    return tf.nest.map_structure(
-        lambda t: {"shape": [int(d) for d in t.shape[1:]], "dtype": t.dtype.name}, latent)
-
-
-def _zeros_like_spec(spec):
-    if isinstance(spec, dict) and set(spec) == {"shape", "dtype"}:
-        return tf.zeros([1] + spec["shape"], spec["dtype"])
-    if isinstance(spec, list):
-        return [_zeros_like_spec(item) for item in spec]
-    return {key: _zeros_like_spec(value) for key, value in spec.items()}
-
-
-@keras.saving.register_keras_serializable(package="tfgan_mnist")
-class ExportedGenerator(keras.Model):
-    """A generator network with the record of where it came from (`metadata`).
-
-    `exported(latent)` is the network's images for generator inputs `latent`.
-    The wrapper builds itself on load from the recorded input structure, so
-    generators with structured inputs (noise and labels) load their weights too.
-    """
-
-    def __init__(self, network, metadata_json="{}", latent_spec_json="null", **kwargs):
-        super().__init__(**kwargs)
-        if isinstance(network, dict):
-            network = keras.saving.deserialize_keras_object(network)
-        self.network = network
-        self.metadata_json = metadata_json
-        self.latent_spec_json = latent_spec_json
-
-    @property
-    def metadata(self):
-        """Model, dataset, step, config and sampling interface, as a dict."""
-        return json.loads(self.metadata_json)
-
-    def serve(self, noise, labels=None):
-        """{"images": uint8 (n, 28, 28), ...} for `noise` (n, latent_dim) and int `labels` (n,).
-
-        The SavedModel's `serving_default` signature, in Python: the noise is
-        what `metadata["noise"]` says (uniform on [-1, 1] or standard normal),
-        labels only for conditional models; models with two outputs (CoGAN)
-        also give "images_1". `exported(latent)` instead takes the generator
-        inputs the model builds from noise and labels and returns images in
-        the model's float range.
-        """
-        model = self._sampling_model()
-        noise = tf.convert_to_tensor(noise, tf.float32)
-        if model.conditional != (labels is not None):
-            raise ValueError(f"{self.metadata['model']} is "
-                             + ("conditional: give labels" if model.conditional else
-                                "unconditional: give no labels"))
-        labels = None if labels is None else tf.convert_to_tensor(labels, tf.int32)
-        latent = checkpoints.latent_from_noise(model, noise, labels)
-        batches = checkpoints.output_list(self(latent))
-        return {("images" if index == 0 else f"images_{index}"): model.to_uint8(batch)[..., 0]
-                for index, batch in enumerate(batches)}
-
-    def _sampling_model(self):
-        """An untrained model of the recorded config: it builds generator inputs from noise."""
-        if getattr(self, "_model", None) is None:
-            from tfgan_mnist import registry
-
-            config = checkpoints.config_from_dict(self.metadata["config"], "metadata")
-            object.__setattr__(self, "_model", registry.build(config))  # not tracked
-        return self._model
-
-    def call(self, latent, training=False):
-        if self.latent_spec_json == "null":
-            self.latent_spec_json = json.dumps(_latent_spec(latent))
-        return self.network(latent, training=training)
-
-    def get_config(self):
-        network = keras.saving.serialize_keras_object(self.network)
-        network.pop("build_config", None)  # the wrapper builds the network (structured inputs)
-        return {**super().get_config(), "network": network, "metadata_json": self.metadata_json,
-                "latent_spec_json": self.latent_spec_json}
-
-    def get_build_config(self):
-        return {"latent_spec": json.loads(self.latent_spec_json)}
-
-    def build_from_config(self, config):
-        self(_zeros_like_spec(config["latent_spec"]))
+ExportedGenerator = checkpoints.ExportedGenerator  # defined where files are loaded
 
 
 def sampling_network(model):
@@ -233,7 +151,7 @@ class ServingGenerator(tf.Module):
 
 def save_savedmodel(generator, path):
     """Write `generator`'s model as a SavedModel with a serving signature; return the path."""
-    path = os.path.abspath(path)
+    given, path = path, os.path.abspath(path)
     parent = os.path.dirname(path)
     os.makedirs(parent, exist_ok=True)
     tmp = f"{path}.tmp-{os.getpid()}"
@@ -261,7 +179,7 @@ def save_savedmodel(generator, path):
         for leftover in (tmp, staging, f"{tmp}-old"):
             if os.path.isdir(leftover):
                 shutil.rmtree(leftover)
-    return path
+    return given
 
 
 def noise_controls_sampling(model):

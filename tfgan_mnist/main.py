@@ -21,7 +21,7 @@ quiet_tensorflow_import()
 from absl import app, flags, logging  # noqa: E402
 
 from tfgan_mnist import config as config_lib  # noqa: E402
-from tfgan_mnist import data, outputs, registry, train, workdir  # noqa: E402
+from tfgan_mnist import data, outputs, train, variants, workdir  # noqa: E402
 
 FLAGS = flags.FLAGS
 
@@ -31,7 +31,7 @@ def _define_flags():
         help_text = field.metadata["help"]
         choices = field.metadata.get("choices")
         if choices == "models":
-            choices = registry.names()
+            choices = variants.names()
         if choices:
             flags.DEFINE_enum(field.name, field.default, choices, help_text)
         elif field.type in (bool, "bool"):

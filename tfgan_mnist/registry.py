@@ -1,8 +1,15 @@
-"""Models by name. Each model module registers a builder: `Config -> GAN`.
+"""The table of models by name. Each model module registers a builder: `Config -> model`.
 
-The builder returns a compiled, built model: networks, optimizers and every
-variable exist before the first traced step.
+This module imports nothing of the package but `config`: the model modules
+import it to register themselves, and `tfgan_mnist.variants` (which imports
+every model module) is where models are listed and built. The builder
+returns a compiled, built model: networks, optimizers and every variable
+exist before the first traced step.
 """
+
+import contextlib
+
+from tfgan_mnist.config import ConfigError
 
 _BUILDERS = {}
 _DESCRIPTIONS = {}
@@ -22,26 +29,30 @@ def register(name, description=""):
     return decorate
 
 
-def _load_models():
-    # Importing the package runs every model module's @register.
-    import tfgan_mnist.variants  # noqa: F401
+@contextlib.contextmanager
+def registered(name, builder, description=""):
+    """Register `builder` under `name` for the duration of a `with` block (tests, experiments)."""
+    register(name, description)(builder)
+    try:
+        yield builder
+    finally:
+        _BUILDERS.pop(name, None)
+        _DESCRIPTIONS.pop(name, None)
 
 
-def names():
-    """Sorted names of the registered models."""
-    _load_models()
+def registered_names():
+    """Sorted names registered so far (`tfgan_mnist.variants.names()` lists every model)."""
     return sorted(_BUILDERS)
 
 
-def describe(name):
-    """One line about a registered model."""
-    _load_models()
+def description(name):
+    """The one line registered with `name`."""
     return _DESCRIPTIONS[name]
 
 
-def build(config):
-    """The compiled training model that `config.model` names."""
-    _load_models()
+def build_registered(config):
+    """The compiled model `config.model` names, among those registered so far."""
     if config.model not in _BUILDERS:
-        raise KeyError(f"unknown model {config.model!r}; valid models: {', '.join(names())}")
+        raise ConfigError("model", config.model,
+                          f"valid models: {', '.join(registered_names())}")
     return _BUILDERS[config.model](config)

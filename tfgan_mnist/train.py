@@ -31,8 +31,9 @@ import keras
 import tensorflow as tf
 
 from tfgan_mnist import config as config_lib
-from tfgan_mnist import data, outputs, pipeline, registry, summaries, workdir
-from tfgan_mnist.workdir import CHECKPOINT_DIR, FLAGFILE, WorkdirError  # noqa: F401
+from tfgan_mnist import data, outputs, pipeline, summaries, variants, workdir
+from tfgan_mnist.workdir import (CHECKPOINT_DIR, FLAGFILE, WorkdirError,  # noqa: F401
+                                 make_checkpoint)
 
 SAMPLES_DIR = "samples"
 CALL_SECONDS = 1.0  # a chunk of steps lasts about this long, so stops are served promptly
@@ -63,14 +64,6 @@ class Run:
     manager: tf.train.CheckpointManager
     strategy: tf.distribute.Strategy
     restored_from: str = None
-
-
-def make_checkpoint(model, sampler=None):
-    """A tf.train.Checkpoint of the model, its optimizers, its RNG state and the data order."""
-    items = dict(model=model, rng=model.rng_variables(), **model.named_optimizers())
-    if sampler is not None:
-        items["sampler"] = sampler
-    return tf.train.Checkpoint(**items)
 
 
 def set_seeds(config):
@@ -154,7 +147,7 @@ def prepare(config, arrays=None, warn=None, strategy=None):
     set_seeds(config)
     set_precision(config)
     with strategy.scope():  # model and optimizer variables are mirrored over the replicas
-        model = registry.build(config)
+        model = variants.build(config)
     # Autoencoding models draw reconstructions of a few fixed real test images
     # (multiphase.MultiPhaseModel.set_reference_images); other models lack the hook.
     if hasattr(model, "set_reference_images") and hasattr(arrays, "test_images"):
@@ -162,7 +155,7 @@ def prepare(config, arrays=None, warn=None, strategy=None):
     sampler = pipeline.InMemorySampler(
         arrays.train_images, arrays.train_labels, config.batch_size * config.d_steps,
         model.image_range, seed=config.seed)
-    checkpoint = make_checkpoint(model, sampler)
+    checkpoint = workdir.make_checkpoint(model, sampler)
     manager = tf.train.CheckpointManager(
         checkpoint, os.path.join(config.run_dir, CHECKPOINT_DIR),
         max_to_keep=config.keep_checkpoints, checkpoint_name="ckpt")

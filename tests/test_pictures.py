@@ -258,11 +258,11 @@ def test_code_sweeps_of_a_real_infogan_run(tmp_path_factory, tmp_path, capsys):
     for index in (0, 1):
         path = tmp_path / f"sweeps_continuous_code_{index}.png"
         assert str(path) in printed
-        other = "code 2" if index == 0 else "code 1"
+        other = "code 1" if index == 0 else "code 0"
         assert png_size(path) == grid_png_size(
             10, 4, tmp_path, f"infogan, step 20: continuous_code_{index}", row_labels=True,
             col_labels=True, row_title="categorical code",
-            col_title=f"continuous code {index + 1} from -1 to 1 ({other} at 0)")
+            col_title=f"continuous code {index} from -1 to 1 ({other} at 0)")
         with Image.open(path) as image:
             assert image.text["Software"] == "tfgan_mnist"
 

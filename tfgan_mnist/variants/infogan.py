@@ -142,11 +142,11 @@ class InfoGAN(ConditionalCollectionGAN):
         sweeps = {}
         for code in range(NUM_CONTINUOUS):
             images = self.to_uint8(self(self.continuous_sweep_latent(code, seed, steps)))
-            other = ", ".join(f"code {c + 1}" for c in range(NUM_CONTINUOUS) if c != code)
+            other = ", ".join(f"code {c}" for c in range(NUM_CONTINUOUS) if c != code)
             sweeps[f"continuous_code_{code}"] = summaries.Figure(
                 images.numpy(), NUM_CLASSES, steps, row_labels=list(range(NUM_CLASSES)),
                 col_labels=[f"{v:.1f}" for v in values], row_title="categorical code",
-                col_title=f"continuous code {code + 1} from -1 to 1 ({other} at 0)")
+                col_title=f"continuous code {code} from -1 to 1 ({other} at 0)")
         return sweeps
 
     def figures(self, grid_size):

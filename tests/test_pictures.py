@@ -2,18 +2,16 @@
 
 import io
 import os
-import types
 
 import numpy as np
 import pytest
-import tensorflow as tf
 from PIL import Image
 
 from conftest import random_arrays
 from test_sample import (CONDITIONAL, assert_one_line_error, conditional_registered,
                          grid_png_size, png_size, run_cli, tiny_workdir)
 from tfgan_mnist import config as config_lib
-from tfgan_mnist import pictures, summaries, train
+from tfgan_mnist import pictures, train
 
 
 @pytest.fixture(scope="module")
@@ -171,9 +169,11 @@ def test_class_grid_rows_share_a_style_and_columns_follow_the_label(conditional_
 
 @pytest.mark.parametrize("args, code, fragments", [
     (["class_grid"], 1, ["class_grid: model vanilla_gan is unconditional"]),
-    (["manifold"], 1, ["manifold: model vanilla_gan has a 8-d latent space", "2-d"]),
-    (["code_sweeps"], 1, ["has no code_sweeps() hook and draws no sweep figure"]),
-    (["pairs"], 1, ["has no coupled_pairs() hook and draws no pair figure"]),
+    (["manifold"], 1, ["manifold: model vanilla_gan declares no manifold picture (its own: "
+                        "none); manifold is for vae, aae with --z_dim=2"]),
+    (["code_sweeps"], 1, ["model vanilla_gan declares no code_sweeps picture", "infogan"]),
+    (["pairs"], 1, ["model vanilla_gan declares no pairs picture (its own: none); pairs is "
+                    "for cogan"]),
     (["interpolate", "--label=3"], 1, ["--label: model vanilla_gan is unconditional"]),
     (["interpolate", "--pick=1"], 1, ["--pick=1: give at least two indices"]),
     (["interpolate", "--pick=1,x"], 2, ["--pick=1,x"]),
@@ -182,7 +182,7 @@ def test_class_grid_rows_share_a_style_and_columns_follow_the_label(conditional_
     (["gif", "--figure=nope"], 1, ["--figure=nope", "figures of this run: grid"]),
     (["losses", "--tags=d_loss,nope"], 1, ["--tags: no scalar 'nope'"]),
     (["losses", "--steps=3"], 2, ["--steps"]),
-    (["nonsense"], 2, ["unknown picture kind 'nonsense'"]),
+    (["nonsense"], 2, ["unknown picture kind 'nonsense'", "vanilla_gan's own: none"]),
     ([], 2, ["give one picture kind"]),
 ])
 def test_bad_options_are_one_line_errors(workdir, tmp_path, capsys, args, code, fragments):
@@ -198,57 +198,20 @@ def test_missing_workdir_is_a_one_line_error(tmp_path, capsys):
     assert_one_line_error(err, "--workdir=", "no such folder")
 
 
-# ----- hook fallbacks -------------------------------------------------------
+# ----- declared pictures ------------------------------------------------------
 
-class PairModel:
-    """A stand-in for a CoGAN-like model: generate_pair gives black and white images."""
-
-    latent_dim = 3
-
-    def draw_noise(self, count, seed=None):
-        return tf.zeros((count, 3))
-
-    def generate_pair(self, z):
-        count = z.shape[0]
-        return tf.zeros((count, 28, 28, 1)), tf.ones((count, 28, 28, 1))
-
-    def to_uint8(self, images):
-        return tf.cast(images * 255, tf.uint8)
-
-    def figures(self, grid_size):
-        images = np.zeros((grid_size * grid_size, 28, 28, 1), np.uint8)
-        return {"grid": summaries.Figure(images, grid_size, grid_size),
-                "sweep_code_1": summaries.Figure(images, grid_size, grid_size)}
-
-
-def stand_in(model):
-    return types.SimpleNamespace(model=model, model_name="stand_in",
-                                 config=config_lib.Config(sample_grid=2))
-
-
-def test_pairs_without_the_hook_come_from_generate_pair():
-    figure = pictures.call_hook(stand_in(PairModel()), "pairs", count=3, seed=0)
-    assert (figure.rows, figure.cols) == (3, 2)
-    assert not figure.images[0::2].any() and (figure.images[1::2] == 255).all()
-    assert figure.col_labels == ["domain 1", "domain 2"]
-
-
-def test_hook_kinds_fall_back_to_the_model_figures_of_that_name():
-    figures = pictures.call_hook(stand_in(PairModel()), "code_sweeps", steps=4, seed=0)
-    assert sorted(figures) == ["sweep_code_1"]
-
-
-def test_manifold_takes_the_manifold_figure_name_too():
-    class TwoDimensional(PairModel):
-        latent_dim = 2
-
-        def manifold_figure(self, size):
-            return summaries.Figure(np.zeros((size * size, 28, 28), np.uint8), size, size)
-
-    figure = pictures.call_hook(stand_in(TwoDimensional()), "manifold", size=3)
-    assert (figure.rows, figure.cols) == (3, 3)
-
-
+def test_a_kind_the_model_does_not_declare_names_its_own(workdir, conditional_workdir, tmp_path,
+                                                         capsys):
+    with conditional_registered():
+        code, _, err = draw(["walk", f"--workdir={conditional_workdir}",
+                             f"--out={tmp_path}/w.png"], capsys)
+    assert code == 2
+    assert_one_line_error(err, "unknown picture kind 'walk'", "interpolate",
+                          f"model {CONDITIONAL}'s own: code_sweeps, manifold, pairs")
+    with conditional_registered():
+        code, _, err = draw(["pairs", "--size=3", f"--workdir={conditional_workdir}"], capsys)
+    assert code == 2
+    assert_one_line_error(err, "--size: not an option of `pictures pairs`", "--rows, --seed")
 def test_code_sweeps_of_a_real_infogan_run(tmp_path_factory, tmp_path, capsys):
     workdir = tiny_workdir(tmp_path_factory, "infogan")
     out = tmp_path / "sweeps.png"

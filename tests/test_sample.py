@@ -44,14 +44,15 @@ class TinyConditionalGAN(gan.GAN):
         images = self.to_uint8(self(self.sample_latent(rows * cols, seed=seed))).numpy()
         return summaries.Figure(images, rows, cols)
 
-    def manifold_grid(self, size):
-        return self._figure(size, size)
-
-    def code_sweeps(self, steps, seed):
-        return {"code_1": self._figure(3, steps, seed), "code_2": self._figure(3, steps, seed)}
-
-    def coupled_pairs(self, count, seed):
-        return self._figure(count, 2, seed)
+    def pictures(self):
+        return {
+            "manifold": summaries.Picture(lambda size: self._figure(size, size), ("size",)),
+            "code_sweeps": summaries.Picture(lambda steps, seed: {
+                "code_1": self._figure(3, steps, seed), "code_2": self._figure(3, steps, seed)},
+                ("steps", "seed")),
+            "pairs": summaries.Picture(lambda rows, seed: self._figure(rows, 2, seed),
+                                       ("rows", "seed")),
+        }
 
 
 def build_conditional(config):

@@ -8,13 +8,9 @@ model from the registry with that config and reads the checkpoint into it.
 `Generator` turns any trained model into uint8 digit images, whatever its kind
 (GAN, VAE, ...) and wherever it came from: a model in memory, a workdir, an
 exported SavedModel or an exported `.keras` file. It relies only on the
-`GenerativeModel` interface plus these optional model hooks:
-
-- `generate(latent)`: images for generator inputs; default `model(latent)`
-  (or `generate_pair(latent)`, one batch per domain, where a model has it).
-- `latent_from_noise(noise, labels)`: generator inputs built from given noise;
-  default: the model's own `sample_latent` with its `draw_noise` answering
-  the given noise (right for every model that draws its noise that way).
+`GenerativeModel` interface that every model implements (`gan.py`):
+`sample_latent`, `latent_from_noise`, `generate`, `sampling_network`,
+`to_uint8`, `figures` and `pictures`.
 
 The flag helpers at the end are shared by `sample.py`, `export.py` and
 `pictures.py`; each of those is its own program with its own
@@ -167,16 +163,8 @@ def _first_line(error):
 # ----- generating images, for any model -------------------------------------
 
 def generate(model, latent):
-    """The model's images for generator inputs `latent`.
-
-    Hook `generate(latent)`, else `generate_pair(latent)` (CoGAN-like models:
-    a tuple of one batch per domain), else `model(latent)`.
-    """
-    for hook_name in ("generate", "generate_pair"):
-        hook = getattr(model, hook_name, None)
-        if hook is not None:
-            return hook(latent)
-    return model(latent, training=False)
+    """The model's images for generator inputs `latent`: `model.generate(latent)`."""
+    return model.generate(latent)
 
 
 def output_list(images):
@@ -185,19 +173,8 @@ def output_list(images):
 
 
 def latent_from_noise(model, noise, labels=None):
-    """Generator inputs built from the given `noise` (and labels), as `sample_latent` would."""
-    hook = getattr(model, "latent_from_noise", None)
-    if hook is not None:
-        return hook(noise, labels)
-    original = model.__dict__.get("draw_noise")
-    # sample_latent draws its noise with draw_noise; let that call answer `noise`.
-    object.__setattr__(model, "draw_noise", lambda batch_size, seed=None: noise)
-    try:
-        return model.sample_latent(tf.shape(noise)[0], labels)
-    finally:
-        object.__delattr__(model, "draw_noise")
-        if original is not None:
-            object.__setattr__(model, "draw_noise", original)
+    """Generator inputs built from `noise` (and labels): `model.latent_from_noise(noise, labels)`."""
+    return model.latent_from_noise(noise, labels)
 
 
 def draw_noise(kind, batch_size, latent_dim, seed):

@@ -18,10 +18,8 @@ Two files come out of one checkpoint:
   inputs (what the model's `sample_latent` builds) to images in the model's
   image range; `tfgan_mnist.load_generator(path)` builds those inputs for you.
 
-Model hooks used when present: `sampling_network()` (the Keras network from
-generator inputs to images, for the `.keras` file; default `model.generator`,
-else `model.decoder`), and those of `checkpoints` (`generate`,
-`latent_from_noise`).
+It uses the model interface (`gan.GenerativeModel`): `sampling_network()`
+for the `.keras` file, `latent_from_noise` and `generate` for the SavedModel.
 """
 
 import json
@@ -50,17 +48,11 @@ ExportedGenerator = checkpoints.ExportedGenerator  # defined where files are loa
 
 
 def sampling_network(model):
-    """The Keras network from generator inputs to images (hook `sampling_network()`)."""
-    hook = getattr(model, "sampling_network", None)
-    if hook is not None:
-        return hook()
-    for name in ("generator", "decoder"):
-        network = getattr(model, name, None)
-        if isinstance(network, keras.Model):
-            return network
-    raise ValueError(f"--keras_out: model {type(model).__name__} has no generator network "
-                     "to save (it defines neither sampling_network() nor a generator or "
-                     "decoder attribute)")
+    """The Keras network from generator inputs to images: `model.sampling_network()`."""
+    try:
+        return model.sampling_network()
+    except ValueError as error:
+        raise ValueError(f"--keras_out: {error}") from None
 
 
 class KerasExportError(ValueError):

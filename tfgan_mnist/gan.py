@@ -155,6 +155,42 @@ class GenerativeModel(keras.Model):
         scaled = (tf.cast(images, tf.float32) - low) / (high - low) * 255.0
         return tf.cast(tf.clip_by_value(tf.round(scaled), 0.0, 255.0), tf.uint8)
 
+    def latent_from_noise(self, noise, labels=None):
+        """Generator inputs built from given `noise` (and labels), as `sample_latent` builds them.
+
+        The default runs `sample_latent` with its `draw_noise` call answering
+        `noise`: right for every model that draws its noise that way. A model
+        that draws more than its noise (say, random codes) still draws that.
+        """
+        # Set on the instance, not tracked by Keras: sample_latent's draw_noise answers `noise`.
+        object.__setattr__(self, "draw_noise", lambda batch_size, seed=None: noise)
+        try:
+            return self.sample_latent(tf.shape(noise)[0], labels)
+        finally:
+            object.__delattr__(self, "draw_noise")
+
+    def generate(self, latent):
+        """Images for generator inputs `latent` (inference mode), in `image_range`.
+
+        One batch; a model with several outputs (CoGAN's two domains) returns
+        a tuple of batches.
+        """
+        return self(latent, training=False)
+
+    def sampling_network(self):
+        """The Keras network from generator inputs to images, which an export saves."""
+        raise ValueError(f"{type(self).__name__} has no single network from generator inputs "
+                         "to images")
+
+    def pictures(self):
+        """{kind: summaries.Picture} the `pictures` command can draw for this model, besides
+        the kinds every model has (interpolate, figures, ...)."""
+        return {}
+
+    def set_reference_images(self, images_uint8, labels=None):
+        """Real test images (uint8 (n, 28, 28)) for figures; models that draw them keep some."""
+        return None
+
     def figures(self, grid_size):
         """Named figures drawn during training; the default is a fixed-noise sample grid."""
         images = self.to_uint8(self(self.grid_latent(grid_size, grid_size)))
@@ -217,6 +253,9 @@ class GAN(GenerativeModel):
     def call(self, inputs, training=False):
         """`model(generator_inputs)` generates images."""
         return self.generator(inputs, training=training)
+
+    def sampling_network(self):
+        return self.generator
 
     # ----- hooks a variant overrides -----------------------------------
 

@@ -9,21 +9,16 @@ Kinds (output default: <workdir>/pictures/<kind>.png, or `--out`):
 - `class_grid` (conditional models): one row per noise vector ("style"),
   one column per class.
 - `figures`: every figure the model draws during training, at the checkpoint.
-- `code_sweeps` (model hook `code_sweeps(steps, seed)`: infoGAN's continuous
-  codes swept for each categorical code).
-- `manifold` (model hook `manifold_grid(size)`, or `manifold_figure(size)`,
-  e.g. a VAE or AAE with a 2-d latent space decoded over a grid; needs
-  latent_dim 2).
-- `pairs` (model hook `coupled_pairs(count, seed)`, e.g. CoGAN's two domains
-  from the same noise; models with `generate_pair(z)` need no hook).
+- any picture the model declares in `pictures()` (`gan.GenerativeModel`):
+  `code_sweeps` (infoGAN: each continuous code swept, a row per categorical
+  code), `manifold` (VAE/AAE with a 2-d latent space: the decoder over a
+  grid of codes), `pairs` (CoGAN: both domains from the same noise).
 - `gif`: an animated GIF of a training figure across training, built from
   the PNGs under <workdir>/samples/<figure>/ (default figure `grid`).
 - `losses`: the scalar curves read back from the run's TensorBoard event files.
 
-A hook returns a `summaries.Figure` or a dict of them by name. A model
-without the hook that draws such a figure during training (a figure name
-holding "sweep", "manifold" or "pair") gets that figure; any other model gets
-a one-line error naming the kind and the hook.
+A declared picture returns a `summaries.Figure` or a dict of them by name; a
+kind the model does not declare is a one-line error listing the ones it does.
 """
 
 import glob
@@ -45,11 +40,9 @@ from matplotlib.figure import Figure as MatplotlibFigure  # noqa: E402
 from tfgan_mnist import checkpoints, outputs, summaries  # noqa: E402
 
 PICTURES_DIR = "pictures"
-HOOKS = {"code_sweeps": "code_sweeps", "manifold": "manifold_grid", "pairs": "coupled_pairs"}
-# Other names a model may give the same hook (same arguments).
-HOOK_ALIASES = {"manifold_grid": ("manifold_figure",)}
-# Without the hook, a kind draws the model's training figures whose names hold this word.
-FIGURE_WORDS = {"code_sweeps": "sweep", "manifold": "manifold", "pairs": "pair"}
+# Kinds some models declare (summaries.Picture), named in --help and errors.
+DECLARED_KINDS = {"code_sweeps": "infogan", "manifold": "vae, aae with --z_dim=2",
+                  "pairs": "cogan"}
 # Scalars the trainer writes about itself rather than about the model.
 HOUSEKEEPING_PREFIXES = ("learning_rate/", "steps_per_sec")
 
@@ -164,7 +157,7 @@ def draw_class_grid(generator, path, rows=8, seed=0):
     return rows, classes
 
 
-# ----- model figures and hooks ----------------------------------------------
+# ----- model figures and declared pictures -----------------------------------
 
 def _figure_paths(path, figures):
     """One path per figure: `path` itself for one, `<stem>_<name><ext>` for several."""
@@ -194,34 +187,17 @@ def save_figures(generator, figures, path, what, check=False):
     return written
 
 
-def call_hook(generator, kind, **arguments):
-    """The figures a model hook draws; a one-line PictureError when the model cannot draw them.
-
-    Without the hook: CoGAN-like models with `generate_pair(z)` get their
-    pairs drawn here, and any model gets its training figures named like the
-    kind ("sweep", "manifold", "pair" in the name).
-    """
-    model, hook_name = generator.model, HOOKS[kind]
-    if kind == "manifold" and model.latent_dim != 2:
-        raise PictureError(f"manifold: model {generator.model_name} has a {model.latent_dim}-d "
-                           "latent space; the manifold picture needs a 2-d one (--z_dim=2)")
-    for name in (hook_name, *HOOK_ALIASES.get(hook_name, ())):
-        hook = getattr(model, name, None)
-        if hook is not None:
-            return hook(**arguments)
-    if kind == "pairs" and hasattr(model, "generate_pair"):
-        count = arguments["count"]
-        first, second = model.generate_pair(model.draw_noise(count, arguments["seed"]))
-        images = np.stack([model.to_uint8(first).numpy(), model.to_uint8(second).numpy()], 1)
-        return summaries.Figure(images.reshape(2 * count, *images.shape[2:]), count, 2,
-                                col_labels=["domain 1", "domain 2"])
-    named = {name: figure for name, figure in model.figures(generator.config.sample_grid).items()
-             if FIGURE_WORDS[kind] in name}
-    if not named:
-        raise PictureError(f"{kind}: model {generator.model_name} has no {hook_name}() hook "
-                           f"and draws no {FIGURE_WORDS[kind]} figure; {kind} pictures are for "
-                           "models that do")
-    return named
+def declared_picture(generator, kind):
+    """The `summaries.Picture` the model declares as `kind`; a PictureError if it has none."""
+    declared = generator.model.pictures()
+    if kind in declared:
+        return declared[kind]
+    own = ", ".join(sorted(declared)) or "none"
+    if kind in DECLARED_KINDS:
+        raise PictureError(f"{kind}: model {generator.model_name} declares no {kind} picture "
+                           f"(its own: {own}); {kind} is for {DECLARED_KINDS[kind]}")
+    raise ValueError(f"unknown picture kind {kind!r}; kinds: {', '.join(KINDS)}, and model "
+                     f"{generator.model_name}'s own: {own}")
 
 
 # ----- training history -------------------------------------------------------
@@ -341,8 +317,7 @@ def draw_losses(workdir, path, tags=None, title=None):
 
 # ----- command line -----------------------------------------------------------
 
-KINDS = ("interpolate", "class_grid", "figures", "code_sweeps", "manifold", "pairs", "gif",
-         "losses")
+KINDS = ("interpolate", "class_grid", "figures", "gif", "losses")  # every model's
 FLAGS = flags.FlagValues()
 flags.DEFINE_string("workdir", None, "Training workdir.", flag_values=FLAGS)
 flags.DEFINE_string("out", None, "Output file. Default: <workdir>/pictures/<kind>.png "
@@ -374,9 +349,6 @@ OPTIONS = {
     "interpolate": ("checkpoint", "seed", "rows", "steps", "pick", "samples", "label"),
     "class_grid": ("checkpoint", "seed", "rows"),
     "figures": ("checkpoint",),
-    "code_sweeps": ("checkpoint", "seed", "steps"),
-    "manifold": ("checkpoint", "size"),
-    "pairs": ("checkpoint", "seed", "rows"),
     "gif": ("figure", "fps"),
     "losses": ("tags",),
 }
@@ -385,18 +357,19 @@ USAGE = f"""Pictures of a trained run.
 
   python -m tfgan_mnist.pictures <kind> --workdir=DIR [options]
 
-kinds: {', '.join(KINDS)}"""
+kinds: {', '.join(KINDS)}; and those a model declares: {', '.join(
+    f"{kind} ({models})" for kind, models in DECLARED_KINDS.items())}"""
 
 
-def check_options(kind):
-    """Fail on an option the kind does not take, naming it."""
-    allowed = {"workdir", "out", *OPTIONS[kind]}
+def check_options(kind, options=None):
+    """Fail on an option the kind does not take, naming it (`options`: a declared picture's)."""
+    options = OPTIONS[kind] if options is None else ("checkpoint", *options)
+    allowed = {"workdir", "out", *options}
     for name in ("checkpoint", "seed", "rows", "steps", "pick", "samples", "label", "size",
                  "figure", "fps", "tags"):
         if FLAGS[name].present and name not in allowed:
             cli.fail(f"--{name}: not an option of `pictures {kind}` (it takes "
-                             f"{', '.join('--' + o for o in OPTIONS[kind])})",
-                             cli.USAGE_ERROR)
+                     f"{', '.join('--' + o for o in options)})", cli.USAGE_ERROR)
 
 
 def draw(kind, workdir, out, explicit=False):
@@ -404,7 +377,7 @@ def draw(kind, workdir, out, explicit=False):
 
     `explicit`: `out` came from --out, so a file there must be one of ours.
     """
-    if explicit and kind not in ("figures", *HOOKS):  # those may write several files
+    if explicit and kind in ("interpolate", "class_grid", "gif", "losses"):  # one file each
         outputs.check_file(out, "out")
     if kind == "gif":
         frames = training_frames(workdir, gif_figure(workdir, FLAGS.figure))
@@ -427,11 +400,10 @@ def draw(kind, workdir, out, explicit=False):
     if kind == "figures":
         return save_figures(generator, generator.model.figures(generator.config.sample_grid),
                             out, "grid", check=explicit)
-    arguments = {"code_sweeps": dict(steps=FLAGS.steps, seed=FLAGS.seed),
-                 "manifold": dict(size=FLAGS.size),
-                 "pairs": dict(count=FLAGS.rows, seed=FLAGS.seed)}[kind]
-    return save_figures(generator, call_hook(generator, kind, **arguments), out, kind,
-                        check=explicit)
+    picture = declared_picture(generator, kind)
+    check_options(kind, picture.options)
+    figures = picture.draw(**{name: FLAGS[name].value for name in picture.options})
+    return save_figures(generator, figures, out, kind, check=explicit)
 
 
 def main(argv):
@@ -441,10 +413,8 @@ def main(argv):
         cli.fail(f"give one picture kind: {', '.join(KINDS)} "
                          f"(got {' '.join(argv[1:]) or 'none'})", cli.USAGE_ERROR)
     kind = argv[1]
-    if kind not in KINDS:
-        cli.fail(f"unknown picture kind {kind!r}; kinds: {', '.join(KINDS)}",
-                         cli.USAGE_ERROR)
-    check_options(kind)
+    if kind in KINDS:  # any other kind is looked up among the model's declared pictures
+        check_options(kind)
     if not FLAGS.workdir:
         cli.fail("--workdir: give the training workdir", cli.USAGE_ERROR)
     if not os.path.isdir(FLAGS.workdir):

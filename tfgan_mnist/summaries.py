@@ -63,6 +63,20 @@ def atomic_write(path, write):
             os.remove(tmp)
 
 
+@dataclasses.dataclass
+class Picture:
+    """A picture a model declares for `python -m tfgan_mnist.pictures <kind>`.
+
+    `draw(**options)` returns a `Figure` or {name: Figure}; `options` names
+    the command's flags it takes (of rows, steps, size, seed) and `about`
+    says in a few words what it shows.
+    """
+
+    draw: object
+    options: tuple = ()
+    about: str = ""
+
+
 LARGE_GRID = 400  # cells; larger grids are tiled directly (one Axes per cell is slow)
 TITLE_POINTS = 9
 LABEL_POINTS = 7

@@ -148,9 +148,8 @@ def prepare(config, arrays=None, warn=None, strategy=None):
     set_precision(config)
     with strategy.scope():  # model and optimizer variables are mirrored over the replicas
         model = variants.build(config)
-    # Autoencoding models draw reconstructions of a few fixed real test images
-    # (multiphase.MultiPhaseModel.set_reference_images); other models lack the hook.
-    if hasattr(model, "set_reference_images") and hasattr(arrays, "test_images"):
+    # Autoencoding models draw reconstructions of a few fixed real test images.
+    if getattr(arrays, "test_images", None) is not None:  # test arrays may have no test split
         model.set_reference_images(arrays.test_images, arrays.test_labels)
     sampler = pipeline.InMemorySampler(
         arrays.train_images, arrays.train_labels, config.batch_size * config.d_steps,

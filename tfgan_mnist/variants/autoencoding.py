@@ -47,6 +47,23 @@ class AutoencodingModel(multiphase.MultiPhaseModel):
         """`model(latent_inputs)` decodes them into images."""
         return self.decoder(inputs, training=training)
 
+    def sampling_network(self):
+        return self.decoder
+
+    def pictures(self):
+        if self.conditional:
+            return {}
+        return {"manifold": summaries.Picture(
+            self.manifold_picture, ("size",),
+            "the decoder over a grid of 2-d codes (models trained with --z_dim=2)")}
+
+    def manifold_picture(self, size=20):
+        """The manifold figure; a one-line error for a latent space that is not 2-d."""
+        if self.latent_dim != 2:
+            raise ValueError(f"manifold: this model has a {self.latent_dim}-d latent space; the "
+                             "manifold picture needs a 2-d one (train with --z_dim=2)")
+        return self.manifold_figure(size)
+
     def reconstruct(self, images, labels=None):
         """Decoded codes of `images` (inference mode)."""
         return self(self.latent_input(self.encode(images, labels), labels))

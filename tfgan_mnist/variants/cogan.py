@@ -204,6 +204,21 @@ class CoGAN(multiphase.MultiPhaseModel):
         """(G1(z), G2(z)): the same code drawn in both domains."""
         return self.generator_1(z, training=training), self.generator_2(z, training=training)
 
+    def generate(self, latent):
+        """(domain-1 images, domain-2 images) for codes `latent`."""
+        return self.generate_pair(latent)
+
+    def pictures(self):
+        return {"pairs": summaries.Picture(
+            self.pairs_figure, ("rows", "seed"), "the two domains from the same noise")}
+
+    def pairs_figure(self, rows=8, seed=0):
+        """`rows` codes, each drawn in domain 1 (left) and domain 2 (right)."""
+        first, second = self.generate_pair(self.draw_noise(rows, seed))
+        images = tf.stack([self.to_uint8(first), self.to_uint8(second)], axis=1)
+        return summaries.Figure(tf.reshape(images, [2 * rows, *IMAGE_SHAPE]).numpy(), rows, 2,
+                                col_labels=["domain 1", "domain 2"])
+
     # ----- losses ----------------------------------------------------------------
 
     def discriminator_loss(self, images, labels):

@@ -149,6 +149,11 @@ class InfoGAN(ConditionalCollectionGAN):
                 col_title=f"continuous code {code} from -1 to 1 ({other} at 0)")
         return sweeps
 
+    def pictures(self):
+        return {"code_sweeps": summaries.Picture(
+            self.code_sweeps, ("steps", "seed"),
+            "each continuous code swept from -1 to 1, a row per categorical code")}
+
     def figures(self, grid_size):
         """Default grid, class-by-style grid (codes at 0) and one sweep per continuous code."""
         return {**super().figures(grid_size), **self.code_sweeps()}

@@ -51,14 +51,6 @@ def fixture_batch(model, count=8, offset=0):
     return tf.constant(scaled), tf.constant(labels)
 
 
-def network_variables(model):
-    """Every variable of the model's networks (not its step, trackers or RNG state)."""
-    tracked = {id(v) for tracker in model.metrics for v in tracker.variables}
-    return [v for v in model.variables
-            if v is not model.step and id(v) not in tracked
-            and not v.path.endswith("seed_generator_state")]
-
-
 # ----- losses against hand-computed values ------------------------------------
 
 def softplus(x):
@@ -119,56 +111,6 @@ def test_unit_gaussian_negative_log_likelihood_matches_hand_computed_value():
 
 
 # ----- every model --------------------------------------------------------------
-
-@pytest.mark.parametrize("compiled", [False, True], ids=["eager", "tf.function"])
-@pytest.mark.parametrize("name", MODELS)
-def test_one_step_logs_every_metric_finite(name, compiled):
-    model = variants.build(tiny_config(name))
-    images, labels = fixture_batch(model)
-    step = tf.function(model.train_step) if compiled else model.train_step
-    logs = step((images, labels))
-    assert set(logs) == set(model.metric_names)
-    for metric, value in logs.items():
-        assert math.isfinite(float(value)), f"{name}: {metric} = {float(value)}"
-    assert int(model.step.numpy()) == 1
-
-
-@pytest.mark.parametrize("name", MODELS)
-def test_every_network_variable_belongs_to_a_phase(name):
-    model = variants.build(tiny_config(name))
-    owned = {id(v) for phase in model.phases for v in phase.state_variables}
-    assert {id(v) for v in network_variables(model)} == owned
-
-
-@pytest.mark.parametrize("name", MODELS)
-def test_each_phase_changes_exactly_its_own_variables(name):
-    model = variants.build(tiny_config(name))
-    images, labels = fixture_batch(model)
-    variables = network_variables(model)
-    for phase in model.phases:
-        before = [v.numpy().copy() for v in variables]
-        model.run_phase(phase, images, labels)
-        changed = {v.path for v, old in zip(variables, before)
-                   if not np.array_equal(old, v.numpy())}
-        expected = {v.path for v in phase.state_variables}
-        assert changed == expected, (
-            f"{name} phase {phase.name}: changed but not owned "
-            f"{sorted(changed - expected)}; owned but unchanged {sorted(expected - changed)}")
-
-
-@pytest.mark.parametrize("name", MODELS)
-def test_checkpoint_restores_networks_and_optimizers(name, tmp_path):
-    model = variants.build(tiny_config(name))
-    images, labels = fixture_batch(model)
-    model.train_step((images, labels))
-    path = train.make_checkpoint(model).save(str(tmp_path / "ckpt"))
-    restored = variants.build(tiny_config(name, seed=99))
-    train.make_checkpoint(restored).restore(path).assert_existing_objects_matched()
-    for original, copy in zip(network_variables(model), network_variables(restored)):
-        np.testing.assert_array_equal(original.numpy(), copy.numpy(), err_msg=original.path)
-    for opt_name, optimizer in model.named_optimizers().items():
-        assert int(restored.named_optimizers()[opt_name].iterations.numpy()) == int(
-            optimizer.iterations.numpy()) == 1
 
 
 @pytest.mark.parametrize("name", MODELS)

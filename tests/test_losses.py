@@ -126,3 +126,12 @@ def test_interpolation_weights_must_be_one_per_example():
     real = tf.zeros((2, 2, 2, 1))
     with pytest.raises((ValueError, tf.errors.InvalidArgumentError)):
         losses.wasserstein_gradient_penalty(real, real, quadratic_critic, tf.ones((2, 2, 2, 1)))
+
+
+def test_hinge_losses_match_hand_computed_values():
+    real = tf.constant([[2.0], [0.5], [-1.0]])  # max(0, 1 - x): 0, 0.5, 2 -> mean 2.5 / 3
+    fake = tf.constant([[-2.0], [0.0]])  # max(0, 1 + x): 0, 1 -> mean 0.5
+    assert float(losses.hinge_discriminator_loss(real, fake)) == pytest.approx(2.5 / 3 + 0.5)
+    assert float(losses.hinge_generator_loss(fake)) == pytest.approx(1.0)  # -mean(-2, 0)
+    # Outputs beyond the margins cost nothing.
+    assert float(losses.hinge_discriminator_loss(tf.constant([3.0]), tf.constant([-3.0]))) == 0.0

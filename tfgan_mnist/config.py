@@ -191,7 +191,10 @@ def read_flagfile(path):
 
     `--name=value` gives its text; a bare boolean flag is read as absl reads
     it: `--name` is "true" and `--noname` is "false" for a boolean setting
-    `name` (a configs/*.flags file writes `--jit_compile` that way).
+    `name` (a configs/*.flags file writes `--jit_compile` that way). A
+    `--flagfile=PATH` line is read in its place, as absl does: PATH relative
+    to the working directory, or else to the folder above the including
+    file's (configs/x.flags includes configs/base/...: the repository root).
     """
     booleans = {field.name for field in dataclasses.fields(Config)
                 if field.type in (bool, "bool")}
@@ -200,6 +203,13 @@ def read_flagfile(path):
         for line in flagfile:
             line = line.strip()
             if not line.startswith("--"):
+                continue
+            if line.startswith("--flagfile="):
+                included = line.split("=", 1)[1]
+                if not os.path.isabs(included) and not os.path.exists(included):
+                    included = os.path.join(os.path.dirname(os.path.dirname(
+                        os.path.abspath(path))), included)
+                values.update(read_flagfile(included))
                 continue
             if "=" in line:
                 name, value = line[2:].split("=", 1)

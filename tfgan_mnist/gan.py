@@ -68,6 +68,15 @@ class statistics_frozen:  # noqa: N801 (used like a function: `with statistics_f
             variable.assign(value)
 
 
+def learned_state(network):
+    """A network's variables that training changes: weights and batch-norm statistics.
+
+    Not the seed-generator state of dropout layers, which advances whenever the
+    network runs in training mode, in any phase: random-number state.
+    """
+    return [v for v in network.variables if not v.path.endswith("seed_generator_state")]
+
+
 class GenerativeModel(keras.Model):
     """What the trainer needs of any model: a step counter, trackers, sampling, figures.
 
@@ -182,6 +191,16 @@ class GenerativeModel(keras.Model):
         raise ValueError(f"{type(self).__name__} has no single network from generator inputs "
                          "to images")
 
+    def update_phases(self):
+        """[(name, update(images, labels) -> logs, variables it may change)], in step order.
+
+        Each update applies one optimizer to its own variables; the third item
+        lists every variable the update is allowed to change (its trainable
+        variables and its networks' batch-norm statistics). The tests check
+        each model against it.
+        """
+        raise NotImplementedError
+
     def pictures(self):
         """{kind: summaries.Picture} the `pictures` command can draw for this model, besides
         the kinds every model has (interpolate, figures, ...)."""
@@ -256,6 +275,14 @@ class GAN(GenerativeModel):
 
     def sampling_network(self):
         return self.generator
+
+    def update_phases(self):
+        def allowed(variables, network):
+            return [*variables, *(v for v in learned_state(network) if not v.trainable)]
+
+        return [("discriminator", self.discriminator_update,
+                 allowed(self.d_variables, self.discriminator)),
+                ("generator", self.generator_update, allowed(self.g_variables, self.generator))]
 
     # ----- hooks a variant overrides -----------------------------------
 

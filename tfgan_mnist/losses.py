@@ -155,6 +155,21 @@ def least_squares_generator_loss(discriminator_gen_outputs, real_label=1.0):
     return 0.5 * tf.reduce_mean(tf.square(_float(discriminator_gen_outputs) - real_label))
 
 
+def hinge_discriminator_loss(discriminator_real_outputs, discriminator_gen_outputs):
+    """The hinge loss E[max(0, 1 - D(x))] + E[max(0, 1 + D(G(z)))] on raw outputs.
+
+    Lim and Ye 2017 (Geometric GAN), as Miyato et al. 2018 (SNGAN) train with it.
+    """
+    real = _float(discriminator_real_outputs)
+    fake = _float(discriminator_gen_outputs)
+    return tf.reduce_mean(tf.nn.relu(1.0 - real)) + tf.reduce_mean(tf.nn.relu(1.0 + fake))
+
+
+def hinge_generator_loss(discriminator_gen_outputs):
+    """The hinge GAN's generator loss -E[D(G(z))] on raw outputs (SNGAN)."""
+    return -tf.reduce_mean(_float(discriminator_gen_outputs))
+
+
 def _softmax_cross_entropy(logits, one_hot_labels):
     return tf.reduce_mean(tf.nn.softmax_cross_entropy_with_logits(
         labels=_float(one_hot_labels), logits=_float(logits)))

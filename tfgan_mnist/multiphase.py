@@ -108,6 +108,11 @@ class MultiPhaseModel(gan.GenerativeModel):
     def named_optimizers(self):
         return {phase.optimizer_name: phase.optimizer for phase in self.phases}
 
+    def update_phases(self):
+        return [(phase.name, lambda images, labels, phase=phase:
+                 self.run_phase(phase, images, labels), phase.state_variables)
+                for phase in self.phases]
+
     def phase(self, name):
         """The phase called `name`."""
         for phase in self.phases:

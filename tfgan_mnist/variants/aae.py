@@ -25,7 +25,7 @@ import keras
 import tensorflow as tf
 
 from tfgan_mnist import losses, multiphase, registry
-from tfgan_mnist.autoencoder_networks import LatentDiscriminator, MLPDecoder, MLPGaussianEncoder
+from tfgan_mnist.networks import LatentDiscriminator, MLPDecoder, MLPGaussianEncoder
 from tfgan_mnist.gan import statistics_frozen
 from tfgan_mnist.networks import IMAGE_SHAPE
 from tfgan_mnist.variants.autoencoding import AutoencodingModel

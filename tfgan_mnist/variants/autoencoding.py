@@ -10,7 +10,7 @@ import numpy as np
 import tensorflow as tf
 
 from tfgan_mnist import multiphase, summaries
-from tfgan_mnist.autoencoder_networks import one_hot
+from tfgan_mnist.networks import one_hot
 
 
 class AutoencodingModel(multiphase.MultiPhaseModel):

@@ -18,7 +18,7 @@ import keras
 import tensorflow as tf
 
 from tfgan_mnist import losses, multiphase, registry
-from tfgan_mnist.autoencoder_networks import ConvDecoder, ConvEncoder
+from tfgan_mnist.networks import ConvDecoder, ConvEncoder
 from tfgan_mnist.networks import IMAGE_SHAPE
 from tfgan_mnist.variants.autoencoding import AutoencodingModel
 

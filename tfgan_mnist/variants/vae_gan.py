@@ -2,7 +2,7 @@
 
 Source: TwistedW/tensorflow-GANs VAE_GAN.py (@3b8e4f2; the same at @f8c3438).
 
-Networks: the VAE's conv encoder and decoder (autoencoder_networks), and a
+Networks: the VAE's conv encoder and decoder (networks/autoencoders.py), and a
 discriminator that is the collection's GAN discriminator with a minibatch-
 discrimination layer (ops.py `MinibatchLayer(32, 32)`) after its conv
 features. D also returns those 7x7x128 conv features, in which the encoder's
@@ -34,10 +34,8 @@ import keras
 import tensorflow as tf
 
 from tfgan_mnist import losses, multiphase, registry
-from tfgan_mnist.autoencoder_networks import (
-    ConvDecoder, ConvEncoder, lrelu, twistedw_bn, twistedw_conv, twistedw_linear, _units)
 from tfgan_mnist.gan import statistics_frozen
-from tfgan_mnist.networks import IMAGE_SHAPE, serializable
+from tfgan_mnist.networks import IMAGE_SHAPE, ConvDecoder, ConvEncoder, MinibatchDiscriminator
 from tfgan_mnist.variants.autoencoding import AutoencodingModel
 
 FEATURE_NLL_DECODER_WEIGHT = 1e-8  # VAE_GAN.py: dec_loss = dec_loss_d - 1e-8 * LL_loss
@@ -49,52 +47,6 @@ def _fake_loss(logits):
     logits = tf.cast(logits, tf.float32)
     return tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(
         labels=tf.zeros_like(logits), logits=logits))
-
-
-@serializable
-class MinibatchDiscrimination(keras.layers.Layer):
-    """ops.py MinibatchLayer: append, per example, its closeness to the rest of the batch.
-
-    m = linear(x) reshaped to (B, kernels, dims); c[i, j, k] = sum_d |m[i,k,d] - m[j,k,d]|;
-    o[i, k] = mean_j exp(-c[i, j, k]) - 1; output concat([o, x]).
-    """
-
-    def __init__(self, kernels, dims, seed=None, name="minibatch", **kwargs):
-        super().__init__(name=name, **kwargs)
-        self.kernels, self.dims = kernels, dims
-        self.linear = twistedw_linear(kernels * dims, seed, "d_fc3")
-
-    def call(self, inputs):
-        m = tf.reshape(self.linear(inputs), [-1, self.kernels, self.dims])
-        distances = tf.reduce_sum(tf.abs(m[None, :, :, :] - m[:, None, :, :]), axis=3)
-        closeness = tf.reduce_mean(tf.exp(-distances), axis=1) - 1.0
-        return tf.concat([closeness, inputs], axis=1)
-
-
-@serializable
-class MinibatchDiscriminator(keras.Model):
-    """x -> (logit, conv features): (64)4c2s-(128)4c2s_BL-MBD(32x32)-FC1024_BL-FC1."""
-
-    def __init__(self, width=1.0, seed=None, name="discriminator", **kwargs):
-        super().__init__(name=name, **kwargs)
-
-        def seeded(offset):
-            return None if seed is None else seed + offset
-
-        self.conv1 = twistedw_conv(_units(64, width), seeded(0), "d_conv1")
-        self.conv2 = twistedw_conv(_units(128, width), seeded(1), "d_conv2")
-        self.bn2 = twistedw_bn("d_bn2")
-        self.flatten = keras.layers.Flatten()
-        self.minibatch = MinibatchDiscrimination(_units(32, width), _units(32, width), seeded(2))
-        self.fc4 = twistedw_linear(_units(1024, width), seeded(3), "d_fc4")
-        self.bn4 = twistedw_bn("d_bn4")
-        self.fc5 = twistedw_linear(1, seeded(4), "d_fc5")
-
-    def call(self, images, training=False):
-        features = lrelu(self.bn2(self.conv2(lrelu(self.conv1(images))), training=training))
-        net = self.minibatch(self.flatten(features))
-        net = lrelu(self.bn4(self.fc4(net), training=training))
-        return self.fc5(net), features
 
 
 class VAEGAN(AutoencodingModel):

@@ -230,7 +230,7 @@ def test_config_parses_and_names_a_registered_model(path):
 
 @pytest.mark.skipif("vae_gan" not in MODELS, reason="vae_gan not registered")
 def test_minibatch_discrimination_matches_the_collections_formula():
-    from tfgan_mnist.variants.vae_gan import MinibatchDiscrimination
+    from tfgan_mnist.networks import MinibatchDiscrimination
 
     layer = MinibatchDiscrimination(kernels=3, dims=2, seed=0)
     inputs = np.random.default_rng(1).normal(size=(4, 5)).astype(np.float32)

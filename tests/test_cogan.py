@@ -5,7 +5,7 @@ import pytest
 import tensorflow as tf
 
 from test_autoencoders import fixture_batch, tiny_config
-from tfgan_mnist import variants
+from tfgan_mnist import networks, variants
 from tfgan_mnist.variants import cogan
 
 
@@ -26,7 +26,7 @@ def test_generators_share_the_trunk_variables_and_not_the_heads(model):
     assert shared == ids(g1.trunk.trainable_variables)
     assert len(shared) == 2  # one kernel, one bias: a single set of weights
     assert not ids(g1.head.trainable_variables) & ids(g2.head.trainable_variables)
-    assert [v.path for v in cogan.shared_variables(g1, g2)] == [
+    assert [v.path for v in networks.shared_variables(g1, g2)] == [
         v.path for v in g1.trunk.trainable_variables]
 
 
@@ -66,7 +66,7 @@ def test_shared_gradients_are_halved_and_private_ones_kept(model, phase_name):
     with tf.GradientTape() as tape:
         loss, _ = phase.loss(images, labels)
     raw = tape.gradient(loss, phase.variables)
-    shared = ids(cogan.shared_variables(*phase.networks))
+    shared = ids(networks.shared_variables(*phase.networks))
     assert len(shared) == 2
     for variable, applied_gradient, raw_gradient in zip(phase.variables, applied, raw):
         factor = 0.5 if id(variable) in shared else 1.0

@@ -48,16 +48,19 @@ def test_train_step_with_several_critic_updates(tiny_config, name):
 
 @pytest.mark.parametrize("name", ["wgan_gp", "dragan", "gan"])
 def test_penalized_discriminator_loss_is_its_logged_parts(tiny_config, name):
-    """D minimizes d_loss + gp_weight * gradient_penalty; d_loss is logged alone."""
-    model = build_tiny(tiny_config, name, gp_weight=3.0)
-    loss, logs = model.discriminator_phase(*tiny_batch())
-    if name == "gan":  # no penalty hook: nothing added, nothing logged
-        assert "gradient_penalty" not in logs
-        assert float(loss) == float(logs["d_loss"])
+    """D minimizes d_loss + gp_weight * gradient_penalty; each term is logged alone."""
+    from tfgan_mnist.gan import total_loss
+
+    model = build_tiny(tiny_config, name, **({} if name == "gan" else {"gp_weight": 3.0}))
+    terms, logs = model.discriminator_phase(*tiny_batch())
+    if name == "gan":  # no penalty term: the loss is d_loss alone
+        assert list(terms) == ["d_loss"] and "gradient_penalty" not in model.metric_names
+        assert float(total_loss(terms)) == float(terms["d_loss"][1])
         return
-    assert model.gp_weight == 3.0 and float(logs["gradient_penalty"]) > 0.0
-    assert float(loss) == pytest.approx(
-        float(logs["d_loss"]) + 3.0 * float(logs["gradient_penalty"]), rel=1e-6)
+    assert list(terms) == ["d_loss", "gradient_penalty"] and terms["gradient_penalty"][0] == 3.0
+    assert "gradient_penalty" in model.metric_names and float(terms["gradient_penalty"][1]) > 0
+    assert float(total_loss(terms)) == pytest.approx(
+        float(terms["d_loss"][1]) + 3.0 * float(terms["gradient_penalty"][1]), rel=1e-6)
 
 
 def test_wgan_clips_every_critic_weight(tiny_config):

@@ -248,3 +248,41 @@ def test_progress_shows_the_compiled_step_then_a_line_at_least_every_progress_pe
     steps = [int(re.match(r"step (\d+)/20", line).group(1)) for line in progress]
     assert steps == sorted(steps) and steps[-1] == 20 and len(steps) >= 4  # chunks of <= 4
     assert all("d_loss" in line and "left" in line for line in progress)
+
+
+def test_total_loss_weights_named_terms_and_a_single_term_is_itself():
+    value = tf.constant(0.1234567, tf.float32)
+    assert gan.total_loss({"d_loss": (1.0, value)}) is value  # bit for bit, no multiply
+    terms = {"d_loss": (1.0, tf.constant(2.0)), "penalty": (0.25, tf.constant(8.0)),
+             "aux": (1, tf.constant(-1.0))}
+    assert float(gan.total_loss(terms)) == 2.0 + 0.25 * 8.0 - 1.0
+
+
+def test_declared_terms_are_added_weighted_and_logged_and_simultaneous_refuses_them():
+    calls = []
+
+    def auxiliary(model, context):
+        calls.append(context)
+        return tf.reduce_mean(context.fake_images), {"fake_mean": tf.constant(0.5)}
+
+    class WithTerm(gan.GAN):
+        aux_weight = 2.0
+        generator_terms = (gan.LossTerm("aux_loss", auxiliary, weight="aux_weight",
+                                        logs=("fake_mean",)),)
+
+    base = tiny_vanilla()
+    model = WithTerm(base.generator, base.discriminator, latent_dim=8, seed=0)
+    assert model.metric_names == ("d_loss", "g_loss", "d_real", "d_fake", "aux_loss",
+                                  "fake_mean")
+    terms, logs = model.generator_phase(tf.zeros((4, 28, 28, 1)), tf.zeros((4,), tf.int32))
+    assert list(terms) == ["g_loss", "aux_loss"] and terms["aux_loss"][0] == 2.0
+    assert float(terms["aux_loss"][1]) == pytest.approx(float(tf.reduce_mean(
+        calls[0].fake_images)))
+    assert set(logs) == {"fake_mean"} and calls[0].latent.shape == (4, 8)
+
+    class Simultaneous(WithTerm):
+        simultaneous = True
+
+    with pytest.raises(ValueError, match="a simultaneous step computes the adversarial losses "
+                                         "alone; it cannot add loss terms"):
+        Simultaneous(base.generator, base.discriminator, latent_dim=8, seed=0)

@@ -1,25 +1,30 @@
-"""The shared adversarial training model.
+"""The shared adversarial training model and the update every model's step is made of.
 
-`GAN.train_step` is the one training step of every adversarial model here:
-`d_steps` discriminator updates, each on its own slice of the real batch, then
-one generator update (`alternating_step`), or, for models that set
+An update (`GenerativeModel.apply_update`) differentiates a phase's loss
+with a `tf.GradientTape` and applies the gradients to one variable list
+with one optimizer (what the TF1 code passed as `var_list`), scaled for the
+replicas of a distribution strategy. A phase's loss is a tensor or, the
+shared vocabulary, named weighted terms {name: (weight, value)}: the loss
+minimized is their weighted sum, and each term is logged under its name.
+
+`GAN.train_step` is the step of every adversarial model: `d_steps`
+discriminator updates, each on its own slice of the real batch, then one
+generator update (`alternating_step`), or, for models that set
 `simultaneous`, both updates from one forward pass (`simultaneous_step`), as
-their sources do. Each update differentiates its loss with a
-`tf.GradientTape` and applies the gradients to its own variable list only
-(`d_variables`, `g_variables`: what the TF1 code passed as `var_list`).
+their sources do. Each phase's loss is the adversarial loss (`d_loss`,
+`g_loss`) plus the `LossTerm`s the variant declares in `discriminator_terms`
+and `generator_terms`: a gradient penalty, an auxiliary class loss, an
+information loss. The logged names follow from those declarations. Other
+hooks: the loss functions, `discriminator_outputs` / `adversarial_output`
+(discriminators with more than one head), `after_discriminator_update`
+(weight clipping) and `after_generator_update` (BEGAN's k).
 
-A model variant changes what a phase computes by overriding small hooks:
-the loss functions, `discriminator_penalty` (gradient penalties),
-`discriminator_phase` / `generator_phase`,
-`after_discriminator_update` (weight clipping) and `after_generator_update`
-(BEGAN's k). The step itself, the trackers, sampling and checkpoints stay
-the same, so training code and tests treat every model alike.
-
-Models whose update is of another shape (VAE, AAE, CoGAN) subclass
-`GenerativeModel`, the interface the trainer relies on: `step`, `trackers`,
-`named_optimizers()`, `rng_variables()`, `image_range`, `sample_latent()`,
-`figures()` and a `train_step` that takes `(images, labels)`.
+Models whose update is of another shape (VAE, AAE, VAE-GAN, CoGAN) are
+`multiphase.MultiPhaseModel`s built from the same update. Both implement
+`GenerativeModel`, the interface the trainer and the programs rely on.
 """
+
+import dataclasses
 
 import keras
 import tensorflow as tf
@@ -66,6 +71,47 @@ class statistics_frozen:  # noqa: N801 (used like a function: `with statistics_f
     def __exit__(self, *exc_info):
         for variable, value in zip(self.frozen, self.saved):
             variable.assign(value)
+
+
+@dataclasses.dataclass(frozen=True)
+class LossTerm:
+    """A named, weighted term a variant adds to a GAN phase's loss (TF-GAN's gan_loss pattern).
+
+    `compute(model, context)` returns the term's value, or (value, {name:
+    extra log}) for the `logs` it names; `context` is the phase's
+    `PhaseContext`. `weight` is a number or the name of the model attribute
+    holding it (a config value such as `gp_weight`). The value is logged as
+    `name`, and the phase minimizes its adversarial loss plus weight * value.
+    """
+
+    name: str
+    compute: object
+    weight: object = 1.0
+    logs: tuple = ()
+
+
+@dataclasses.dataclass
+class PhaseContext:
+    """What a GAN phase computed, for its loss terms: images, D's outputs, generator inputs."""
+
+    real_images: object
+    labels: object
+    latent: object
+    fake_images: object
+    real_outputs: object  # D's full outputs (a tuple for discriminators with several heads)
+    fake_outputs: object
+
+
+def total_loss(terms):
+    """The sum of weight * value over `terms` ({name: (weight, value)}), in their order.
+
+    A weight of 1 adds the value itself, so a one-term loss is that term, bit for bit.
+    """
+    total = None
+    for weight, value in terms.values():
+        part = value if isinstance(weight, (int, float)) and weight == 1 else weight * value
+        total = part if total is None else total + part
+    return total
 
 
 def learned_state(network):
@@ -132,6 +178,29 @@ class GenerativeModel(keras.Model):
                                f"its metric_names {self.metric_names}")
             self.trackers[name].update_state(value)
         return {name: tracker.result() for name, tracker in self.trackers.items()}
+
+    # ----- the update -----------------------------------------------------
+
+    def update_gradients(self, loss_fn, variables, images, labels):
+        """(gradients, logs) of `loss_fn(images, labels) -> (loss or terms, logs)`.
+
+        Under a distribution strategy the replicas' gradients are summed:
+        dividing the loss by their count makes that the gradient of the
+        global mean. Terms are logged under their names, before the logs.
+        """
+        with tf.GradientTape() as tape:
+            loss, logs = loss_fn(images, labels)
+            if isinstance(loss, dict):
+                logs = {**{name: value for name, (_, value) in loss.items()}, **logs}
+                loss = total_loss(loss)
+            scaled = loss / tf.distribute.get_strategy().num_replicas_in_sync
+        return tape.gradient(scaled, variables), logs
+
+    def apply_update(self, loss_fn, optimizer, variables, images, labels):
+        """One update: `optimizer` applies the gradients of the loss to `variables`; the logs."""
+        gradients, logs = self.update_gradients(loss_fn, variables, images, labels)
+        optimizer.apply(gradients, variables)
+        return logs
 
     # ----- sampling -----------------------------------------------------
 
@@ -224,7 +293,13 @@ class GAN(GenerativeModel):
     shaped (d_steps * batch, 28, 28, 1) in `image_range`.
     """
 
-    metric_names = ("d_loss", "g_loss", "d_real", "d_fake")
+    # Loss terms each phase adds to its adversarial loss (see LossTerm).
+    discriminator_terms = ()
+    generator_terms = ()
+    # The logged means of D's scores of real and generated images.
+    score_names = ("d_real", "d_fake")
+    # Logs `after_generator_update` adds (BEGAN's k, SAGAN's gammas).
+    step_log_names = ()
 
     def __init__(self, generator, discriminator, *, latent_dim, d_steps=1, seed=None,
                  name=None, **kwargs):
@@ -232,6 +307,16 @@ class GAN(GenerativeModel):
         self.generator = generator
         self.discriminator = discriminator
         self.d_steps = d_steps
+        if self.simultaneous and (self.discriminator_terms or self.generator_terms):
+            raise ValueError(f"{type(self).__name__}: a simultaneous step computes the "
+                             "adversarial losses alone; it cannot add loss terms")
+
+    @property
+    def metric_names(self):
+        """What the step logs, from the declarations: losses, scores, terms, step logs."""
+        terms = [name for term in (*self.discriminator_terms, *self.generator_terms)
+                 for name in (term.name, *term.logs)]
+        return ("d_loss", "g_loss", *self.score_names, *terms, *self.step_log_names)
 
     # ----- set-up -------------------------------------------------------
 
@@ -265,9 +350,22 @@ class GAN(GenerativeModel):
         """What the generator phase updates."""
         return self.generator.trainable_variables
 
-    def call_discriminator(self, images, labels, training=False):
-        """D's outputs for `images`; conditional variants also pass `labels`."""
+    def discriminator_outputs(self, images, labels, training=False):
+        """D's full outputs for `images` (conditional variants also pass `labels`)."""
         return self.discriminator(images, training=training)
+
+    def real_discriminator_outputs(self, images, labels, training=False):
+        """D's outputs for the real batch; infoGAN reads its Q head only on fakes."""
+        return self.discriminator_outputs(images, labels, training=training)
+
+    @staticmethod
+    def adversarial_output(outputs):
+        """The part of D's outputs the adversarial loss reads (D's first head, for ACGAN)."""
+        return outputs
+
+    def call_discriminator(self, images, labels, training=False):
+        """D's adversarial outputs for `images`."""
+        return self.adversarial_output(self.discriminator_outputs(images, labels, training))
 
     def call(self, inputs, training=False):
         """`model(generator_inputs)` generates images."""
@@ -294,49 +392,53 @@ class GAN(GenerativeModel):
         """What D(x) means for the logs: a probability for sigmoid-output models."""
         return tf.sigmoid(tf.cast(outputs, tf.float32))
 
-    def fake_for_discriminator(self, batch_size, labels):
+    def code_labels(self, labels):
+        """The labels a phase's generator inputs are drawn with (infoGAN: none, unsupervised)."""
+        return labels
+
+    def fake_for_discriminator(self, latent):
         """Generated images for a discriminator update: G in training mode, its
         batch-norm statistics untouched, no gradient into G."""
         with statistics_frozen(self.generator):
-            fake_images = self.generator(self.sample_latent(batch_size, labels), training=True)
+            fake_images = self.generator(latent, training=True)
         return tf.stop_gradient(fake_images)
 
-    # The weight of `discriminator_penalty` in D's loss (WGAN-GP, DRAGAN).
-    gp_weight = 0.0
-
-    def discriminator_penalty(self, real_images, fake_images, labels):
-        """A penalty D's phase adds to its loss times `gp_weight`, or None (the default).
-
-        WGAN-GP and DRAGAN return their gradient penalties here; it is logged
-        as `gradient_penalty`, and `d_loss` stays the adversarial loss alone.
-        """
-        return None
+    def _with_terms(self, terms, declared, context, logs):
+        """Add each declared LossTerm's (weight, value) to `terms` and its extra logs to `logs`."""
+        for term in declared:
+            value = term.compute(self, context)
+            if isinstance(value, tuple):
+                value, extra = value
+                logs.update(extra)
+            weight = getattr(self, term.weight) if isinstance(term.weight, str) else term.weight
+            terms[term.name] = (weight, value)
+        return terms, logs
 
     def discriminator_phase(self, real_images, real_labels):
-        """(loss, logs) of one discriminator update."""
-        fake_images = self.fake_for_discriminator(tf.shape(real_images)[0], real_labels)
-        real_outputs = self.call_discriminator(real_images, real_labels, training=True)
-        fake_outputs = self.call_discriminator(fake_images, real_labels, training=True)
-        loss = self.discriminator_loss(real_outputs, fake_outputs)
-        logs = {
-            "d_loss": loss,
-            "d_real": tf.reduce_mean(self.discriminator_score(real_outputs)),
-            "d_fake": tf.reduce_mean(self.discriminator_score(fake_outputs)),
-        }
-        penalty = self.discriminator_penalty(real_images, fake_images, real_labels)
-        if penalty is not None:
-            logs["gradient_penalty"] = penalty
-            loss = loss + self.gp_weight * penalty
-        return loss, logs
+        """({name: (weight, value)}, logs) of one discriminator update: d_loss plus D's terms."""
+        latent = self.sample_latent(tf.shape(real_images)[0], self.code_labels(real_labels))
+        fake_images = self.fake_for_discriminator(latent)
+        real_outputs = self.real_discriminator_outputs(real_images, real_labels, training=True)
+        fake_outputs = self.discriminator_outputs(fake_images, real_labels, training=True)
+        real_scores = self.adversarial_output(real_outputs)
+        fake_scores = self.adversarial_output(fake_outputs)
+        terms = {"d_loss": (1.0, self.discriminator_loss(real_scores, fake_scores))}
+        real_name, fake_name = self.score_names
+        logs = {real_name: tf.reduce_mean(self.discriminator_score(real_scores)),
+                fake_name: tf.reduce_mean(self.discriminator_score(fake_scores))}
+        context = PhaseContext(real_images, real_labels, latent, fake_images, real_outputs,
+                               fake_outputs)
+        return self._with_terms(terms, self.discriminator_terms, context, logs)
 
     def generator_phase(self, real_images, real_labels):
-        """(loss, logs) of one generator update."""
-        batch_size = tf.shape(real_images)[0]
-        fake_images = self.generator(self.sample_latent(batch_size, real_labels), training=True)
+        """({name: (weight, value)}, logs) of one generator update: g_loss plus G's terms."""
+        latent = self.sample_latent(tf.shape(real_images)[0], self.code_labels(real_labels))
+        fake_images = self.generator(latent, training=True)
         with statistics_frozen(self.discriminator):
-            fake_outputs = self.call_discriminator(fake_images, real_labels, training=True)
-        loss = self.generator_loss(fake_outputs)
-        return loss, {"g_loss": loss}
+            fake_outputs = self.discriminator_outputs(fake_images, real_labels, training=True)
+        terms = {"g_loss": (1.0, self.generator_loss(self.adversarial_output(fake_outputs)))}
+        context = PhaseContext(real_images, real_labels, latent, fake_images, None, fake_outputs)
+        return self._with_terms(terms, self.generator_terms, context, {})
 
     def after_discriminator_update(self):
         """Runs after each discriminator update (WGAN clips weights here)."""
@@ -348,26 +450,17 @@ class GAN(GenerativeModel):
 
     # ----- the step -------------------------------------------------------
 
-    def _update(self, phase, optimizer, variables, images, labels):
-        with tf.GradientTape() as tape:
-            loss, logs = phase(images, labels)
-            # Under a distribution strategy the replicas' gradients are summed:
-            # dividing by their count makes that the gradient of the global mean.
-            scaled = loss / tf.distribute.get_strategy().num_replicas_in_sync
-        optimizer.apply(tape.gradient(scaled, variables), variables)
-        return logs
-
     def discriminator_update(self, images, labels):
         """One discriminator update; changes only D's variables."""
-        logs = self._update(self.discriminator_phase, self.d_optimizer, self.d_variables,
-                            images, labels)
+        logs = self.apply_update(self.discriminator_phase, self.d_optimizer, self.d_variables,
+                                 images, labels)
         self.after_discriminator_update()
         return logs
 
     def generator_update(self, images, labels):
         """One generator update; changes only G's variables."""
-        return self._update(self.generator_phase, self.g_optimizer, self.g_variables,
-                            images, labels)
+        return self.apply_update(self.generator_phase, self.g_optimizer, self.g_variables,
+                                 images, labels)
 
     # True: with d_steps 1, D and G are updated together from one forward pass
     # (`simultaneous_step`), as the TensorFlow DCGAN tutorial and PyTorch-GAN do.
@@ -387,7 +480,7 @@ class GAN(GenerativeModel):
         one training-mode pass on fakes serves both losses.
         """
         batch_size = tf.shape(images)[0]
-        replicas = tf.distribute.get_strategy().num_replicas_in_sync  # see _update
+        replicas = tf.distribute.get_strategy().num_replicas_in_sync  # see update_gradients
         with tf.GradientTape() as g_tape, tf.GradientTape() as d_tape:
             fake_images = self.generator(self.sample_latent(batch_size, labels), training=True)
             real_outputs = self.call_discriminator(images, labels, training=True)
@@ -400,9 +493,10 @@ class GAN(GenerativeModel):
         self.g_optimizer.apply(g_gradients, self.g_variables)
         self.d_optimizer.apply(d_gradients, self.d_variables)
         self.after_discriminator_update()
+        real_name, fake_name = self.score_names
         return {"d_loss": d_loss, "g_loss": g_loss,
-                "d_real": tf.reduce_mean(self.discriminator_score(real_outputs)),
-                "d_fake": tf.reduce_mean(self.discriminator_score(fake_outputs))}
+                real_name: tf.reduce_mean(self.discriminator_score(real_outputs)),
+                fake_name: tf.reduce_mean(self.discriminator_score(fake_outputs))}
 
     def alternating_step(self, images, labels):
         """d_steps D updates, each on its own slice of the batch, then one G update; logs."""

@@ -1,7 +1,9 @@
 """Models whose training step is a fixed sequence of updates: VAE, AAE, VAE-GAN, CoGAN.
 
-A `Phase` is one update: a loss function of the real batch, the optimizer
-that applies its gradients, and the networks it owns. The phase's variables
+A `Phase` is one update (`gan.GenerativeModel.update_gradients`, the update
+every model's step is made of): a loss function of the real batch, returning
+a loss or named weighted terms and logs, the optimizer that applies its
+gradients, and the networks it owns. The phase's variables
 are the trainable variables of those networks (each variable once, even
 when two networks share a layer, as CoGAN's generators do). A phase may run
 other networks in training mode, but only inside `gan.statistics_frozen`, so
@@ -18,7 +20,7 @@ import dataclasses
 
 import keras
 import numpy as np
-import tensorflow as tf
+
 
 from tfgan_mnist import gan, pipeline
 
@@ -125,11 +127,7 @@ class MultiPhaseModel(gan.GenerativeModel):
 
     def phase_gradients(self, phase, images, labels):
         """(gradients to apply, logs) of `phase` on a batch; subclasses may rescale them."""
-        with tf.GradientTape() as tape:
-            loss, logs = phase.loss(images, labels)
-            # Replicas' gradients are summed under a distribution strategy.
-            scaled = loss / tf.distribute.get_strategy().num_replicas_in_sync
-        return tape.gradient(scaled, phase.variables), logs
+        return self.update_gradients(phase.loss, phase.variables, images, labels)
 
     def run_phase(self, phase, images, labels):
         """One update: differentiate the phase's loss and apply it to its variables."""

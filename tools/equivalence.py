@@ -11,6 +11,7 @@ at the end (weights, batch-norm statistics, optimizer slots not included),
 its SHA-256 and its sum and root mean square. `--compare` says for each model
 whether it is bit-identical, equal to float32 round-off (relative difference
 at most --rtol in every number), or different, and exits 1 on a difference.
+A name logged now but not before is listed, not counted as a difference.
 Run it before and after a change that must not change what the models
 compute (an engine refactor, a move of network code).
 """
@@ -84,12 +85,15 @@ def compare_model(before, after, rtol):
         missing = sorted(set(before["variables"]) ^ set(after["variables"]))
         return "different", f"variables differ: {missing[:4]}"
     if len(before["logs"]) != len(after["logs"]) or any(
-            set(a) != set(b) for a, b in zip(before["logs"], after["logs"])):
-        return "different", "logged names differ"
+            not set(a) <= set(b) for a, b in zip(before["logs"], after["logs"])):
+        return "different", "a logged name is gone"
+    added = sorted(set(after["logs"][0]) - set(before["logs"][0]))
+    note = f" (new logs: {', '.join(added)})" if added else ""
+    common = [{key: b[key] for key in a} for a, b in zip(before["logs"], after["logs"])]
     identical = all(before["variables"][p]["sha256"] == after["variables"][p]["sha256"]
-                    for p in before["variables"]) and before["logs"] == after["logs"]
+                    for p in before["variables"]) and before["logs"] == common
     if identical:
-        return "identical", ""
+        return "identical", note.strip()
     worst, where = 0.0, ""
     for step, (a, b) in enumerate(zip(before["logs"], after["logs"]), start=1):
         for key in a:
@@ -103,7 +107,7 @@ def compare_model(before, after, rtol):
             if difference > worst:
                 worst, where = difference, f"{path} {key}"
     verdict = "round-off" if worst <= rtol else "different"
-    return verdict, f"largest relative difference {worst:.2e} ({where})"
+    return verdict, f"largest relative difference {worst:.2e} ({where}){note}"
 
 
 def main():

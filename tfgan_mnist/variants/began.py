@@ -39,7 +39,9 @@ from tfgan_mnist.variants.common import adam_pair
 class BEGAN(gan.GAN):
     """The shared GAN step with an autoencoder D and BEGAN's equilibrium control k."""
 
-    metric_names = ("d_loss", "g_loss", "energy_real", "energy_fake", "k", "convergence")
+    score_names = ("energy_real", "energy_fake")  # D's outputs are its energies
+    step_log_names = ("k", "convergence")
+    generator_loss = staticmethod(losses.energy_generator_loss)
 
     def __init__(self, generator, discriminator, *, gamma, k_learning_rate, **kwargs):
         super().__init__(generator, discriminator, **kwargs)
@@ -52,25 +54,17 @@ class BEGAN(gan.GAN):
         reconstructions, _ = self.discriminator(images, training=training)
         return losses.reconstruction_energy(images, reconstructions)
 
-    def discriminator_phase(self, real_images, real_labels):
-        """L(x) - k * L(G(z)) with the current k."""
-        batch_size = tf.shape(real_images)[0]
-        with gan.statistics_frozen(self.generator):
-            fake_images = self.generator(self.sample_latent(batch_size), training=True)
-        fake_images = tf.stop_gradient(fake_images)
-        real_energy = self.energy(real_images, training=True)
-        fake_energy = self.energy(fake_images, training=True)
-        loss = losses.boundary_equilibrium_discriminator_loss(real_energy, fake_energy, self.k)
-        return loss, {"d_loss": loss, "energy_real": real_energy, "energy_fake": fake_energy}
+    def discriminator_outputs(self, images, labels, training=False):
+        """The energy L of the batch: what BEGAN's losses read of its discriminator."""
+        return self.energy(images, training=training)
 
-    def generator_phase(self, real_images, real_labels):
-        """L(G(z))."""
-        batch_size = tf.shape(real_images)[0]
-        fake_images = self.generator(self.sample_latent(batch_size), training=True)
-        with gan.statistics_frozen(self.discriminator):
-            fake_energy = self.energy(fake_images, training=True)
-        loss = losses.energy_generator_loss(fake_energy)
-        return loss, {"g_loss": loss}
+    @staticmethod
+    def discriminator_score(outputs):
+        return tf.cast(outputs, tf.float32)
+
+    def discriminator_loss(self, real_energy, fake_energy):
+        """L(x) - k * L(G(z)) with the current k."""
+        return losses.boundary_equilibrium_discriminator_loss(real_energy, fake_energy, self.k)
 
     def after_generator_update(self, logs):
         """Move k towards equilibrium from this step's L(x) and L(G(z)); log k and M."""

@@ -22,7 +22,7 @@ def tile_labels(images, labels):
 class CGAN(ConditionalCollectionGAN):
     """The GAN losses with labels at G's input and as extra channels of D's input."""
 
-    def call_discriminator(self, images, labels, training=False):
+    def discriminator_outputs(self, images, labels, training=False):
         return self.discriminator(tile_labels(images, labels), training=training)
 
 

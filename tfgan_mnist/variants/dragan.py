@@ -13,6 +13,7 @@ import keras
 import tensorflow as tf
 
 from tfgan_mnist import losses, registry
+from tfgan_mnist.gan import LossTerm
 from tfgan_mnist.variants.collection import CollectionGAN, build_collection
 
 
@@ -25,18 +26,20 @@ def perturb(images, seed=None):
 class DRAGAN(CollectionGAN):
     """Sigmoid cross-entropy GAN losses plus the DRAGAN penalty in D's phase."""
 
-    metric_names = CollectionGAN.metric_names + ("gradient_penalty",)
-
     def __init__(self, *args, gp_weight=0.25, **kwargs):
         super().__init__(*args, **kwargs)
         self.gp_weight = gp_weight
 
-    def discriminator_penalty(self, real_images, fake_images, labels):
+    def gradient_penalty(self, context):
         """The gradient penalty around the perturbed real batch (the samples are unused)."""
+        real_images = context.real_images
         weights = keras.random.uniform(tf.shape(real_images)[:1], seed=self.noise_seed)
         return losses.dragan_gradient_penalty(
             real_images, perturb(real_images, self.noise_seed),
-            lambda images: self.call_discriminator(images, labels, training=True), weights)
+            lambda images: self.call_discriminator(images, context.labels, training=True),
+            weights)
+
+    discriminator_terms = (LossTerm("gradient_penalty", gradient_penalty, weight="gp_weight"),)
 
 
 @registry.register("dragan", "DRAGAN: GAN with a gradient penalty around perturbed data")

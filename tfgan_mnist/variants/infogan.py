@@ -28,7 +28,7 @@ import numpy as np
 import tensorflow as tf
 
 from tfgan_mnist import losses, networks, registry, summaries
-from tfgan_mnist.gan import statistics_frozen
+from tfgan_mnist.gan import LossTerm
 from tfgan_mnist.variants.collection import (NUM_CLASSES, ConditionalCollectionGAN, _other_seed,
                                              build_collection, class_accuracy)
 
@@ -39,9 +39,6 @@ SWEEP_STEPS = 10  # columns of a continuous-code sweep, from -1 to 1
 
 class InfoGAN(ConditionalCollectionGAN):
     """GAN losses plus the mutual-information penalty of the codes, in both phases."""
-
-    metric_names = ConditionalCollectionGAN.metric_names + (
-        "q_categorical_loss", "q_continuous_loss", "q_accuracy", "g_info_loss")
 
     def __init__(self, *args, supervised=True, categorical_weight=1.0,
                  continuous_weight=1.0, **kwargs):
@@ -85,43 +82,32 @@ class InfoGAN(ConditionalCollectionGAN):
         accuracy = class_accuracy(categorical_logits, tf.argmax(one_hot, axis=-1))
         return total, categorical, continuous_loss, accuracy
 
-    def _code_labels(self, real_labels):
-        return real_labels if self.supervised else None
+    def code_labels(self, labels):
+        """Supervised: the real batch's labels are the categorical code; else drawn uniformly."""
+        return labels if self.supervised else None
 
-    # ----- phases -----------------------------------------------------------
+    # ----- phases: the GAN's, with Q's information loss in both ---------------
 
-    def call_discriminator(self, images, labels, training=False):
-        return self.discriminator(images, training=training)[0]
+    adversarial_output = staticmethod(lambda outputs: outputs[0])  # D: (logit, Q outputs)
 
-    def discriminator_phase(self, real_images, real_labels):
-        """GAN loss + info loss of Q on generated images (Q reads only fakes, as in infoGAN.py)."""
-        batch_size = tf.shape(real_images)[0]
-        inputs = self.sample_latent(batch_size, self._code_labels(real_labels))
-        with statistics_frozen(self.generator):
-            fake_images = tf.stop_gradient(self.generator(inputs, training=True))
-        real_outputs = self.discriminator.score(real_images, training=True)
-        fake_outputs, q_outputs = self.discriminator(fake_images, training=True)
-        gan_loss = self.discriminator_loss(real_outputs, fake_outputs)
-        info, categorical, continuous, accuracy = self.information_losses(inputs, q_outputs)
-        return gan_loss + info, {
-            "d_loss": gan_loss,
-            "d_real": tf.reduce_mean(self.discriminator_score(real_outputs)),
-            "d_fake": tf.reduce_mean(self.discriminator_score(fake_outputs)),
-            "q_categorical_loss": categorical,
-            "q_continuous_loss": continuous,
-            "q_accuracy": accuracy,
-        }
+    def real_discriminator_outputs(self, images, labels, training=False):
+        """D's logit alone: Q reads only generated images, as in infoGAN.py."""
+        return (self.discriminator.score(images, training=training),)
 
-    def generator_phase(self, real_images, real_labels):
-        """Non-saturating GAN loss + info loss, through D and Q with frozen statistics."""
-        batch_size = tf.shape(real_images)[0]
-        inputs = self.sample_latent(batch_size, self._code_labels(real_labels))
-        fake_images = self.generator(inputs, training=True)
-        with statistics_frozen(self.discriminator):
-            fake_outputs, q_outputs = self.discriminator(fake_images, training=True)
-        gan_loss = self.generator_loss(fake_outputs)
-        info = self.information_losses(inputs, q_outputs)[0]
-        return gan_loss + info, {"g_loss": gan_loss, "g_info_loss": info}
+    def discriminator_information(self, context):
+        """The weighted information loss of Q on the generated images, and its parts."""
+        info, categorical, continuous, accuracy = self.information_losses(
+            context.latent, context.fake_outputs[1])
+        return info, {"q_categorical_loss": categorical, "q_continuous_loss": continuous,
+                      "q_accuracy": accuracy}
+
+    def generator_information(self, context):
+        """The same information loss, through D and Q with frozen statistics."""
+        return self.information_losses(context.latent, context.fake_outputs[1])[0]
+
+    discriminator_terms = (LossTerm("d_info_loss", discriminator_information, logs=(
+        "q_categorical_loss", "q_continuous_loss", "q_accuracy")),)
+    generator_terms = (LossTerm("g_info_loss", generator_information),)
 
     # ----- figures ------------------------------------------------------------
 

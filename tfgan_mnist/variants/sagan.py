@@ -32,7 +32,7 @@ from tfgan_mnist.variants.common import adam_pair
 class SAGAN(gan.GAN):
     """The shared GAN step (the collection's losses) with attention in G and D."""
 
-    metric_names = gan.GAN.metric_names + ("g_attention_gamma", "d_attention_gamma")
+    step_log_names = ("g_attention_gamma", "d_attention_gamma")
 
     def after_generator_update(self, logs):
         """Add the two attention gammas to the step's logs."""

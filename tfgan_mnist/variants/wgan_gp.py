@@ -15,13 +15,13 @@ import keras
 import tensorflow as tf
 
 from tfgan_mnist import losses, registry
+from tfgan_mnist.gan import LossTerm
 from tfgan_mnist.variants.collection import CollectionGAN, build_collection
 
 
 class WGANGP(CollectionGAN):
     """Wasserstein losses on raw critic outputs plus a per-example gradient penalty."""
 
-    metric_names = CollectionGAN.metric_names + ("gradient_penalty",)
     discriminator_loss = staticmethod(losses.wasserstein_discriminator_loss)
     generator_loss = staticmethod(losses.wasserstein_generator_loss)
 
@@ -33,12 +33,15 @@ class WGANGP(CollectionGAN):
     def discriminator_score(outputs):
         return tf.cast(outputs, tf.float32)
 
-    def discriminator_penalty(self, real_images, fake_images, labels):
+    def gradient_penalty(self, context):
         """The gradient penalty between this real batch and these samples."""
-        weights = keras.random.uniform(tf.shape(real_images)[:1], seed=self.noise_seed)
+        weights = keras.random.uniform(tf.shape(context.real_images)[:1], seed=self.noise_seed)
         return losses.wasserstein_gradient_penalty(
-            real_images, fake_images,
-            lambda images: self.call_discriminator(images, labels, training=True), weights)
+            context.real_images, context.fake_images,
+            lambda images: self.call_discriminator(images, context.labels, training=True),
+            weights)
+
+    discriminator_terms = (LossTerm("gradient_penalty", gradient_penalty, weight="gp_weight"),)
 
 
 @registry.register("wgan_gp", "Wasserstein GAN with a per-example gradient penalty")

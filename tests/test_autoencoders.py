@@ -161,11 +161,14 @@ def test_two_dimensional_latent_space_gets_a_manifold_figure(name):
 def test_vae_neg_elbo_is_reconstruction_plus_kl():
     model = variants.build(tiny_config("vae"))
     images, labels = fixture_batch(model)
-    loss, logs = model.vae_loss(images, labels)
-    assert float(loss) == pytest.approx(
+    terms, _ = model.vae_loss(images, labels)
+    assert list(terms) == ["reconstruction_loss", "kl_divergence"]
+    assert all(weight == 1.0 for weight, _ in terms.values())
+    _, logs = model.phase_gradients(model.phase("vae"), images, labels)
+    assert float(logs["neg_elbo"]) == pytest.approx(
         float(logs["reconstruction_loss"]) + float(logs["kl_divergence"]), rel=1e-6)
-    assert float(logs["neg_elbo"]) == float(loss)
     assert float(logs["kl_divergence"]) > 0.0
+    assert model.metric_names == ("neg_elbo", "reconstruction_loss", "kl_divergence")
 
 
 @pytest.mark.skipif("cvae" not in MODELS, reason="cvae not registered")

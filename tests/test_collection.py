@@ -149,7 +149,7 @@ def test_infogan_sweeps_each_continuous_code_per_class(tiny_config):
 def test_infogan_codes_follow_the_supervision_flag(tiny_config, supervised):
     model = build_tiny(tiny_config, "infogan", info_supervised=supervised)
     labels = tf.fill((200,), 4)
-    inputs = model.sample_latent(200, model._code_labels(labels))
+    inputs = model.sample_latent(200, model.code_labels(labels))
     one_hot, continuous = model.split_codes(inputs)
     codes = one_hot.numpy().argmax(axis=1)
     if supervised:

@@ -136,28 +136,17 @@ def restore(workdir, which="latest", warn=None):
     config = read_run_config(workdir)
     model = variants.build(config)
     checkpoint = workdir_lib.make_checkpoint(model)
-    failures = []
-    for path in _candidates(workdir, which):
-        try:
-            status = checkpoint.restore(path)
-            status.assert_existing_objects_matched()
-        except (ValueError, AssertionError) as error:  # readable, but another model's
-            raise LoadError(f"--workdir={workdir}: checkpoint {path} does not fit the "
-                            f"{config.model} model that run.flags describes "
-                            f"({_first_line(error)})") from None
-        except (tf.errors.OpError, IndexError) as error:  # damaged
-            failures.append(f"{path}: {_first_line(error)}")
-            warn(f"warning: checkpoint {path} is unusable ({_first_line(error)}); "
-                 "trying the one before")
-            continue
-        status.expect_partial()  # the sampler's data order is in the file; sampling needs none
-        return Restored(config, model, int(model.step.numpy()), path)
-    raise LoadError(f"--workdir={workdir}: no usable checkpoint ({'; '.join(failures)})")
-
-
-def _first_line(error):
-    text = getattr(error, "message", None) or str(error)
-    return text.strip().splitlines()[0][:200] if text.strip() else type(error).__name__
+    try:
+        path, status = workdir_lib.restore_first_usable(
+            checkpoint, _candidates(workdir, which), warn)
+    except workdir_lib.CheckpointMismatch as error:
+        raise LoadError(f"--workdir={workdir}: checkpoint {error.path} does not fit the "
+                        f"{config.model} model that run.flags describes ({error.reason})") from None
+    except workdir_lib.NoUsableCheckpoint as error:
+        raise LoadError(f"--workdir={workdir}: no usable checkpoint "
+                        f"({'; '.join(error.failures)})") from None
+    status.expect_partial()  # the sampler's data order is in the file; sampling needs none
+    return Restored(config, model, int(model.step.numpy()), path)
 
 
 # ----- generating images, for any model -------------------------------------

@@ -102,6 +102,11 @@ class PhaseContext:
     fake_outputs: object
 
 
+def raw_score(outputs):
+    """D's raw outputs as its score, for critics and losses on unbounded outputs."""
+    return tf.cast(outputs, tf.float32)
+
+
 def total_loss(terms):
     """The sum of weight * value over `terms` ({name: (weight, value)}), in their order.
 
@@ -181,18 +186,21 @@ class GenerativeModel(keras.Model):
 
     # ----- the update -----------------------------------------------------
 
-    def update_gradients(self, loss_fn, variables, images, labels):
+    def update_gradients(self, loss_fn, variables, images, labels, total_name=None):
         """(gradients, logs) of `loss_fn(images, labels) -> (loss or terms, logs)`.
 
         Under a distribution strategy the replicas' gradients are summed:
         dividing the loss by their count makes that the gradient of the
-        global mean. Terms are logged under their names, before the logs.
+        global mean. Terms are logged under their names, before the logs;
+        `total_name` also logs their weighted sum (a VAE's neg_elbo).
         """
         with tf.GradientTape() as tape:
             loss, logs = loss_fn(images, labels)
             if isinstance(loss, dict):
                 logs = {**{name: value for name, (_, value) in loss.items()}, **logs}
                 loss = total_loss(loss)
+            if total_name:
+                logs = {total_name: loss, **logs}
             scaled = loss / tf.distribute.get_strategy().num_replicas_in_sync
         return tape.gradient(scaled, variables), logs
 

@@ -43,9 +43,12 @@ def _is_rng_state(variable):
 class Phase:
     """One update of a training step.
 
-    `loss(images, labels) -> (loss, logs)` is differentiated with respect to
-    the trainable variables of `networks`; `optimizer_name` is the
-    optimizer's name in checkpoints and summaries.
+    `loss(images, labels) -> (terms, logs)` ({name: (weight, value)}, the
+    vocabulary of `gan.GAN`'s phases) is differentiated with respect to the
+    trainable variables of `networks`; `optimizer_name` is the optimizer's
+    name in checkpoints and summaries. `logs` names everything the phase
+    logs (the model's metric names follow from its phases), `total` the
+    weighted sum of the terms where it has a name of its own.
     """
 
     name: str
@@ -53,6 +56,8 @@ class Phase:
     optimizer_name: str
     optimizer: keras.optimizers.Optimizer
     networks: tuple
+    logs: tuple = ()  # what `loss` logs: its terms' names, then its other logs
+    total: str = None  # a name to log the weighted sum of the terms under
 
     @property
     def variables(self):
@@ -71,7 +76,7 @@ class MultiPhaseModel(gan.GenerativeModel):
 
     Subclasses create their networks in `__init__`, implement
     `build_networks` (call each network once so every variable exists) and
-    `define_phases`, and list in `metric_names` every key their phases log.
+    `define_phases`, each phase naming what it logs.
 
     The trainer may give the model some real test images once, through
     `set_reference_images(images_uint8, labels)`: models use them for their
@@ -85,12 +90,23 @@ class MultiPhaseModel(gan.GenerativeModel):
         super().__init__(**kwargs)
         self._reference = None  # (images in image_range, labels): plain arrays, not checkpointed
 
+    @property
+    def metric_names(self):
+        """Every name the phases log, in phase order (none before `compile` defines them)."""
+        names = []
+        for phase in getattr(self, "phases", ()):
+            for name in ((phase.total,) if phase.total else ()) + phase.logs:
+                if name not in names:
+                    names.append(name)
+        return tuple(names)
+
     def compile(self, optimizers, **kwargs):
         """Attach the optimizers (a name -> optimizer dict) and create every variable now."""
         super().compile(**kwargs)
         self.build_networks()
         self.built = True
         self.phases = self.define_phases(dict(optimizers))
+        self.trackers = {name: keras.metrics.Mean(name=name) for name in self.metric_names}
         names = [phase.optimizer_name for phase in self.phases]
         if sorted(names) != sorted(optimizers) or len(set(names)) != len(names):
             raise ValueError(f"{type(self).__name__}: each optimizer drives one phase; "
@@ -127,7 +143,7 @@ class MultiPhaseModel(gan.GenerativeModel):
 
     def phase_gradients(self, phase, images, labels):
         """(gradients to apply, logs) of `phase` on a batch; subclasses may rescale them."""
-        return self.update_gradients(phase.loss, phase.variables, images, labels)
+        return self.update_gradients(phase.loss, phase.variables, images, labels, phase.total)
 
     def run_phase(self, phase, images, labels):
         """One update: differentiate the phase's loss and apply it to its variables."""

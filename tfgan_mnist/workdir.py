@@ -88,31 +88,55 @@ def check_matches(config):
                 "give another --workdir")
 
 
-def restore_latest_usable(checkpoint, manager, warn):
-    """Restore the newest checkpoint that loads; return its path, or None if there is none.
+class CheckpointMismatch(WorkdirError):
+    """A checkpoint that reads, but holds another model or architecture."""
+
+    def __init__(self, path, reason):
+        self.path, self.reason = path, reason
+        super().__init__(f"checkpoint {path} does not fit this model ({reason}); it was "
+                         "written by another model or architecture: give another --workdir")
+
+
+class NoUsableCheckpoint(WorkdirError):
+    """Every candidate checkpoint is damaged."""
+
+    def __init__(self, failures, folder):
+        self.failures = failures
+        super().__init__("no usable checkpoint (" + "; ".join(failures) + "); move "
+                         f"{folder} away to start afresh")
+
+
+def restore_first_usable(checkpoint, paths, warn, folder=""):
+    """Restore the first of `paths` (best first) that loads; return (path, status) or (None, None).
 
     A checkpoint that is truncated or corrupt is passed over with a warning
-    and the one before it is tried. A checkpoint that does not fit the model
-    (another model or architecture) is refused with an explanation rather than
-    a shape traceback. When every checkpoint fails, the error names them.
+    and the next is tried; one that does not fit the model (another model or
+    architecture) raises CheckpointMismatch rather than a shape traceback;
+    when every one fails, NoUsableCheckpoint names them. The one restore
+    loop of the package: training resumes with it, and loading a run does.
     """
     failures = []
-    for path in reversed(manager.checkpoints):
+    for path in paths:
         try:
-            checkpoint.restore(path).assert_existing_objects_matched()
-            return path
+            status = checkpoint.restore(path)
+            status.assert_existing_objects_matched()
+            return path, status
         except (ValueError, AssertionError) as error:  # readable, but not this model's
-            raise WorkdirError(
-                f"checkpoint {path} does not fit this model ({_first_line(error)}); it was "
-                "written by another model or architecture: give another --workdir") from None
+            raise CheckpointMismatch(path, _first_line(error)) from None
         except (tf.errors.OpError, IndexError) as error:  # damaged: truncated or corrupt
             failures.append(f"{path}: {_first_line(error)}")
             warn(f"warning: checkpoint {path} is unusable ({_first_line(error)}); "
                  "trying the one before")
     if failures:
-        raise WorkdirError("no usable checkpoint (" + "; ".join(failures) + "); move "
-                           f"{manager.directory} away to start afresh")
-    return None
+        raise NoUsableCheckpoint(failures, folder)
+    return None, None
+
+
+def restore_latest_usable(checkpoint, manager, warn):
+    """Restore the newest of a CheckpointManager's checkpoints that loads; its path or None."""
+    path, _ = restore_first_usable(checkpoint, list(reversed(manager.checkpoints)), warn,
+                                   manager.directory)
+    return path
 
 
 def _first_line(error):

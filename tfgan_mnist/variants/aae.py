@@ -36,9 +36,6 @@ class AAE(AutoencodingModel):
     """Encoder + decoder trained to reconstruct and to fool a discriminator on codes."""
 
     image_range = (-1.0, 1.0)
-    metric_names = ("g_loss", "reconstruction_loss", "adversarial_loss",
-                    "d_loss", "d_real", "d_fake")
-
     def __init__(self, encoder, decoder, discriminator, *, latent_dim, adversarial_weight=0.001,
                  seed=None, name=None, **kwargs):
         super().__init__(latent_dim=latent_dim, seed=seed, name=name, **kwargs)
@@ -55,9 +52,11 @@ class AAE(AutoencodingModel):
     def define_phases(self, optimizers):
         return [
             multiphase.Phase("autoencoder", self.autoencoder_loss, "g_optimizer",
-                             optimizers["g_optimizer"], (self.encoder, self.decoder)),
+                             optimizers["g_optimizer"], (self.encoder, self.decoder),
+                             logs=("adversarial_loss", "reconstruction_loss"), total="g_loss"),
             multiphase.Phase("discriminator", self.discriminator_loss, "d_optimizer",
-                             optimizers["d_optimizer"], (self.discriminator,)),
+                             optimizers["d_optimizer"], (self.discriminator,),
+                             logs=("d_loss", "d_real", "d_fake")),
         ]
 
     def encode(self, images, labels=None):
@@ -71,17 +70,15 @@ class AAE(AutoencodingModel):
         return mu + tf.exp(logvar / 2.0) * eps
 
     def autoencoder_loss(self, images, labels):
-        """(loss, logs) of the encoder+decoder update."""
+        """The encoder+decoder update's terms: the weighted adversarial and L1 losses."""
         codes = self.sample_codes(images, training=True)
         reconstructions = self.decoder(codes, training=True)
         with statistics_frozen(self.discriminator):
             code_logits = self.discriminator(codes, training=True)
         adversarial = losses.modified_generator_loss(code_logits)
         reconstruction = losses.l1_reconstruction_loss(images, reconstructions)
-        loss = (self.adversarial_weight * adversarial
-                + (1.0 - self.adversarial_weight) * reconstruction)
-        return loss, {"g_loss": loss, "reconstruction_loss": reconstruction,
-                      "adversarial_loss": adversarial}
+        return {"adversarial_loss": (self.adversarial_weight, adversarial),
+                "reconstruction_loss": (1.0 - self.adversarial_weight, reconstruction)}, {}
 
     def discriminator_loss(self, images, labels):
         """(loss, logs) of the D update: prior draws are real, encoded codes fake."""
@@ -91,8 +88,8 @@ class AAE(AutoencodingModel):
         real_logits = self.discriminator(prior_codes, training=True)
         fake_logits = self.discriminator(fake_codes, training=True)
         loss = 0.5 * losses.minimax_discriminator_loss(real_logits, fake_logits)
-        return loss, {"d_loss": loss, "d_real": tf.reduce_mean(tf.sigmoid(real_logits)),
-                      "d_fake": tf.reduce_mean(tf.sigmoid(fake_logits))}
+        return {"d_loss": (1.0, loss)}, {"d_real": tf.reduce_mean(tf.sigmoid(real_logits)),
+                                         "d_fake": tf.reduce_mean(tf.sigmoid(fake_logits))}
 
 
 @registry.register("aae", "Adversarial autoencoder of PyTorch-GAN (MLP, N(0, I) prior on z)")

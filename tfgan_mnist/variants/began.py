@@ -58,9 +58,7 @@ class BEGAN(gan.GAN):
         """The energy L of the batch: what BEGAN's losses read of its discriminator."""
         return self.energy(images, training=training)
 
-    @staticmethod
-    def discriminator_score(outputs):
-        return tf.cast(outputs, tf.float32)
+    discriminator_score = staticmethod(gan.raw_score)
 
     def discriminator_loss(self, real_energy, fake_energy):
         """L(x) - k * L(G(z)) with the current k."""

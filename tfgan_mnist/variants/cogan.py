@@ -66,7 +66,6 @@ class CoGAN(multiphase.MultiPhaseModel):
 
     noise = "uniform"
     image_range = (0.0, 1.0)
-    metric_names = ("d_loss", "g_loss", "d1_loss", "d2_loss", "g1_loss", "g2_loss")
     shared_gradient_scale = 0.5  # the tutorial's halving: shared layers see the domains' mean
 
     def __init__(self, generators, discriminators, *, latent_dim, second_domain="rotate",
@@ -92,9 +91,11 @@ class CoGAN(multiphase.MultiPhaseModel):
         return [
             multiphase.Phase("discriminator", self.discriminator_loss, "d_optimizer",
                              optimizers["d_optimizer"],
-                             (self.discriminator_1, self.discriminator_2)),
+                             (self.discriminator_1, self.discriminator_2),
+                             logs=("d1_loss", "d2_loss"), total="d_loss"),
             multiphase.Phase("generator", self.generator_loss, "g_optimizer",
-                             optimizers["g_optimizer"], (self.generator_1, self.generator_2)),
+                             optimizers["g_optimizer"], (self.generator_1, self.generator_2),
+                             logs=("g1_loss", "g2_loss"), total="g_loss"),
         ]
 
     def phase_gradients(self, phase, images, labels):
@@ -146,7 +147,7 @@ class CoGAN(multiphase.MultiPhaseModel):
     # ----- losses ----------------------------------------------------------------
 
     def discriminator_loss(self, images, labels):
-        """(D1 loss + D2 loss, logs): each D tells its real domain from its generator's images."""
+        """Terms D1 loss and D2 loss: each D tells its real domain from its generator's images."""
         real_1, real_2 = self.split_domains(images)
         fake_1, fake_2 = self.generate_pair(self.draw_noise(tf.shape(real_1)[0]), training=True)
         d1_loss = losses.minimax_discriminator_loss(
@@ -155,17 +156,15 @@ class CoGAN(multiphase.MultiPhaseModel):
         d2_loss = losses.minimax_discriminator_loss(
             self.discriminator_2(real_2, training=True),
             self.discriminator_2(tf.stop_gradient(fake_2), training=True))
-        loss = d1_loss + d2_loss
-        return loss, {"d_loss": loss, "d1_loss": d1_loss, "d2_loss": d2_loss}
+        return {"d1_loss": (1.0, d1_loss), "d2_loss": (1.0, d2_loss)}, {}
 
     def generator_loss(self, images, labels):
-        """(G1 loss + G2 loss, logs): both generators from the same z."""
+        """Terms G1 loss and G2 loss: both generators from the same z."""
         fake_1, fake_2 = self.generate_pair(self.draw_noise(tf.shape(images)[0] // 2),
                                             training=True)
         g1_loss = losses.modified_generator_loss(self.discriminator_1(fake_1, training=True))
         g2_loss = losses.modified_generator_loss(self.discriminator_2(fake_2, training=True))
-        loss = g1_loss + g2_loss
-        return loss, {"g_loss": loss, "g1_loss": g1_loss, "g2_loss": g2_loss}
+        return {"g1_loss": (1.0, g1_loss), "g2_loss": (1.0, g2_loss)}, {}
 
     # ----- figures ---------------------------------------------------------------
 

@@ -7,9 +7,7 @@ collection's recipe (`collection.py`): networks, noise, Adam, batch. SNGAN's
 spectral normalization is not applied: the discriminator is the collection's.
 """
 
-import tensorflow as tf
-
-from tfgan_mnist import losses, registry
+from tfgan_mnist import gan, losses, registry
 from tfgan_mnist.variants.collection import CollectionGAN, build_collection
 
 
@@ -19,9 +17,7 @@ class HingeGAN(CollectionGAN):
     discriminator_loss = staticmethod(losses.hinge_discriminator_loss)
     generator_loss = staticmethod(losses.hinge_generator_loss)
 
-    @staticmethod
-    def discriminator_score(outputs):
-        return tf.cast(outputs, tf.float32)
+    discriminator_score = staticmethod(gan.raw_score)
 
 
 @registry.register("hinge_gan", "Hinge-loss GAN (SNGAN's loss) on the collection's networks")

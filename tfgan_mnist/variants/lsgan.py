@@ -8,9 +8,7 @@ left WGAN's weight clipping in its D update. Here: TF-GAN's
 on raw outputs, with no clipping.
 """
 
-import tensorflow as tf
-
-from tfgan_mnist import losses, registry
+from tfgan_mnist import gan, losses, registry
 from tfgan_mnist.variants.collection import CollectionGAN, build_collection
 
 
@@ -20,9 +18,7 @@ class LSGAN(CollectionGAN):
     discriminator_loss = staticmethod(losses.least_squares_discriminator_loss)
     generator_loss = staticmethod(losses.least_squares_generator_loss)
 
-    @staticmethod
-    def discriminator_score(outputs):
-        return tf.cast(outputs, tf.float32)
+    discriminator_score = staticmethod(gan.raw_score)
 
 
 @registry.register("lsgan", "Least-squares GAN on raw D outputs (no sigmoid, no clipping)")

@@ -26,8 +26,6 @@ from tfgan_mnist.variants.autoencoding import AutoencodingModel
 class VAE(AutoencodingModel):
     """Encoder and decoder trained together on -ELBO by one optimizer."""
 
-    metric_names = ("neg_elbo", "reconstruction_loss", "kl_divergence")
-
     def __init__(self, encoder, decoder, *, latent_dim, seed=None, name=None, **kwargs):
         super().__init__(latent_dim=latent_dim, seed=seed, name=name, **kwargs)
         self.encoder = encoder
@@ -40,23 +38,22 @@ class VAE(AutoencodingModel):
 
     def define_phases(self, optimizers):
         return [multiphase.Phase("vae", self.vae_loss, "optimizer", optimizers["optimizer"],
-                                 (self.encoder, self.decoder))]
+                                 (self.encoder, self.decoder),
+                                 logs=("reconstruction_loss", "kl_divergence"), total="neg_elbo")]
 
     def encode(self, images, labels=None):
         mean, _ = self.encoder(images, labels=labels, training=False)
         return mean
 
     def vae_loss(self, images, labels):
-        """(-ELBO, logs) of a batch: reparameterised sample, Bernoulli likelihood, KL."""
+        """-ELBO as its two terms: reparameterised sample, Bernoulli likelihood, KL."""
         mean, stddev = self.encoder(images, labels=labels, training=True)
         eps = keras.random.normal(tf.shape(mean), seed=self.noise_seed, dtype=mean.dtype)
         z = mean + stddev * eps
         logits = self.decoder(self.latent_input(z, labels), training=True, return_logits=True)
         reconstruction = losses.bernoulli_reconstruction_loss(images, logits)
         kl = losses.gaussian_kl_divergence(mean, stddev)
-        loss = reconstruction + kl
-        return loss, {"neg_elbo": loss, "reconstruction_loss": reconstruction,
-                      "kl_divergence": kl}
+        return {"reconstruction_loss": (1.0, reconstruction), "kl_divergence": (1.0, kl)}, {}
 
 
 class CVAE(VAE):

@@ -52,9 +52,6 @@ def _fake_loss(logits):
 class VAEGAN(AutoencodingModel):
     """Encoder, decoder and discriminator, each with its own loss and optimizer."""
 
-    metric_names = ("d_loss", "dec_loss", "enc_loss", "kl_divergence", "feature_nll",
-                    "reconstruction_loss", "d_real", "d_reconstructed", "d_prior")
-
     def __init__(self, encoder, decoder, discriminator, *, latent_dim, seed=None, name=None,
                  **kwargs):
         super().__init__(latent_dim=latent_dim, seed=seed, name=name, **kwargs)
@@ -70,11 +67,14 @@ class VAEGAN(AutoencodingModel):
     def define_phases(self, optimizers):
         return [
             multiphase.Phase("discriminator", self.discriminator_loss, "d_optimizer",
-                             optimizers["d_optimizer"], (self.discriminator,)),
+                             optimizers["d_optimizer"], (self.discriminator,),
+                             logs=("d_loss", "d_real", "d_reconstructed", "d_prior")),
             multiphase.Phase("decoder", self.decoder_loss, "g_optimizer",
-                             optimizers["g_optimizer"], (self.decoder,)),
+                             optimizers["g_optimizer"], (self.decoder,), logs=("dec_loss",)),
             multiphase.Phase("encoder", self.encoder_loss, "e_optimizer",
-                             optimizers["e_optimizer"], (self.encoder,)),
+                             optimizers["e_optimizer"], (self.encoder,),
+                             logs=("enc_loss", "kl_divergence", "feature_nll",
+                                   "reconstruction_loss")),
         ]
 
     def encode(self, images, labels=None):
@@ -100,7 +100,7 @@ class VAEGAN(AutoencodingModel):
         # SCE(real, 1) + SCE(reconstructed, 0), then + SCE(prior, 0)
         loss = (losses.minimax_discriminator_loss(real_logits, reconstructed_logits)
                 + _fake_loss(prior_logits))
-        return loss, {"d_loss": loss,
+        return {"d_loss": (1.0, loss)}, {
                       "d_real": tf.reduce_mean(tf.sigmoid(real_logits)),
                       "d_reconstructed": tf.reduce_mean(tf.sigmoid(reconstructed_logits)),
                       "d_prior": tf.reduce_mean(tf.sigmoid(prior_logits))}
@@ -122,7 +122,7 @@ class VAEGAN(AutoencodingModel):
         loss = (losses.modified_generator_loss(reconstructed_logits)
                 + losses.modified_generator_loss(prior_logits)
                 + FEATURE_NLL_DECODER_WEIGHT * feature_nll)
-        return loss, {"dec_loss": loss}
+        return {"dec_loss": (1.0, loss)}, {}
 
     def encoder_loss(self, images, labels):
         """(loss, logs) of the encoder: feature-space reconstruction plus a scaled KL."""
@@ -140,8 +140,8 @@ class VAEGAN(AutoencodingModel):
                 + kl / (self.latent_dim * batch_size))
         reconstruction = losses.bernoulli_reconstruction_loss(
             images, tf.stop_gradient(reconstructed_logits))
-        return loss, {"enc_loss": loss, "kl_divergence": kl, "feature_nll": feature_nll,
-                      "reconstruction_loss": reconstruction}
+        return {"enc_loss": (1.0, loss)}, {"kl_divergence": kl, "feature_nll": feature_nll,
+                                           "reconstruction_loss": reconstruction}
 
 
 @registry.register("vae_gan", "VAE-GAN of the TwistedW collection (feature-space recon, MBD)")

@@ -11,7 +11,7 @@ Adam (D 2e-4, G 1e-3, beta1 0.5); the paper used 5 with RMSProp at 5e-5.
 
 import tensorflow as tf
 
-from tfgan_mnist import losses, registry
+from tfgan_mnist import gan, losses, registry
 from tfgan_mnist.variants.collection import CollectionGAN, build_collection
 
 
@@ -25,9 +25,7 @@ class WGAN(CollectionGAN):
         super().__init__(*args, **kwargs)
         self.clip_value = clip_value
 
-    @staticmethod
-    def discriminator_score(outputs):
-        return tf.cast(outputs, tf.float32)
+    discriminator_score = staticmethod(gan.raw_score)
 
     def after_discriminator_update(self):
         """Clip every trainable critic variable to [-clip_value, clip_value]."""

@@ -14,7 +14,7 @@ update per generator update; the paper's lambda 10 with 5 critic updates is
 import keras
 import tensorflow as tf
 
-from tfgan_mnist import losses, registry
+from tfgan_mnist import gan, losses, registry
 from tfgan_mnist.gan import LossTerm
 from tfgan_mnist.variants.collection import CollectionGAN, build_collection
 
@@ -29,9 +29,7 @@ class WGANGP(CollectionGAN):
         super().__init__(*args, **kwargs)
         self.gp_weight = gp_weight
 
-    @staticmethod
-    def discriminator_score(outputs):
-        return tf.cast(outputs, tf.float32)
+    discriminator_score = staticmethod(gan.raw_score)
 
     def gradient_penalty(self, context):
         """The gradient penalty between this real batch and these samples."""

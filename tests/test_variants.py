@@ -1,4 +1,4 @@
-"""dcgan, gan_mlp, began and sagan: steps, phases, sampling, configs (ebgan is not registered)."""
+"""dcgan, gan_mlp, began and sagan: shapes, steps, configs (the contract: test_model_contract.py)."""
 
 import importlib.util
 import pathlib

@@ -29,3 +29,25 @@ def tiny_config(tmp_path):
     return Config(workdir=str(tmp_path / "run"), data_dir=str(FIXTURE_DIR), train_steps=20,
                   batch_size=8, width=0.1, z_dim=8, log_every=10, summary_every=10,
                   checkpoint_every=10, steps_per_call=5, sample_grid=2)
+
+
+@pytest.fixture
+def no_downloads(monkeypatch, tmp_path):
+    """Point every data directory at empty temporary ones and forbid downloads.
+
+    The data tests (test_data, test_idx, test_downloads) use it on every test.
+    """
+    from tfgan_mnist import data, downloads
+
+    monkeypatch.setenv("TFDS_DATA_DIR", str(tmp_path / "no_tfds"))
+    monkeypatch.setenv("TFGAN_MNIST_DATA_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(downloads, "FASHION_INSTALLED_DIR", str(tmp_path / "not_installed"))
+
+    def no_network(command, cwd, what, tool=None):
+        raise data.DataError(f"{what}: network disabled in tests")
+
+    def no_tfds_download(dataset):
+        raise data.DataError("TFDS download: disabled in tests")
+
+    monkeypatch.setattr(downloads, "_run", no_network)
+    monkeypatch.setattr(data, "_tfds_download", no_tfds_download)

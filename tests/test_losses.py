@@ -214,3 +214,35 @@ def test_energy_losses_compute_in_float32_from_bfloat16():
     images = tf.zeros((2, 28, 28, 1), tf.bfloat16)
     assert losses.reconstruction_energy(images, images).dtype == tf.float32
     assert losses.pull_away_term(tf.ones((2, 3), tf.bfloat16)).dtype == tf.float32
+
+
+REAL_LOGITS = tf.constant([[2.0], [-1.0]])
+FAKE_LOGITS = tf.constant([[0.5], [-3.0]])
+
+
+def softplus(x):
+    return math.log1p(math.exp(x))
+
+
+def test_minimax_discriminator_loss_matches_hand_computed_value():
+    # -log sigmoid(x) = softplus(-x); -log(1 - sigmoid(x)) = softplus(x)
+    expected = ((softplus(-2.0) + softplus(1.0)) / 2) + ((softplus(0.5) + softplus(-3.0)) / 2)
+    value = losses.minimax_discriminator_loss(REAL_LOGITS, FAKE_LOGITS)
+    assert float(value) == pytest.approx(expected, rel=1e-6)
+    assert expected == pytest.approx(1.231427, abs=1e-6)
+
+
+def test_modified_generator_loss_matches_hand_computed_value():
+    expected = (softplus(-0.5) + softplus(3.0)) / 2
+    assert float(losses.modified_generator_loss(FAKE_LOGITS)) == pytest.approx(expected, rel=1e-6)
+
+
+def test_minimax_generator_loss_is_log_of_one_minus_d():
+    expected = -(softplus(0.5) + softplus(-3.0)) / 2
+    assert float(losses.minimax_generator_loss(FAKE_LOGITS)) == pytest.approx(expected, rel=1e-6)
+
+
+def test_losses_compute_in_float32_from_bfloat16_outputs():
+    value = losses.minimax_discriminator_loss(tf.cast(REAL_LOGITS, tf.bfloat16),
+                                              tf.cast(FAKE_LOGITS, tf.bfloat16))
+    assert value.dtype == tf.float32

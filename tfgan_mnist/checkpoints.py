@@ -162,7 +162,7 @@ def output_list(images):
 
 
 def latent_from_noise(model, noise, labels=None):
-    """Generator inputs built from `noise` (and labels): `model.latent_from_noise(noise, labels)`."""
+    """Generator inputs built from `noise` (and labels): `model.latent_from_noise`."""
     return model.latent_from_noise(noise, labels)
 
 

@@ -122,7 +122,7 @@ def check_file(path, flag):
 
 
 def check_export_folder(path, overwrite, flag="out"):
-    """Refuse `path` as a SavedModel folder unless it is free, or an earlier export and `overwrite`."""
+    """Refuse `path` as a SavedModel folder unless free, or an earlier export and `overwrite`."""
     if _protected(path):
         raise OutputError(f"--{flag}={path}: refusing to export into this folder; give a new "
                           "folder path such as <workdir>/export/<step>")
@@ -162,7 +162,7 @@ def is_disk_full(error):
 
 
 def write_failure(path, error, intact=None, flag="workdir"):
-    """The one-line OutputError for a failed write of `path`: what failed, what is intact, what to do."""
+    """The one-line OutputError for a failed write of `path`: what failed, is intact, to do."""
     if is_disk_full(error):
         reason = "no space left on the device"
         advice = f"free some space or give another --{flag}"

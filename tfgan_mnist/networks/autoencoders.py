@@ -1,4 +1,7 @@
-"""The TwistedW collection's convolutional encoder and decoder (VAE.py, CVAE.py, VAE_GAN.py; layers from its ops.py), and VAE-GAN's minibatch-discrimination discriminator."""
+"""The TwistedW collection's convolutional encoder and decoder (VAE.py, CVAE.py,
+VAE_GAN.py; layers from its ops.py), and VAE-GAN's minibatch-discrimination
+discriminator.
+"""
 
 import keras
 import tensorflow as tf
@@ -139,7 +142,8 @@ class MinibatchDiscriminator(keras.Model):
         self.conv2 = twistedw_conv(scaled_units(128, width), seeded(1), "d_conv2")
         self.bn2 = batch_norm("d_bn2")
         self.flatten = keras.layers.Flatten()
-        self.minibatch = MinibatchDiscrimination(scaled_units(32, width), scaled_units(32, width), seeded(2))
+        self.minibatch = MinibatchDiscrimination(scaled_units(32, width), scaled_units(32, width),
+                                                 seeded(2))
         self.fc4 = twistedw_linear(scaled_units(1024, width), seeded(3), "d_fc4")
         self.bn4 = batch_norm("d_bn4")
         self.fc5 = twistedw_linear(1, seeded(4), "d_fc5")

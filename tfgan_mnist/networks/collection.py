@@ -1,4 +1,7 @@
-"""The TwistedW/tensorflow-GANs collection's networks (forked from hwalsuklee/tensorflow-generative-model-collections): the infoGAN-paper conv nets, a classifier head, SAGAN's attention, BEGAN's autoencoder discriminator."""
+"""The TwistedW/tensorflow-GANs collection's networks (forked from
+hwalsuklee/tensorflow-generative-model-collections): the infoGAN-paper conv
+nets, a classifier head, SAGAN's attention, BEGAN's autoencoder discriminator.
+"""
 
 import keras
 

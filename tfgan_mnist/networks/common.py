@@ -1,4 +1,6 @@
-"""What every network module shares: image shape, width and seeding rules, batch norm, Keras registration."""
+"""What every network module shares: image shape, width and seeding rules, batch
+norm, Keras registration.
+"""
 
 import functools
 import inspect

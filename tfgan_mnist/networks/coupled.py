@@ -1,4 +1,7 @@
-"""The coupled MLPs of the TF1 CoGAN tutorial (wiseodd/generative-models, GAN/coupled_gan): two generators sharing their first layer, two discriminators sharing their last."""
+"""The coupled MLPs of the TF1 CoGAN tutorial (wiseodd/generative-models,
+GAN/coupled_gan): two generators sharing their first layer, two discriminators
+sharing their last.
+"""
 
 import keras
 

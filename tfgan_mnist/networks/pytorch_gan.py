@@ -1,4 +1,6 @@
-"""PyTorch-GAN's MLPs (eriklindernoren/PyTorch-GAN): gan.py's GAN and aae.py's adversarial autoencoder, initialised as PyTorch's nn.Linear."""
+"""PyTorch-GAN's MLPs (eriklindernoren/PyTorch-GAN): gan.py's GAN and aae.py's
+adversarial autoencoder, initialised as PyTorch's nn.Linear.
+"""
 
 import math
 

@@ -1,4 +1,6 @@
-"""The TF1 vanilla-GAN tutorial's MLPs (wiseodd/generative-models, GAN/vanilla_gan/gan_tensorflow.py)."""
+"""The TF1 vanilla-GAN tutorial's MLPs (wiseodd/generative-models,
+GAN/vanilla_gan/gan_tensorflow.py).
+"""
 
 import keras
 

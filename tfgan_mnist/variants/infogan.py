@@ -123,7 +123,7 @@ class InfoGAN(ConditionalCollectionGAN):
         return self.generator_inputs(noise, labels, continuous)
 
     def code_sweeps(self, steps=SWEEP_STEPS, seed=2468):
-        """{"continuous_code_<i>": Figure}: code i swept over `steps` columns, a row per class code."""
+        """{"continuous_code_<i>": Figure}: code i over `steps` columns, a row per class code."""
         values = np.linspace(-1.0, 1.0, steps)
         sweeps = {}
         for code in range(NUM_CONTINUOUS):

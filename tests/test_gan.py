@@ -1,0 +1,104 @@
+"""gan.py: the shared GAN step, loss terms, frozen statistics, fit()."""
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from tfgan_mnist import config as config_lib
+from tfgan_mnist import gan, variants
+
+
+def tiny_vanilla(**overrides):
+    keras.utils.set_random_seed(0)
+    values = dict(width=0.1, z_dim=8, batch_size=4)
+    values.update(overrides)
+    return variants.build(config_lib.Config(**values))
+
+
+def test_train_step_counts_steps_and_tracks_means():
+    model = tiny_vanilla()
+    batch = (tf.random.uniform((4, 28, 28, 1)), tf.zeros((4,), tf.int32))
+    first = {k: float(v) for k, v in model.train_step(batch).items()}
+    assert set(first) == {"d_loss", "g_loss", "d_real", "d_fake"}
+    assert 0.0 < first["d_real"] < 1.0 and first["d_loss"] > 0.0
+    model.train_step(batch)
+    assert int(model.step.numpy()) == 2
+    assert model.trackers["d_loss"].count.numpy() == 2
+
+
+def test_d_steps_gives_each_discriminator_update_its_own_real_batch():
+    model = tiny_vanilla(d_steps=3)
+    seen = []
+    original = model.discriminator_phase
+
+    def recording_phase(images, labels):
+        seen.append(images.numpy())
+        return original(images, labels)
+
+    model.discriminator_phase = recording_phase
+    images = tf.reshape(tf.range(6 * 784, dtype=tf.float32) / (6 * 784), (6, 28, 28, 1))
+    model.train_step((images, tf.zeros((6,), tf.int32)))
+    assert [s.shape[0] for s in seen] == [2, 2, 2]
+    assert np.array_equal(np.concatenate(seen), images.numpy())
+    assert int(model.d_optimizer.iterations.numpy()) == 3
+    assert int(model.g_optimizer.iterations.numpy()) == 1
+
+
+def test_statistics_frozen_restores_batch_norm_moving_averages():
+    network = keras.Sequential([keras.Input((3,)), keras.layers.BatchNormalization()])
+    before = [v.numpy().copy() for v in network.non_trainable_variables]
+    with gan.statistics_frozen(network):
+        out = network(tf.constant([[1.0, 2.0, 3.0], [3.0, 4.0, 5.0]]), training=True)
+    # Batch statistics were used (outputs normalised) but the averages did not move.
+    assert np.allclose(out.numpy().mean(axis=0), 0.0, atol=1e-3)
+    for old, variable in zip(before, network.non_trainable_variables):
+        assert np.array_equal(old, variable.numpy())
+    network(tf.constant([[1.0, 2.0, 3.0], [3.0, 4.0, 5.0]]), training=True)
+    assert not np.array_equal(before[0], network.non_trainable_variables[0].numpy())
+
+
+def test_fit_trains_on_a_plain_image_array():
+    model = tiny_vanilla()
+    images = np.random.default_rng(0).uniform(size=(16, 28, 28, 1)).astype("float32")
+    history = model.fit(images, batch_size=4, epochs=1, verbose=0)
+    assert int(model.step.numpy()) == 4
+    assert set(history.history) == {"d_loss", "g_loss", "d_real", "d_fake"}
+
+
+def test_total_loss_weights_named_terms_and_a_single_term_is_itself():
+    value = tf.constant(0.1234567, tf.float32)
+    assert gan.total_loss({"d_loss": (1.0, value)}) is value  # bit for bit, no multiply
+    terms = {"d_loss": (1.0, tf.constant(2.0)), "penalty": (0.25, tf.constant(8.0)),
+             "aux": (1, tf.constant(-1.0))}
+    assert float(gan.total_loss(terms)) == 2.0 + 0.25 * 8.0 - 1.0
+
+
+def test_declared_terms_are_added_weighted_and_logged_and_simultaneous_refuses_them():
+    calls = []
+
+    def auxiliary(model, context):
+        calls.append(context)
+        return tf.reduce_mean(context.fake_images), {"fake_mean": tf.constant(0.5)}
+
+    class WithTerm(gan.GAN):
+        aux_weight = 2.0
+        generator_terms = (gan.LossTerm("aux_loss", auxiliary, weight="aux_weight",
+                                        logs=("fake_mean",)),)
+
+    base = tiny_vanilla()
+    model = WithTerm(base.generator, base.discriminator, latent_dim=8, seed=0)
+    assert model.metric_names == ("d_loss", "g_loss", "d_real", "d_fake", "aux_loss",
+                                  "fake_mean")
+    terms, logs = model.generator_phase(tf.zeros((4, 28, 28, 1)), tf.zeros((4,), tf.int32))
+    assert list(terms) == ["g_loss", "aux_loss"] and terms["aux_loss"][0] == 2.0
+    assert float(terms["aux_loss"][1]) == pytest.approx(float(tf.reduce_mean(
+        calls[0].fake_images)))
+    assert set(logs) == {"fake_mean"} and calls[0].latent.shape == (4, 8)
+
+    class Simultaneous(WithTerm):
+        simultaneous = True
+
+    with pytest.raises(ValueError, match="a simultaneous step computes the adversarial losses "
+                                         "alone; it cannot add loss terms"):
+        Simultaneous(base.generator, base.discriminator, latent_dim=8, seed=0)

@@ -1,0 +1,61 @@
+"""train.py: resume, NaN stops, workdir checks, progress lines."""
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from conftest import random_arrays
+from tfgan_mnist import gan, train, workdir
+
+
+def final_weights(config, arrays):
+    run = train.prepare(config, arrays)
+    return [v.numpy() for v in run.model.variables]
+
+
+def test_a_resumed_run_ends_with_the_weights_of_an_uninterrupted_one(tiny_config, tmp_path,
+                                                                    capsys):
+    arrays = random_arrays()
+    straight = tiny_config.replace(workdir=str(tmp_path / "straight"))
+    train.train(straight, arrays)
+    halted = tiny_config.replace(workdir=str(tmp_path / "halted"), train_steps=10)
+    train.train(halted, arrays)
+    resumed = halted.replace(train_steps=20)
+    train.train(resumed, arrays)
+    assert "resuming from" in capsys.readouterr().out
+    for a, b in zip(final_weights(straight, arrays), final_weights(resumed, arrays)):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_a_nan_loss_stops_the_run_and_keeps_the_last_checkpoint(tiny_config, monkeypatch):
+    arrays = random_arrays()
+    train.train(tiny_config.replace(train_steps=10), arrays)
+    poisoned = staticmethod(lambda outputs: tf.reduce_mean(outputs) * np.nan)
+    monkeypatch.setattr(gan.GAN, "generator_loss", poisoned)
+    with pytest.raises(train.TrainingDiverged, match=r"^g_loss is nan at step 11; .*ckpt-10\) is intact$"):
+        train.train(tiny_config, arrays)
+    assert tf.train.latest_checkpoint(f"{tiny_config.run_dir}/checkpoints").endswith("ckpt-10")
+
+
+def test_a_workdir_of_another_model_is_refused(tiny_config):
+    train.train(tiny_config.replace(train_steps=10), random_arrays())
+    other = tiny_config.replace(dataset="fashion_mnist")
+    with pytest.raises(workdir.WorkdirError, match="holds a vanilla_gan run on mnist"):
+        train.prepare(other, random_arrays())
+
+
+def test_progress_shows_the_compiled_step_then_a_line_at_least_every_progress_period(
+        tiny_config, monkeypatch):
+    import io
+    import re
+
+    out = io.StringIO()
+    monkeypatch.setattr(train, "PROGRESS_SECONDS", 0.0)  # every chunk is "30 s later"
+    train.train(tiny_config.replace(log_every=20, steps_per_call=4), random_arrays(), out=out)
+    lines = out.getvalue().splitlines()
+    assert re.fullmatch(r"step \d+/20: compiled in [0-9.]+ s; [0-9.]+ ms a step, left 0:00:\d\d",
+                        lines[1]), lines
+    progress = [line for line in lines[2:] if line.startswith("step ")]
+    steps = [int(re.match(r"step (\d+)/20", line).group(1)) for line in progress]
+    assert steps == sorted(steps) and steps[-1] == 20 and len(steps) >= 4  # chunks of <= 4
+    assert all("d_loss" in line and "left" in line for line in progress)

@@ -78,3 +78,49 @@ def test_the_table_puts_each_metric_beside_the_reference():
                         "images, scored the same way:")
     assert lines[2].split()[-3:] == ["12.5", "0.5", "lower"]
     assert lines[3].split()[-3:] == ["0.25", "0.75", "higher"]
+
+
+def test_evaluate_scores_images_from_a_file_and_names_what_is_wrong(tmp_path, capsys):
+    import numpy as np
+
+    from conftest import FIXTURE_DIR
+    from tfgan_mnist import data
+
+    arrays = data.load_arrays("mnist", str(FIXTURE_DIR))
+    real = arrays.train_images[:200]
+    np.savez(tmp_path / "real.npz", images=real)
+    noise = np.random.default_rng(0).integers(0, 256, (200, 28, 28), dtype=np.uint8)
+    np.save(tmp_path / "noise.npy", noise[..., None])  # (n, 28, 28, 1) is accepted too
+
+    def run(*args):
+        code = 0
+        try:
+            evaluate.main(["prog", *args])
+        except SystemExit as exit_:
+            code = exit_.code
+        return code, *capsys.readouterr()
+
+    code, out, err = run(f"--samples={tmp_path}/real.npz", "--dataset=mnist",
+                         f"--data_dir={FIXTURE_DIR}")
+    assert code == 0, err
+    assert out.startswith("real.npz on mnist, 200 samples (seed 0); real data: 200 training")
+    real_fd = float(next(line for line in out.splitlines() if "Frechet" in line).split()[-3])
+    code, out, _ = run(f"--samples={tmp_path}/noise.npy", "--dataset=mnist",
+                       f"--data_dir={FIXTURE_DIR}")
+    noise_fd = float(next(line for line in out.splitlines() if "Frechet" in line).split()[-3])
+    assert code == 0 and noise_fd > 10 * real_fd  # noise is far from digits, real images near
+
+    np.savez(tmp_path / "floats.npz", images=real.astype(np.float32) / 255)
+    np.savez(tmp_path / "small.npz", images=real[:, :14, :14])
+    for args, code_wanted, message in [
+        ([f"--samples={tmp_path}/none.npz", "--dataset=mnist"], 2,
+         f"error: --samples={tmp_path}/none.npz: no such file"),
+        ([f"--samples={tmp_path}/floats.npz", "--dataset=mnist"], 2,
+         f"error: --samples={tmp_path}/floats.npz: images are float32; expected uint8 pixels"),
+        ([f"--samples={tmp_path}/small.npz", "--dataset=mnist"], 2,
+         f"error: --samples={tmp_path}/small.npz: images of shape (200, 14, 14); expected"),
+        ([f"--samples={tmp_path}/real.npz"], 2, "error: --dataset: give the dataset"),
+    ]:
+        code, _, err = run(*args)
+        assert code == code_wanted
+        assert len(err.strip().splitlines()) == 1 and err.startswith(message), err

@@ -136,7 +136,8 @@ def evaluate(generator, num_samples=10_000, seed=0, data_dir=None):
 def format_table(report):
     """The metrics beside the real-data reference, as aligned text lines."""
     real_count = report["reference"].get("num_images", REFERENCE_IMAGES)
-    lines = [f"{report['model']} on {report['dataset']}, step {report['step']}, "
+    step = "" if report["step"] == "-" else f", step {report['step']}"
+    lines = [f"{report['model']} on {report['dataset']}{step}, "
              f"{report['num_samples']} samples (seed {report['seed']}); real data: "
              f"{real_count} training images, scored the same way:",
              f"  {'metric':58s} {'model':>10s} {'real data':>10s}  better"]
@@ -166,11 +167,59 @@ def write_report(report, workdir):
     return path
 
 
+def load_samples(path):
+    """uint8 images (n, 28, 28) from an .npz (its `images` array, or its only one) or .npy file.
+
+    Any problem is a ValueError naming --samples and what would be valid.
+    """
+    if not os.path.isfile(path):
+        raise ValueError(f"--samples={path}: no such file")
+    try:
+        loaded = np.load(path, allow_pickle=False)
+    except (OSError, ValueError) as error:
+        raise ValueError(f"--samples={path}: not a NumPy .npz or .npy file ({error})") from None
+    if isinstance(loaded, np.lib.npyio.NpzFile):
+        names = list(loaded.keys())
+        if "images" not in names and len(names) != 1:
+            raise ValueError(f"--samples={path}: holds {', '.join(names) or 'no arrays'}; give "
+                             "an .npz with an `images` array (or a single array)")
+        images = loaded["images" if "images" in names else names[0]]
+    else:
+        images = loaded
+    if images.ndim == 4 and images.shape[-1] == 1:
+        images = images[..., 0]
+    if images.ndim != 3 or images.shape[1:] != (28, 28):
+        raise ValueError(f"--samples={path}: images of shape {images.shape}; expected "
+                         "(n, 28, 28) or (n, 28, 28, 1)")
+    if images.dtype != np.uint8:
+        raise ValueError(f"--samples={path}: images are {images.dtype}; expected uint8 pixels "
+                         "0..255 (multiply [0, 1] floats by 255 and round)")
+    if len(images) < 100:
+        raise ValueError(f"--samples={path}: {len(images)} images; score at least 100")
+    return images
+
+
+def evaluate_samples(images, dataset, data_dir=None, seed=0, source="samples"):
+    """Score uint8 images from any generator against `dataset`'s test set, as `evaluate` does."""
+    started = time.perf_counter()
+    network, test, reference = embed_test_set(dataset, data_dir, len(images))
+    result = score(images, network, test, seed=seed)
+    return {"model": source, "dataset": dataset, "step": "-", "num_samples": len(images),
+            "seed": seed, "seconds": round(time.perf_counter() - started, 2),
+            "metrics": result, "reference": reference}
+
+
+USAGE = """Score a trained generator, or images from any generator, with the shipped classifier.
+
+  python -m tfgan_mnist.evaluate --workdir=runs/gan
+  python -m tfgan_mnist.evaluate --samples=FILE.npz --dataset=mnist"""
+
+
 def main(argv):
     """Run the evaluate command on argv."""
     from absl import flags
 
-    from tfgan_mnist import checkpoints
+    from tfgan_mnist import checkpoints, data
 
     flag_values = flags.FlagValues()
     flags.DEFINE_string("workdir", None, "Training workdir to evaluate.", flag_values=flag_values)
@@ -180,7 +229,36 @@ def main(argv):
                          lower_bound=100, flag_values=flag_values)
     flags.DEFINE_integer("seed", 0, "Seed of the generated images and of KID's subsets.",
                          flag_values=flag_values)
-    checkpoints.parse_workdir_command(flag_values, argv, __doc__.split("\n")[0], "evaluate")
+    flags.DEFINE_string("samples", None, "Instead of --workdir: an .npz (array `images`) or "
+                        ".npy of uint8 images (n, 28, 28) from any generator, to score.",
+                        flag_values=flag_values)
+    flags.DEFINE_enum("dataset", None, list(data.DATASETS), "With --samples: the dataset they "
+                      "imitate.", flag_values=flag_values)
+    flags.DEFINE_string("data_dir", None, "With --samples: where the dataset's files are "
+                        "(default as for training).", flag_values=flag_values)
+    argv = checkpoints.parse_flags(flag_values, argv, USAGE)
+    if len(argv) > 1:
+        cli.fail(f"unexpected arguments {' '.join(argv[1:])!r}; every option is a --flag "
+                 "(see --help)", cli.USAGE_ERROR)
+    if flag_values.samples:
+        if flag_values.workdir:
+            cli.fail("--samples: give either --samples or --workdir, not both", cli.USAGE_ERROR)
+        if not flag_values.dataset:
+            cli.fail("--dataset: give the dataset the samples imitate (mnist or "
+                     "fashion_mnist)", cli.USAGE_ERROR)
+        try:
+            images = load_samples(flag_values.samples)
+            report = evaluate_samples(images, flag_values.dataset, flag_values.data_dir,
+                                      flag_values.seed, os.path.basename(flag_values.samples))
+        except ValueError as error:
+            cli.fail(str(error).splitlines()[0], cli.USAGE_ERROR)
+        except (data.DataError, OSError) as error:
+            cli.fail(str(error).splitlines()[0])
+        print(format_table(report))
+        return
+    if not flag_values.workdir:
+        cli.fail("--workdir: give the training workdir to evaluate (or --samples=FILE "
+                 "--dataset=NAME)", cli.USAGE_ERROR)
     try:
         generator = checkpoints.load_generator(flag_values.workdir, flag_values.checkpoint)
         report = evaluate(generator, flag_values.num_samples, flag_values.seed,

@@ -1,5 +1,7 @@
 """train.py: resume, NaN stops, workdir checks, progress lines."""
 
+import os
+
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -59,3 +61,32 @@ def test_progress_shows_the_compiled_step_then_a_line_at_least_every_progress_pe
     steps = [int(re.match(r"step (\d+)/20", line).group(1)) for line in progress]
     assert steps == sorted(steps) and steps[-1] == 20 and len(steps) >= 4  # chunks of <= 4
     assert all("d_loss" in line and "left" in line for line in progress)
+
+
+def test_train_minutes_stops_cleanly_and_a_resumed_run_continues_toward_the_budget(tiny_config):
+    import io
+
+    arrays = random_arrays()
+    config = tiny_config.replace(train_steps=100000, train_minutes=0.001, log_every=100000,
+                                 summary_every=100000, checkpoint_every=100000)
+    out = io.StringIO()
+    train.train(config, arrays, out=out)
+    printed = out.getvalue()
+    assert "stopped at the --train_minutes=0.001 budget at step " in printed
+    checkpoint = tf.train.latest_checkpoint(f"{config.run_dir}/checkpoints")
+    step = int(checkpoint.rsplit("-", 1)[1])
+    assert 0 < step < 100000 and f"step {step}/100000" in printed  # the last step is logged
+    seconds = tf.train.load_variable(checkpoint, "trained_seconds/.ATTRIBUTES/VARIABLE_VALUE")
+    assert seconds >= 0.06
+    assert os.path.exists(f"{config.run_dir}/samples/grid/{step:08d}.png")  # outputs written
+    out = io.StringIO()
+    train.train(config, arrays, out=out)  # the same budget: nothing left
+    assert "already trained for the --train_minutes=0.001 budget" in out.getvalue()
+    out = io.StringIO()
+    budget = (seconds + 4.0) / 60.0  # 4 s more than trained: compiling again, then steps
+    train.train(config.replace(train_minutes=budget), arrays, out=out)
+    assert f"resuming from {checkpoint} at step {step}" in out.getvalue()
+    later = tf.train.latest_checkpoint(f"{config.run_dir}/checkpoints")
+    assert int(later.rsplit("-", 1)[1]) > step
+    assert tf.train.load_variable(later, "trained_seconds/.ATTRIBUTES/VARIABLE_VALUE") >= \
+        budget * 60.0

@@ -90,6 +90,10 @@ class Config:
         "scalars and keeps the checkpoint with the lowest Frechet distance in "
         "<workdir>/checkpoints_best.", non_negative=True)
     eval_samples: int = _field(10_000, "Generated images per evaluation.", positive=True)
+    train_minutes: float = _field(
+        0.0, "Stop cleanly after this many minutes of training, as at --train_steps "
+        "(checkpoint, summaries and samples written); a resumed run continues toward the "
+        "same budget, counted in the checkpoint. 0: no time limit.", non_negative=True)
 
     # --- BEGAN (TwistedW/tensorflow-GANs BEGAN.py); defaults are that source's values.
     diversity_ratio: float = _field(
@@ -142,6 +146,10 @@ class Config:
                 raise ConfigError(field.name, value, f"valid values: {', '.join(choices)}")
         if not 0.0 < self.diversity_ratio <= 1.0:
             raise ConfigError("diversity_ratio", self.diversity_ratio, "must be in (0, 1]")
+        if self.train_minutes and self.strategy == "multi_worker":
+            raise ConfigError("train_minutes", self.train_minutes,
+                              "not with --strategy=multi_worker (each worker's clock would "
+                              "stop it at another step); give --train_steps")
         if not 0.0 <= self.adversarial_weight <= 1.0:
             raise ConfigError("adversarial_weight", self.adversarial_weight, "must be in [0, 1]")
 

@@ -64,6 +64,7 @@ class Run:
     manager: tf.train.CheckpointManager
     strategy: tf.distribute.Strategy
     restored_from: str = None
+    trained_seconds: tf.Variable = None  # training time so far, for --train_minutes
 
 
 def set_seeds(config):
@@ -154,13 +155,15 @@ def prepare(config, arrays=None, warn=None, strategy=None):
     sampler = pipeline.InMemorySampler(
         arrays.train_images, arrays.train_labels, config.batch_size * config.d_steps,
         model.image_range, seed=config.seed)
-    checkpoint = workdir.make_checkpoint(model, sampler)
+    trained_seconds = tf.Variable(0.0, dtype=tf.float64, trainable=False,
+                                  name="trained_seconds")
+    checkpoint = workdir.make_checkpoint(model, sampler, trained_seconds)
     manager = tf.train.CheckpointManager(
         checkpoint, os.path.join(config.run_dir, CHECKPOINT_DIR),
         max_to_keep=config.keep_checkpoints, checkpoint_name="ckpt")
     restored = workdir.restore_latest_usable(
         checkpoint, manager, warn or (lambda message: print(message, file=sys.stderr)))
-    return Run(config, model, sampler, checkpoint, manager, strategy, restored)
+    return Run(config, model, sampler, checkpoint, manager, strategy, restored, trained_seconds)
 
 
 @contextlib.contextmanager
@@ -391,9 +394,15 @@ def _train_loop(run, stop, say, warn, chief=True):
     step, total = int(model.step.numpy()), config.train_steps
     if run.restored_from:
         say(f"resuming from {run.restored_from} at step {step}")
+    budget = config.train_minutes * 60.0
     if step >= total:
         say(f"already trained to step {step} of {total}; nothing to do")
         return {}
+    if budget and float(run.trained_seconds.numpy()) >= budget:
+        say(f"already trained for the --train_minutes={config.train_minutes:g} budget (step "
+            f"{step}); nothing to do")
+        return {}
+    trained_before, loop_started = float(run.trained_seconds.numpy()), time.perf_counter()
     run_steps = make_step_function(model, run.sampler, config.jit_compile, run.strategy)
     writer = (tf.summary.create_file_writer(config.run_dir) if chief
               else tf.summary.create_noop_writer())
@@ -444,7 +453,9 @@ def _train_loop(run, stop, say, warn, chief=True):
                 raise TrainingDiverged(
                     f"{name} is {value} at step {step}; stopped without saving, the last "
                     f"checkpoint ({run.manager.latest_checkpoint}) is intact")
-            done_all = step == total
+            run.trained_seconds.assign(trained_before + time.perf_counter() - loop_started)
+            out_of_time = bool(budget) and float(run.trained_seconds.numpy()) >= budget
+            done_all = step == total or out_of_time  # the last step of this run: write all
             if step % config.log_every == 0 or done_all:
                 logs = {name: float(t.result()) for name, t in model.trackers.items()}
                 for tracker in model.metrics:
@@ -480,6 +491,8 @@ def _train_loop(run, stop, say, warn, chief=True):
                 save_checkpoint(run, step)
             if chief and config.eval_every and (step % config.eval_every == 0 or done_all):
                 _evaluate_and_keep_best(run, step, say)
+            if out_of_time:
+                break
             if stop.signum is not None:
                 if not saved:
                     save_checkpoint(run, step)
@@ -491,6 +504,11 @@ def _train_loop(run, stop, say, warn, chief=True):
                                      "again to resume")
     with writing(config.run_dir, run):
         writer.close()
+    if step < total:
+        say(f"stopped at the --train_minutes={config.train_minutes:g} budget at step {step} "
+            f"of {total}; checkpoint {run.manager.latest_checkpoint}; a larger budget "
+            "continues from it")
+        return logs
     say(f"done: step {step}; checkpoint {run.manager.latest_checkpoint}")
     return logs
 

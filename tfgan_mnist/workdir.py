@@ -61,11 +61,17 @@ class Lock:
         self.release()
 
 
-def make_checkpoint(model, sampler=None):
-    """A tf.train.Checkpoint of the model, its optimizers, its RNG state and the data order."""
+def make_checkpoint(model, sampler=None, trained_seconds=None):
+    """A tf.train.Checkpoint of the model, its optimizers, its RNG state and the data order.
+
+    `trained_seconds`, a float64 variable, counts the run's training time for
+    --train_minutes (absent from checkpoints written before it existed: 0).
+    """
     items = dict(model=model, rng=model.rng_variables(), **model.named_optimizers())
     if sampler is not None:
         items["sampler"] = sampler
+    if trained_seconds is not None:
+        items["trained_seconds"] = trained_seconds
     return tf.train.Checkpoint(**items)
 
 

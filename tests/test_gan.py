@@ -6,7 +6,7 @@ import pytest
 import tensorflow as tf
 
 from tfgan_mnist import config as config_lib
-from tfgan_mnist import gan, variants
+from tfgan_mnist import gan, variants, workdir
 
 
 def tiny_vanilla(**overrides):
@@ -102,3 +102,34 @@ def test_declared_terms_are_added_weighted_and_logged_and_simultaneous_refuses_t
     with pytest.raises(ValueError, match="a simultaneous step computes the adversarial losses "
                                          "alone; it cannot add loss terms"):
         Simultaneous(base.generator, base.discriminator, latent_dim=8, seed=0)
+
+
+def test_the_averaged_generator_follows_the_warmed_up_moving_average():
+    model = tiny_vanilla(ema_decay=0.9)
+    assert model.averaged.name == "averaged_generator"
+    trained, averaged = model.generator.trainable_variables, model.averaged.trainable_variables
+    expected = [v.numpy().astype(np.float64) for v in trained]  # starts at the weights
+    for step in (1, 2, 3, 4):
+        model.train_step((tf.random.uniform((4, 28, 28, 1), seed=step),
+                          tf.zeros((4,), tf.int32)))
+        decay = min(0.9, (1 + step) / (10 + step))  # 2/11, 3/12, 4/13, 5/14
+        expected = [decay * a + (1 - decay) * v.numpy() for a, v in zip(expected, trained)]
+    for average, wanted in zip(averaged, expected):
+        np.testing.assert_allclose(average.numpy(), wanted, rtol=1e-5, atol=1e-7)
+    assert int(model.average_updates.numpy()) == 4
+    latent = model.sample_latent(3, seed=1)  # sampling reads the average; training does not
+    np.testing.assert_array_equal(model(latent).numpy(), model.averaged(latent).numpy())
+    model.use_average = False
+    np.testing.assert_array_equal(model(latent).numpy(), model.generator(latent).numpy())
+    assert tiny_vanilla(ema_decay=0.0).averaged is None
+
+
+def test_a_checkpoint_without_an_average_starts_it_from_the_trained_weights(tmp_path):
+    plain = tiny_vanilla(ema_decay=0.0)
+    plain.train_step((tf.random.uniform((4, 28, 28, 1), seed=0), tf.zeros((4,), tf.int32)))
+    path = workdir.make_checkpoint(plain).save(str(tmp_path / "ckpt"))
+    averaging = tiny_vanilla(ema_decay=0.99, seed=5)
+    workdir.make_checkpoint(averaging).restore(path).assert_existing_objects_matched()
+    averaging.after_restore()
+    for average, weight in zip(averaging.averaged.variables, plain.generator.variables):
+        np.testing.assert_array_equal(average.numpy(), weight.numpy())

@@ -9,7 +9,7 @@ import pytest
 import tensorflow as tf
 
 from tfgan_mnist import config as config_lib
-from tfgan_mnist import train, variants
+from tfgan_mnist import train, variants, workdir
 
 MODELS = ["dcgan", "gan_mlp", "began", "sagan"]
 CONFIGS = pathlib.Path(__file__).resolve().parent.parent / "configs"
@@ -219,9 +219,9 @@ def test_began_moves_k_once_per_step_clipped_and_logs_m():
 def test_began_k_is_saved_and_restored_with_the_model(tmp_path):
     model = tiny("began")
     model.k.assign(0.625)
-    path = train.make_checkpoint(model).save(str(tmp_path / "ckpt"))
+    path = workdir.make_checkpoint(model).save(str(tmp_path / "ckpt"))
     fresh = tiny("began")
-    train.make_checkpoint(fresh).restore(path).assert_existing_objects_matched()
+    workdir.make_checkpoint(fresh).restore(path).assert_existing_objects_matched()
     assert float(fresh.k.numpy()) == 0.625
     assert not fresh.k.trainable and "k" in [v.name for v in fresh.non_trainable_variables]
 

@@ -146,6 +146,7 @@ def restore(workdir, which="latest", warn=None):
         raise LoadError(f"--workdir={workdir}: no usable checkpoint "
                         f"({'; '.join(error.failures)})") from None
     status.expect_partial()  # the sampler's data order is in the file; sampling needs none
+    model.after_restore()
     return Restored(config, model, int(model.step.numpy()), path)
 
 
@@ -247,6 +248,8 @@ class Generator:
             "image_range": [float(v) for v in self.model.image_range],
             "conditional": self.conditional,
             "num_classes": self.num_classes,
+            "weights": ("averaged" if getattr(self.model, "averaged", None) is not None
+                        and self.model.use_average else "trained"),
         }
 
     def labels_for(self, count, labels=None):
@@ -439,11 +442,12 @@ def _from_keras_file(path):
     return Generator(model, config, metadata["step"], path, images, from_noise)
 
 
-def load_generator(source, checkpoint="latest", config=None):
+def load_generator(source, checkpoint="latest", config=None, raw_weights=False):
     """A `Generator` from a trained model, a workdir, an exported SavedModel or a .keras file.
 
     For a model in memory, `config` is the Config that built it (models from
-    `tfgan_mnist.build` carry theirs as `run_config`).
+    `tfgan_mnist.build` carry theirs as `run_config`). A workdir's generator
+    samples with its averaged weights (--ema_decay) unless `raw_weights`.
     """
     if not isinstance(source, (str, os.PathLike)):
         model = source
@@ -463,6 +467,7 @@ def load_generator(source, checkpoint="latest", config=None):
     if os.path.exists(os.path.join(source, "saved_model.pb")):
         return _from_savedmodel(source)
     restored = restore(source, checkpoint)
+    restored.model.use_average = not raw_weights
     return Generator(restored.model, restored.config, restored.step, restored.checkpoint_path)
 
 

@@ -90,6 +90,12 @@ class Config:
         "scalars and keeps the checkpoint with the lowest Frechet distance in "
         "<workdir>/checkpoints_best.", non_negative=True)
     eval_samples: int = _field(10_000, "Generated images per evaluation.", positive=True)
+    ema_decay: float = _field(
+        0.999, "Decay of the exponential moving average of the generator's (decoder's) "
+        "weights, kept beside the trained ones and used by sampling, figures, export and "
+        "evaluation (their --raw_weights uses the trained ones); warm-up min(decay, "
+        "(1 + step) / (10 + step)). Training does not read it. 0: no average.",
+        unit_interval=True)
     train_minutes: float = _field(
         0.0, "Stop cleanly after this many minutes of training, as at --train_steps "
         "(checkpoint, summaries and samples written); a resumed run continues toward the "

@@ -130,6 +130,7 @@ def evaluate(generator, num_samples=10_000, seed=0, data_dir=None):
     return {"model": generator.model_name, "dataset": generator.dataset,
             "step": generator.step, "num_samples": num_samples, "seed": seed,
             "seconds": round(time.perf_counter() - started, 2),
+            "weights": generator.metadata["weights"],
             "metrics": result, "reference": reference}
 
 
@@ -229,6 +230,8 @@ def main(argv):
                          lower_bound=100, flag_values=flag_values)
     flags.DEFINE_integer("seed", 0, "Seed of the generated images and of KID's subsets.",
                          flag_values=flag_values)
+    flags.DEFINE_boolean("raw_weights", False, "Score the trained generator weights, not their "
+                         "moving average (--ema_decay of the run).", flag_values=flag_values)
     flags.DEFINE_string("samples", None, "Instead of --workdir: an .npz (array `images`) or "
                         ".npy of uint8 images (n, 28, 28) from any generator, to score.",
                         flag_values=flag_values)
@@ -260,7 +263,8 @@ def main(argv):
         cli.fail("--workdir: give the training workdir to evaluate (or --samples=FILE "
                  "--dataset=NAME)", cli.USAGE_ERROR)
     try:
-        generator = checkpoints.load_generator(flag_values.workdir, flag_values.checkpoint)
+        generator = checkpoints.load_generator(flag_values.workdir, flag_values.checkpoint,
+                                               raw_weights=flag_values.raw_weights)
         report = evaluate(generator, flag_values.num_samples, flag_values.seed,
                           generator.config.data_dir)
     except (checkpoints.LoadError, ValueError, OSError) as error:

@@ -202,7 +202,8 @@ def check_paths(out, keras_out, overwrite):
                                  "keras_out" if keras_out else "out")
 
 
-def export(workdir, out=None, keras_out=None, checkpoint="latest", overwrite=False):
+def export(workdir, out=None, keras_out=None, checkpoint="latest", overwrite=False,
+           raw_weights=False):
     """Export the run in `workdir`; return (SavedModel path, .keras path or None, Generator).
 
     Only an earlier export is ever replaced, and only with `overwrite`;
@@ -214,6 +215,7 @@ def export(workdir, out=None, keras_out=None, checkpoint="latest", overwrite=Fal
     """
     check_paths(out, keras_out, overwrite)  # before anything is read or written
     restored = checkpoints.restore(workdir, checkpoint)
+    restored.model.use_average = not raw_weights
     generator = checkpoints.Generator(restored.model, restored.config, restored.step,
                                       restored.checkpoint_path)
     if not out:
@@ -246,6 +248,8 @@ flags.DEFINE_string("out", None, "SavedModel folder. Default: <workdir>/export/<
                     flag_values=FLAGS)
 flags.DEFINE_string("keras_out", None, "The .keras file. Default: <out>.keras.",
                     flag_values=FLAGS)
+flags.DEFINE_boolean("raw_weights", False, "Export the trained generator weights, not their "
+                     "moving average (--ema_decay of the run).", flag_values=FLAGS)
 flags.DEFINE_boolean("overwrite", False, "Replace an earlier export at --out / --keras_out. "
                      "Nothing else is ever replaced: any other file or folder there is refused.",
                      flag_values=FLAGS)
@@ -260,7 +264,8 @@ def main(argv):
     checkpoints.parse_workdir_command(FLAGS, argv, USAGE, "export from")
     try:
         saved, keras_file, generator = export(FLAGS.workdir, FLAGS.out, FLAGS.keras_out,
-                                              FLAGS.checkpoint, FLAGS.overwrite)
+                                              FLAGS.checkpoint, FLAGS.overwrite,
+                                              FLAGS.raw_weights)
     except (checkpoints.LoadError, ValueError, OSError) as error:
         cli.fail(str(error).splitlines()[0])
     inputs = "noise, labels" if generator.conditional else "noise"

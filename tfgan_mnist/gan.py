@@ -263,10 +263,89 @@ class GenerativeModel(keras.Model):
         """
         return self(latent, training=False)
 
-    def sampling_network(self):
-        """The Keras network from generator inputs to images, which an export saves."""
+    def trained_network(self):
+        """The trained Keras network from generator inputs to images (G, a decoder)."""
         raise ValueError(f"{type(self).__name__} has no single network from generator inputs "
                          "to images")
+
+    def sampling_network(self):
+        """The network sampling uses and an export saves: the averaged copy where it is kept
+        and `use_average` is on (the default), else the trained network."""
+        if self.averaged is not None and self.use_average:
+            return self.averaged
+        return self.trained_network()
+
+    # ----- averaged generator weights (Yazici et al. 2019) ----------------------
+
+    averaged = None  # the averaged copy of trained_network(), once enable_average made it
+    use_average = True  # sampling, figures, export and evaluation use it; False: raw weights
+    ema_decay = 0.0
+
+    def enable_average(self, decay):
+        """Keep an exponential moving average of the trained network's weights (decay in (0, 1)).
+
+        The copy is another instance of the network's class (from its config),
+        named averaged_<name>, starting from the current weights; checkpoints
+        hold it (`extra_state`). Training never reads it.
+        """
+        if not decay:
+            return
+        network = self.trained_network()
+        config = {**network.get_config(), "name": f"averaged_{network.name}"}
+        copy = type(network).from_config(config)
+        copy(self.sample_latent(1, self.example_labels(1), seed=0), training=False)
+        self.ema_decay = float(decay)
+        # Not tracked by the model: checkpoints hold them as extras (workdir.RunCheckpoint),
+        # so checkpoints written before the average existed still fit the model.
+        object.__setattr__(self, "averaged", copy)
+        object.__setattr__(self, "average_updates", keras.Variable(
+            0, dtype="int64", trainable=False, name="average_updates"))
+        self.copy_to_average()
+
+    def extra_state(self):
+        """{name: trackable} a checkpoint holds beside the model: the average, where kept."""
+        if self.averaged is None:
+            return {}
+        return {"averaged": self.averaged, "average_updates": self.average_updates}
+
+    def copy_to_average(self):
+        """Set the averaged weights to the trained ones (at the start, or for an older run)."""
+        for average, variable in zip(self.averaged.variables, self.trained_network().variables):
+            average.assign(variable)
+
+    def update_average(self):
+        """One step of the average: a <- d a + (1 - d) w, d = min(decay, (1 + t) / (10 + t)).
+
+        t is the step count; the warm-up keeps early averages from being mostly
+        the initial weights. Batch-norm statistics (and other non-trainable
+        state) are copied as they are.
+        """
+        if self.averaged is None:
+            return
+        step = tf.cast(self.step, tf.float32)
+        decay = tf.minimum(self.ema_decay, (1.0 + step) / (10.0 + step))
+        for average, variable in zip(self.averaged.variables, self.trained_network().variables):
+            if variable.trainable:
+                average.assign(decay * average + (1.0 - decay) * tf.cast(variable, average.dtype))
+            else:
+                average.assign(variable)
+        self.average_updates.assign_add(1)
+
+    def after_restore(self):
+        """A run restored from a checkpoint without averaged weights starts them from its own."""
+        if self.averaged is not None and int(self.average_updates.numpy()) == 0:
+            self.copy_to_average()
+
+    def finish_step(self, logs):
+        """The end of every train_step: count the step, move the average, track the logs.
+
+        Under a distribution strategy the trainer moves the average after the
+        replicas' step, in cross-replica context (`train.make_step_function`).
+        """
+        self.step.assign_add(1)
+        if not tf.distribute.has_strategy():
+            self.update_average()
+        return self.track(logs)
 
     def update_phases(self):
         """[(name, update(images, labels) -> logs, variables it may change)], in step order.
@@ -376,10 +455,12 @@ class GAN(GenerativeModel):
         return self.adversarial_output(self.discriminator_outputs(images, labels, training))
 
     def call(self, inputs, training=False):
-        """`model(generator_inputs)` generates images."""
-        return self.generator(inputs, training=training)
+        """`model(generator_inputs)` generates images (averaged weights when not training)."""
+        if training:
+            return self.generator(inputs, training=True)
+        return self.sampling_network()(inputs, training=False)
 
-    def sampling_network(self):
+    def trained_network(self):
         return self.generator
 
     def update_phases(self):
@@ -526,5 +607,4 @@ class GAN(GenerativeModel):
         else:
             logs = self.alternating_step(images, labels)
         logs = self.after_generator_update(logs)
-        self.step.assign_add(1)
-        return self.track(logs)
+        return self.finish_step(logs)

@@ -158,8 +158,7 @@ class MultiPhaseModel(gan.GenerativeModel):
         logs = {}
         for phase in self.phases:
             logs.update(self.run_phase(phase, images, labels))
-        self.step.assign_add(1)
-        return self.track(logs)
+        return self.finish_step(logs)
 
     # ----- reference images ----------------------------------------------
 

@@ -325,6 +325,8 @@ flags.DEFINE_string("out", None, "Output file. Default: <workdir>/pictures/<kind
 flags.DEFINE_string("checkpoint", "latest", "latest, best, a kept step number, or a "
                     "checkpoint path prefix.", flag_values=FLAGS)
 flags.DEFINE_integer("seed", 0, "Seed of the noise.", flag_values=FLAGS)
+flags.DEFINE_boolean("raw_weights", False, "Draw with the trained generator weights, not "
+                     "their moving average (--ema_decay of the run).", flag_values=FLAGS)
 flags.DEFINE_integer("rows", 8, "Rows: interpolation paths, styles, or pairs.",
                      lower_bound=1, flag_values=FLAGS)
 flags.DEFINE_integer("steps", 10, "Images along each interpolation path or code sweep.",
@@ -346,9 +348,10 @@ flags.DEFINE_string("tags", None, "losses: comma-separated scalar tags. Default:
 
 # The options each kind takes besides --workdir and --out.
 OPTIONS = {
-    "interpolate": ("checkpoint", "seed", "rows", "steps", "pick", "samples", "label"),
-    "class_grid": ("checkpoint", "seed", "rows"),
-    "figures": ("checkpoint",),
+    "interpolate": ("checkpoint", "raw_weights", "seed", "rows", "steps", "pick", "samples",
+                    "label"),
+    "class_grid": ("checkpoint", "raw_weights", "seed", "rows"),
+    "figures": ("checkpoint", "raw_weights"),
     "gif": ("figure", "fps"),
     "losses": ("tags",),
 }
@@ -363,10 +366,10 @@ kinds: {', '.join(KINDS)}; and those a model declares: {', '.join(
 
 def check_options(kind, options=None):
     """Fail on an option the kind does not take, naming it (`options`: a declared picture's)."""
-    options = OPTIONS[kind] if options is None else ("checkpoint", *options)
+    options = OPTIONS[kind] if options is None else ("checkpoint", "raw_weights", *options)
     allowed = {"workdir", "out", *options}
-    for name in ("checkpoint", "seed", "rows", "steps", "pick", "samples", "label", "size",
-                 "figure", "fps", "tags"):
+    for name in ("checkpoint", "raw_weights", "seed", "rows", "steps", "pick", "samples",
+                 "label", "size", "figure", "fps", "tags"):
         if FLAGS[name].present and name not in allowed:
             cli.fail(f"--{name}: not an option of `pictures {kind}` (it takes "
                      f"{', '.join('--' + o for o in options)})", cli.USAGE_ERROR)
@@ -387,7 +390,8 @@ def draw(kind, workdir, out, explicit=False):
         tags = [t.strip() for t in FLAGS.tags.split(",") if t.strip()] if FLAGS.tags else None
         draw_losses(workdir, out, tags)
         return [out]
-    generator = checkpoints.load_generator(workdir, FLAGS.checkpoint)
+    generator = checkpoints.load_generator(workdir, FLAGS.checkpoint,
+                                           raw_weights=FLAGS.raw_weights)
     if kind == "interpolate":
         pick = checkpoints.parse_int_list(FLAGS.pick, "pick") if FLAGS.pick else None
         samples = FLAGS.samples or os.path.join(workdir, "samples.npz")

@@ -30,6 +30,8 @@ flags.DEFINE_string("workdir", None, "Training workdir to sample from.", flag_va
 flags.DEFINE_string("checkpoint", "latest",
                     "latest, best (from <workdir>/checkpoints_best), a kept step number, or a "
                     "checkpoint path prefix.", flag_values=FLAGS)
+flags.DEFINE_boolean("raw_weights", False, "Sample with the trained generator weights, not "
+                     "their moving average (--ema_decay of the run).", flag_values=FLAGS)
 flags.DEFINE_integer("num", 64, "Number of samples.", lower_bound=1, flag_values=FLAGS)
 flags.DEFINE_string("out", None,
                     "Output path: PATH.npz writes the array alone; PATH.png (or no extension) "
@@ -145,7 +147,8 @@ def main(argv):
     """Run the sample command on argv; errors end with one line on stderr."""
     checkpoints.parse_workdir_command(FLAGS, argv, USAGE, "sample from")
     try:
-        generator = checkpoints.load_generator(FLAGS.workdir, FLAGS.checkpoint)
+        generator = checkpoints.load_generator(FLAGS.workdir, FLAGS.checkpoint,
+                                               raw_weights=FLAGS.raw_weights)
     except checkpoints.LoadError as error:
         cli.fail(str(error))
     try:

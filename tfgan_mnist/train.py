@@ -159,10 +159,12 @@ def prepare(config, arrays=None, warn=None, strategy=None):
                                   name="trained_seconds")
     checkpoint = workdir.make_checkpoint(model, sampler, trained_seconds)
     manager = tf.train.CheckpointManager(
-        checkpoint, os.path.join(config.run_dir, CHECKPOINT_DIR),
+        checkpoint.saveable, os.path.join(config.run_dir, CHECKPOINT_DIR),
         max_to_keep=config.keep_checkpoints, checkpoint_name="ckpt")
     restored = workdir.restore_latest_usable(
         checkpoint, manager, warn or (lambda message: print(message, file=sys.stderr)))
+    if restored:
+        model.after_restore()
     return Run(config, model, sampler, checkpoint, manager, strategy, restored, trained_seconds)
 
 
@@ -315,6 +317,7 @@ def make_step_function(model, sampler, jit_compile=False, strategy=None):
     def one_step():
         if distributed:
             strategy.run(replica_step, args=sampler.next_batch())
+            model.update_average()  # cross-replica: every replica's copy alike
         else:
             train_step(*sampler.next_batch())
         return {name: tracker.result() for name, tracker in model.trackers.items()}
@@ -384,7 +387,7 @@ def _train_as_worker(config, arrays, strategy, warn):
     """
     with tempfile.TemporaryDirectory(prefix="tfgan-worker-") as scratch:
         run = prepare(config, arrays, warn, strategy)
-        run.manager = tf.train.CheckpointManager(run.checkpoint, scratch, max_to_keep=1)
+        run.manager = tf.train.CheckpointManager(run.checkpoint.saveable, scratch, max_to_keep=1)
         with _StopRequests() as stop:
             return _train_loop(run, stop, lambda message: None, warn, chief=False)
 
@@ -540,7 +543,7 @@ def _evaluate_and_keep_best(run, step, say):
     improved = best is None or distance < best["frechet_distance"]
     if improved:
         with writing(folder, run):
-            manager = tf.train.CheckpointManager(run.checkpoint, folder, max_to_keep=1,
+            manager = tf.train.CheckpointManager(run.checkpoint.saveable, folder, max_to_keep=1,
                                                  checkpoint_name="ckpt")
             manager.save(checkpoint_number=step)
             summaries.atomic_write(record, lambda tmp: open(tmp, "w").write(json.dumps(

@@ -61,18 +61,46 @@ class Lock:
         self.release()
 
 
+class RunCheckpoint:
+    """The checkpoint of a run: the model, its optimizers, RNG state and data order (the core),
+    and the state added since (the averaged generator, the time trained: the extras).
+
+    `save(path)` writes both. `restore(path)` checks that the core matches the
+    model exactly (another model or architecture is refused) and restores the
+    extras where the file has them, so checkpoints written before the extras
+    existed still load. `saveable` is what a tf.train.CheckpointManager saves.
+    """
+
+    def __init__(self, core_items, extra_items):
+        self.core = tf.train.Checkpoint(**core_items)
+        self.extras = tf.train.Checkpoint(**extra_items) if extra_items else None
+        self.saveable = tf.train.Checkpoint(**core_items, **extra_items)
+
+    def save(self, path):
+        """Write the whole checkpoint; return its path."""
+        return self.saveable.save(path)
+
+    def restore(self, path):
+        """Restore the core (the status to assert on) and whatever extras `path` holds."""
+        status = self.core.restore(path)
+        if self.extras is not None:
+            self.extras.restore(path).expect_partial()
+        return status
+
+
 def make_checkpoint(model, sampler=None, trained_seconds=None):
-    """A tf.train.Checkpoint of the model, its optimizers, its RNG state and the data order.
+    """The RunCheckpoint of a model and, for training, its sampler and time trained.
 
     `trained_seconds`, a float64 variable, counts the run's training time for
-    --train_minutes (absent from checkpoints written before it existed: 0).
+    --train_minutes (0 for checkpoints written before it existed).
     """
-    items = dict(model=model, rng=model.rng_variables(), **model.named_optimizers())
+    core = dict(model=model, rng=model.rng_variables(), **model.named_optimizers())
     if sampler is not None:
-        items["sampler"] = sampler
+        core["sampler"] = sampler
+    extras = dict(model.extra_state())
     if trained_seconds is not None:
-        items["trained_seconds"] = trained_seconds
-    return tf.train.Checkpoint(**items)
+        extras["trained_seconds"] = trained_seconds
+    return RunCheckpoint(core, extras)
 
 
 def saved_flags(folder):

@@ -11,7 +11,9 @@ at the end (weights, batch-norm statistics, optimizer slots not included),
 its SHA-256 and its sum and root mean square. `--compare` says for each model
 whether it is bit-identical, equal to float32 round-off (relative difference
 at most --rtol in every number), or different, and exits 1 on a difference.
-A name logged now but not before is listed, not counted as a difference.
+A name logged now but not before, or a variable that is new (the averaged
+generator's), is listed, not counted as a difference: what was computed
+before must be computed the same.
 Run it before and after a change that must not change what the models
 compute (an engine refactor, a move of network code).
 """
@@ -31,7 +33,7 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 from tfgan_mnist import config as config_lib  # noqa: E402
-from tfgan_mnist import pipeline, train, variants  # noqa: E402
+from tfgan_mnist import pipeline, registry, train, variants  # noqa: E402
 
 STEPS = 20
 TINY = dict(width=0.05, batch_size=8, seed=7, mixed_precision=False, jit_compile=False,
@@ -51,7 +53,7 @@ def record_model(name):
     keras.backend.clear_session()  # layer names (and so variable paths) start afresh
     train.set_seeds(config)
     train.set_precision(config)
-    model = variants.build(config)
+    model = (variants.build if hasattr(variants, "build") else registry.build)(config)
     rng = np.random.default_rng(0)
     images = rng.integers(0, 256, (256, 28, 28), dtype=np.uint8)
     labels = rng.integers(0, 10, 256).astype(np.int64)
@@ -64,10 +66,13 @@ def record_model(name):
     for _ in range(STEPS):
         means = step()
         logs.append({key: float(value) for key, value in means.items()})
-    variables = {}
+    variables, seen = {}, {}
     for variable in model.variables:
         value = np.asarray(variable.numpy())
-        variables[variable.path] = {
+        # Paths repeat (SAGAN's attention layers in G and D): number the repeats in order.
+        count = seen[variable.path] = seen.get(variable.path, -1) + 1
+        key = variable.path if count == 0 else f"{variable.path}#{count}"
+        variables[key] = {
             "sha256": hashlib.sha256(value.tobytes()).hexdigest(),
             "sum": float(value.astype(np.float64).sum()),
             "rms": float(np.sqrt(np.mean(value.astype(np.float64) ** 2))) if value.size else 0.0}
@@ -81,14 +86,17 @@ def close(a, b, rtol):
 
 def compare_model(before, after, rtol):
     """("identical" | "round-off" | "different", detail)."""
-    if set(before["variables"]) != set(after["variables"]):
-        missing = sorted(set(before["variables"]) ^ set(after["variables"]))
-        return "different", f"variables differ: {missing[:4]}"
+    missing = sorted(set(before["variables"]) - set(after["variables"]))
+    if missing:
+        return "different", f"variables gone: {missing[:4]}"
+    new_variables = sorted(set(after["variables"]) - set(before["variables"]))
     if len(before["logs"]) != len(after["logs"]) or any(
             not set(a) <= set(b) for a, b in zip(before["logs"], after["logs"])):
         return "different", "a logged name is gone"
     added = sorted(set(after["logs"][0]) - set(before["logs"][0]))
     note = f" (new logs: {', '.join(added)})" if added else ""
+    if new_variables:
+        note += f" ({len(new_variables)} new variables, e.g. {new_variables[0]})"
     common = [{key: b[key] for key in a} for a, b in zip(before["logs"], after["logs"])]
     identical = all(before["variables"][p]["sha256"] == after["variables"][p]["sha256"]
                     for p in before["variables"]) and before["logs"] == common
@@ -118,7 +126,8 @@ def main():
     parser.add_argument("--rtol", type=float, default=1e-5,
                         help="relative difference that still counts as float32 round-off")
     args = parser.parse_args()
-    names = args.models.split(",") if args.models else variants.names()
+    names = args.models.split(",") if args.models else (
+        variants.names() if hasattr(variants, "names") else registry.names())
     record = {}
     for name in names:
         record[name] = record_model(name)

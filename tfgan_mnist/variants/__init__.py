@@ -29,6 +29,10 @@ def describe(name):
 def build(config):
     """The compiled, built training model that `config.model` names.
 
-    An unknown name is a `config.ConfigError` listing the valid ones.
+    With `config.ema_decay` the model keeps averaged generator weights
+    (`GenerativeModel.enable_average`). An unknown name is a
+    `config.ConfigError` listing the valid ones.
     """
-    return registry.build_registered(config)
+    model = registry.build_registered(config)
+    model.enable_average(config.ema_decay)
+    return model

@@ -44,10 +44,12 @@ class AutoencodingModel(multiphase.MultiPhaseModel):
         return self.latent_input(z, labels)
 
     def call(self, inputs, training=False):
-        """`model(latent_inputs)` decodes them into images."""
-        return self.decoder(inputs, training=training)
+        """`model(latent_inputs)` decodes them into images (averaged weights when not training)."""
+        if training:
+            return self.decoder(inputs, training=True)
+        return self.sampling_network()(inputs, training=False)
 
-    def sampling_network(self):
+    def trained_network(self):
         return self.decoder
 
     def pictures(self):

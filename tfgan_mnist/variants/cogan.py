@@ -115,9 +115,9 @@ class CoGAN(multiphase.MultiPhaseModel):
 
     def call(self, inputs, training=False):
         """`model(z)` is domain 1's images; `generate_pair(z)` gives both domains."""
-        return self.generator_1(inputs, training=training)
+        return self.generate_pair(inputs, training=training)[0]
 
-    def sampling_network(self):
+    def trained_network(self):
         """The Keras network from z to both domains' images (a `.keras` export holds it)."""
         network = getattr(self, "generators", None)
         if network is None:
@@ -126,7 +126,9 @@ class CoGAN(multiphase.MultiPhaseModel):
         return network
 
     def generate_pair(self, z, training=False):
-        """(G1(z), G2(z)): the same code drawn in both domains."""
+        """(G1(z), G2(z)): the same code drawn in both domains (averaged when not training)."""
+        if not training and self.averaged is not None and self.use_average:
+            return self.averaged(z, training=False)
         return self.generator_1(z, training=training), self.generator_2(z, training=training)
 
     def generate(self, latent):

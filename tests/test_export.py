@@ -113,9 +113,11 @@ def test_keras_file_round_trips_in_safe_mode(exported):
     latent = restored.model.sample_latent(5, seed=4)
     np.testing.assert_allclose(loaded(latent).numpy(), restored.model(latent).numpy(),
                                rtol=0, atol=1e-6)
-    # Every weight came back, not freshly initialised ones.
-    assert len(loaded.weights) == len(restored.model.generator.weights) == 4
-    for saved, original in zip(loaded.weights, restored.model.generator.weights):
+    # Every weight came back, not freshly initialised ones: the averaged generator's.
+    averaged = restored.model.sampling_network()
+    assert averaged is restored.model.averaged and loaded.metadata["weights"] == "averaged"
+    assert len(loaded.weights) == len(averaged.weights) == 4
+    for saved, original in zip(loaded.weights, averaged.weights):
         np.testing.assert_array_equal(saved.numpy(), original.numpy())
 
 

@@ -113,9 +113,11 @@ class ServingGenerator(tf.Module):
         if lean:
             self.network = sampling_network(model)
             self.rng = model.rng_variables()
+            self.extras = model.extra_state()  # the averaged weights sampling reads
             object.__setattr__(self, "_model", model)  # not tracked: saved through the above
         else:
             self._model = model  # tracked: every variable of the model is saved
+            self.extras = model.extra_state()  # and the averaged weights, kept beside it
         self.metadata = tf.saved_model.Asset(metadata_path)
         noise = tf.TensorSpec([None, model.latent_dim], tf.float32, name="noise")
         if model.conditional:

@@ -263,6 +263,13 @@ class GenerativeModel(keras.Model):
         """
         return self(latent, training=False)
 
+    def call(self, inputs, training=False):
+        """`model(generator_inputs)`: images from the trained network when training, else
+        from `sampling_network()` (the averaged weights by default)."""
+        if training:
+            return self.trained_network()(inputs, training=True)
+        return self.sampling_network()(inputs, training=False)
+
     def trained_network(self):
         """The trained Keras network from generator inputs to images (G, a decoder)."""
         raise ValueError(f"{type(self).__name__} has no single network from generator inputs "
@@ -454,11 +461,6 @@ class GAN(GenerativeModel):
         """D's adversarial outputs for `images`."""
         return self.adversarial_output(self.discriminator_outputs(images, labels, training))
 
-    def call(self, inputs, training=False):
-        """`model(generator_inputs)` generates images (averaged weights when not training)."""
-        if training:
-            return self.generator(inputs, training=True)
-        return self.sampling_network()(inputs, training=False)
 
     def trained_network(self):
         return self.generator

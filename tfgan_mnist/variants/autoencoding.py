@@ -43,12 +43,6 @@ class AutoencodingModel(multiphase.MultiPhaseModel):
                                           seed=self.noise_seed if seed is None else seed + 1)
         return self.latent_input(z, labels)
 
-    def call(self, inputs, training=False):
-        """`model(latent_inputs)` decodes them into images (averaged weights when not training)."""
-        if training:
-            return self.decoder(inputs, training=True)
-        return self.sampling_network()(inputs, training=False)
-
     def trained_network(self):
         return self.decoder
 

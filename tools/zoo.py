@@ -91,7 +91,8 @@ def run_entry(model, dataset, steps, budget, root, num_samples, train_flags=()):
             "budget": budget, "train_seconds": round(seconds, 1),
             "config": os.path.relpath(config_path, REPO_ROOT) if config_path else None,
             "metrics": report["metrics"], "reference": report["reference"],
-            "picture": picture, "cpus": os.cpu_count(), "train_flags": list(train_flags)}
+            "picture": picture, "cpus": os.cpu_count(), "train_flags": list(train_flags),
+            "weights": report.get("weights", "trained")}
 
 
 def entry_budget(model, dataset, steps, max_steps):
@@ -121,9 +122,11 @@ def copy_picture(workdir, model, dataset):
 
 
 def _steps(record):
-    """The steps cell: the steps trained, and any flags added to the config."""
-    flags = " ".join(record.get("train_flags") or ())
-    return f"{record['steps']} ({flags})" if flags else str(record["steps"])
+    """The steps cell: the steps trained, any flags added to the config, averaged weights."""
+    notes = list(record.get("train_flags") or ())
+    if record.get("weights") == "averaged":
+        notes.append("averaged G")
+    return f"{record['steps']} ({' '.join(notes)})" if notes else str(record["steps"])
 
 
 def _cell(record, key, pattern):

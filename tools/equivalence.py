@@ -53,6 +53,8 @@ def record_model(name):
     keras.backend.clear_session()  # layer names (and so variable paths) start afresh
     train.set_seeds(config)
     train.set_precision(config)
+    # registry.build: the code before variants.build existed, so the same tool records
+    # an older tree (run it there with PYTHONPATH pointing at that tree).
     model = (variants.build if hasattr(variants, "build") else registry.build)(config)
     rng = np.random.default_rng(0)
     images = rng.integers(0, 256, (256, 28, 28), dtype=np.uint8)

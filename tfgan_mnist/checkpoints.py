@@ -152,19 +152,10 @@ def restore(workdir, which="latest", warn=None):
 
 # ----- generating images, for any model -------------------------------------
 
-def generate(model, latent):
-    """The model's images for generator inputs `latent`: `model.generate(latent)`."""
-    return model.generate(latent)
-
 
 def output_list(images):
     """A model's output as a list of image batches (CoGAN-like models give one per domain)."""
     return list(images) if isinstance(images, (list, tuple)) else [images]
-
-
-def latent_from_noise(model, noise, labels=None):
-    """Generator inputs built from `noise` (and labels): `model.latent_from_noise`."""
-    return model.latent_from_noise(noise, labels)
 
 
 def draw_noise(kind, batch_size, latent_dim, seed):
@@ -268,7 +259,7 @@ class Generator:
         seed = fresh_seed() if seed is None else int(seed)
         label_tensor = None if labels is None else tf.constant(labels, tf.int32)
         if self._images_fn is None:
-            output = generate(self.model, self.model.sample_latent(count, label_tensor,
+            output = self.model.generate(self.model.sample_latent(count, label_tensor,
                                                                    seed=seed))
         else:
             output = self._images_fn(self.noise(count, seed), label_tensor, seed)
@@ -290,7 +281,7 @@ class Generator:
         elif self._images_fn is not None:
             raise ValueError(f"{self.source}: this source cannot draw from given noise")
         else:
-            output = generate(self.model, latent_from_noise(self.model, noise, label_tensor))
+            output = self.model.generate(self.model.latent_from_noise(noise, label_tensor))
         return [np.asarray(self._to_uint8(batch)) for batch in output_list(output)]
 
     def _to_uint8(self, batch):
@@ -362,7 +353,7 @@ class ExportedGenerator(keras.Model):
                              + ("conditional: give labels" if model.conditional else
                                 "unconditional: give no labels"))
         labels = None if labels is None else tf.convert_to_tensor(labels, tf.int32)
-        latent = latent_from_noise(model, noise, labels)
+        latent = model.latent_from_noise(noise, labels)
         batches = output_list(self(latent))
         return {("images" if index == 0 else f"images_{index}"): model.to_uint8(batch)[..., 0]
                 for index, batch in enumerate(batches)}
@@ -370,10 +361,8 @@ class ExportedGenerator(keras.Model):
     def _sampling_model(self):
         """An untrained model of the recorded config: it builds generator inputs from noise."""
         if getattr(self, "_model", None) is None:
-            from tfgan_mnist import variants
-
             config = config_from_dict(self.metadata["config"], "metadata")
-            object.__setattr__(self, "_model", variants.build(config))  # not tracked
+            object.__setattr__(self, "_model", sampling_interface(config))  # not tracked
         return self._model
 
     def call(self, latent, training=False):
@@ -394,6 +383,16 @@ class ExportedGenerator(keras.Model):
         self(_zeros_like_spec(config["latent_spec"]))
 
 
+def sampling_interface(config):
+    """An untrained model of `config` for an exported file: it builds generator inputs only.
+
+    Built without the averaged copy (the exported file holds the weights).
+    """
+    from tfgan_mnist import variants
+
+    return variants.build(config.replace(ema_decay=0.0))
+
+
 def _from_savedmodel(path):
     meta_path = os.path.join(path, "assets", METADATA_FILE)
     if not os.path.exists(meta_path):
@@ -401,9 +400,7 @@ def _from_savedmodel(path):
                         "with python -m tfgan_mnist.export")
     metadata = json.load(open(meta_path))
     config = config_from_dict(metadata["config"], meta_path)
-    from tfgan_mnist import variants
-
-    model = variants.build(config)  # untrained: only the sampling interface is used
+    model = sampling_interface(config)
     serve = tf.saved_model.load(path).signatures["serving_default"]
 
     def images(noise, labels, seed):
@@ -418,7 +415,7 @@ def _from_savedmodel(path):
 
 
 def _from_keras_file(path):
-    from tfgan_mnist import variants  # registers the network classes the file names
+    from tfgan_mnist import variants  # noqa: F401 (registers the network classes the file names)
 
     try:
         network = keras.saving.load_model(path, safe_mode=True)
@@ -429,7 +426,7 @@ def _from_keras_file(path):
         raise LoadError(f"{path}: a .keras file that tfgan_mnist.export did not write")
     metadata = network.metadata
     config = config_from_dict(metadata["config"], path)
-    model = variants.build(config)
+    model = sampling_interface(config)
 
     def images(noise, labels, seed):
         return network(model.sample_latent(noise.shape[0], labels, seed=seed))

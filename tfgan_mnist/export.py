@@ -128,8 +128,8 @@ class ServingGenerator(tf.Module):
 
     def _images(self, noise, labels):
         model = self._model
-        latent = checkpoints.latent_from_noise(model, noise, labels)
-        outputs = checkpoints.output_list(checkpoints.generate(model, latent))
+        latent = model.latent_from_noise(noise, labels)
+        outputs = checkpoints.output_list(model.generate(latent))
         images = {}
         for index, batch in enumerate(outputs):
             key = "images" if index == 0 else f"images_{index}"
@@ -185,7 +185,7 @@ def noise_controls_sampling(model):
     """
     labels = tf.constant([0, 1], tf.int32) if model.conditional else None
     drawn = model.sample_latent(2, labels, seed=7)
-    rebuilt = checkpoints.latent_from_noise(model, model.draw_noise(2, seed=7), labels)
+    rebuilt = model.latent_from_noise(model.draw_noise(2, seed=7), labels)
     try:
         tf.nest.assert_same_structure(drawn, rebuilt)
     except (ValueError, TypeError):

@@ -66,7 +66,35 @@ def test_evaluation_during_training_logs_scalars_and_keeps_the_best_checkpoint(t
         if name.startswith("events"):
             for event in tf.compat.v1.train.summary_iterator(os.path.join(config.run_dir, name)):
                 tags |= {value.tag for value in event.summary.value}
-    assert {"eval/frechet_distance", "eval/precision", "eval/recall"} <= tags
+    assert {"eval/frechet_distance", "eval/classifier_score", "eval/class_kl"} <= tags
+    assert "eval/precision" not in tags  # the quick score leaves out KID, precision, recall
+    history = [json.loads(line) for line in open(os.path.join(config.run_dir,
+                                                              "eval_history.jsonl"))]
+    assert [entry["step"] for entry in history] == [10, 20]
+    assert [entry["num_samples"] for entry in history] == [100, 100]
+    assert all(entry["weights"] == "averaged" and entry["trained_seconds"] > 0
+               and entry["frechet_distance"] > 0 for entry in history)
+    assert best["frechet_distance"] == min(entry["frechet_distance"] for entry in history)
+
+
+def test_the_reference_is_cached_on_disk_and_read_back_identical(tmp_path, monkeypatch):
+    import shutil
+
+    data_dir = tmp_path / "data"
+    shutil.copytree(FIXTURE_DIR, data_dir)
+    monkeypatch.setenv("TFGAN_MNIST_DATA_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(evaluate, "_TEST_EMBEDDINGS", {})
+    monkeypatch.setattr(evaluate, "_REFERENCES", {})
+    _, test, reference = evaluate.embed_test_set("mnist", str(data_dir), 150)
+    cached = sorted(os.listdir(tmp_path / "cache" / "eval-cache"))
+    assert len(cached) == 2 and cached[0].startswith("mnist-reference-150-")
+    assert cached[1].startswith("mnist-test-") and cached[1].endswith(".npz")
+    monkeypatch.setattr(evaluate, "_TEST_EMBEDDINGS", {})
+    monkeypatch.setattr(evaluate, "_REFERENCES", {})
+    monkeypatch.setattr(evaluate, "score", None)  # a second process computes nothing
+    _, test_again, reference_again = evaluate.embed_test_set("mnist", str(data_dir), 150)
+    assert reference_again == reference
+    assert (test_again["features"] == test["features"]).all()
 
 
 def test_the_table_puts_each_metric_beside_the_reference():

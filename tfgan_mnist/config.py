@@ -86,10 +86,13 @@ class Config:
         "3 times).", choices=("stop", "rollback"))
     sample_grid: int = _field(8, "Rows and columns of the sample grid.", positive=True)
     eval_every: int = _field(
-        0, "Steps between evaluations with the shipped classifier (0: none). Writes eval/* "
-        "scalars and keeps the checkpoint with the lowest Frechet distance in "
-        "<workdir>/checkpoints_best.", non_negative=True)
-    eval_samples: int = _field(10_000, "Generated images per evaluation.", positive=True)
+        0, "Steps between evaluations with the shipped classifier (0: none): Frechet "
+        "distance, classifier score and class KL of --eval_samples images (a few seconds; "
+        "python -m tfgan_mnist.evaluate adds KID, precision and recall). Writes eval/* "
+        "scalars, a line of <workdir>/eval_history.jsonl, and keeps the checkpoint with "
+        "the lowest Frechet distance in <workdir>/checkpoints_best.", non_negative=True)
+    eval_samples: int = _field(2_000, "Generated images per evaluation during training (the "
+                               "real-data reference scores as many).", positive=True)
     ema_decay: float = _field(
         0.999, "Decay of the exponential moving average of the generator's (decoder's) "
         "weights, kept beside the trained ones and used by sampling, figures, export and "

@@ -56,17 +56,22 @@ def generate(generator, count, seed):
     return np.concatenate(images), (np.concatenate(labels) if labels else None)
 
 
-def score(images, classifier, test, requested_labels=None, seed=0):
+# What a quick score (evaluation during training) leaves out: the kernel distance's 100
+# subsets and precision/recall's nearest neighbours among all test images cost ten times
+# more than the rest together.
+SLOW_KEYS = ("kernel_distance", "kernel_distance_std", "precision", "recall")
+
+
+def score(images, classifier, test, requested_labels=None, seed=0, quick=False):
     """Every metric of uint8 `images` against the test set's embedding `test`.
 
-    `test` is the dict that `embed_test_set` returns.
+    `test` is the dict that `embed_test_set` returns. `quick` leaves out
+    SLOW_KEYS (Frechet distance, classifier score and the class histogram stay).
     """
     from tfgan_mnist import metrics
 
     features, logits = classifier.features_and_logits(images)
     whole, split_mean, split_std = metrics.classifier_score(logits)
-    kid_mean, kid_std = metrics.kernel_distance(features, test["features"], seed=seed)
-    precision, recall = metrics.precision_recall(test["features"], features, k=3)
     predicted = np.argmax(logits, axis=1)
     histogram = metrics.class_histogram(predicted)
     result = {
@@ -74,14 +79,15 @@ def score(images, classifier, test, requested_labels=None, seed=0):
         "classifier_score_mean": float(split_mean),
         "classifier_score_std": float(split_std),
         "frechet_distance": float(metrics.frechet_distance(features, test["features"])),
-        "kernel_distance": float(kid_mean),
-        "kernel_distance_std": float(kid_std),
-        "precision": float(precision),
-        "recall": float(recall),
         "class_histogram": [float(v) for v in histogram],
         "class_kl": float(metrics.histogram_kl(histogram, test["label_histogram"])),
         "rare_classes": int(metrics.count_rare_classes(histogram)),
     }
+    if not quick:
+        kid_mean, kid_std = metrics.kernel_distance(features, test["features"], seed=seed)
+        precision, recall = metrics.precision_recall(test["features"], features, k=3)
+        result.update(kernel_distance=float(kid_mean), kernel_distance_std=float(kid_std),
+                      precision=float(precision), recall=float(recall))
     if requested_labels is not None:
         result["conditional_accuracy"] = float(
             metrics.conditional_accuracy(predicted, requested_labels))
@@ -90,6 +96,16 @@ def score(images, classifier, test, requested_labels=None, seed=0):
 
 _TEST_EMBEDDINGS = {}
 _REFERENCES = {}
+CACHE_FOLDER = "eval-cache"  # test-set embeddings and real references, in cache_folder()
+
+
+def cache_folder():
+    """Where embeddings and references are kept: eval-cache/ in the default data folder
+    ($TFGAN_MNIST_DATA_DIR or ~/.cache/tfgan_mnist). Files are named by a hash of what
+    they were computed from, so data from any --data_dir shares the folder safely."""
+    from tfgan_mnist import data
+
+    return os.path.join(data.default_data_dir(), CACHE_FOLDER)
 
 
 def embed_test_set(dataset, data_dir=None, reference_images=REFERENCE_IMAGES):
@@ -98,7 +114,9 @@ def embed_test_set(dataset, data_dir=None, reference_images=REFERENCE_IMAGES):
     The reference scores the first `reference_images` training images the
     same way as a generator's samples: Frechet distance, KID and precision /
     recall depend on the number of images scored, so a generator's N samples
-    are read beside N real images. Each is computed once per process.
+    are read beside N real images. Each is computed once per process, and
+    kept on disk in `cache_folder()` under a key of the classifier's weights
+    and the images (`_cache_key`), so later processes read them.
     """
     if dataset not in _TEST_EMBEDDINGS:
         from tfgan_mnist import classifier as classifier_lib
@@ -106,27 +124,84 @@ def embed_test_set(dataset, data_dir=None, reference_images=REFERENCE_IMAGES):
 
         arrays = data.load_arrays(dataset, data_dir or None)
         network = classifier_lib.load_classifier(dataset)
-        features, _ = network.features_and_logits(arrays.test_images)
-        test = {"features": features,
-                "label_histogram": metrics.class_histogram(arrays.test_labels)}
-        _TEST_EMBEDDINGS[dataset] = (network, test, arrays)
-    network, test, arrays = _TEST_EMBEDDINGS[dataset]
+        folder = cache_folder()
+        key = _cache_key(dataset, arrays.test_images)
+        path = os.path.join(folder, f"{dataset}-test-{key}.npz")
+        test = _read_cache(path)
+        if test is None:
+            features, _ = network.features_and_logits(arrays.test_images)
+            test = {"features": features,
+                    "label_histogram": metrics.class_histogram(arrays.test_labels)}
+            _write_cache(path, lambda handle: np.savez(handle, **test))
+        _TEST_EMBEDDINGS[dataset] = (network, test, arrays, folder)
+    network, test, arrays, folder = _TEST_EMBEDDINGS[dataset]
     count = min(int(reference_images), len(arrays.train_images))
     if (dataset, count) not in _REFERENCES:
-        _REFERENCES[dataset, count] = score(
-            arrays.train_images[:count], network, test,
-            requested_labels=arrays.train_labels[:count])
-        _REFERENCES[dataset, count]["num_images"] = count
+        key = _cache_key(dataset, arrays.test_images, arrays.train_images[:count],
+                         arrays.train_labels[:count])
+        path = os.path.join(folder, f"{dataset}-reference-{count}-{key}.json")
+        reference = _read_cache(path)
+        if reference is None:
+            reference = score(arrays.train_images[:count], network, test,
+                              requested_labels=arrays.train_labels[:count])
+            reference["num_images"] = count
+            _write_cache(path, lambda handle: handle.write(json.dumps(reference).encode()))
+        _REFERENCES[dataset, count] = reference
     return network, test, _REFERENCES[dataset, count]
 
 
-def evaluate(generator, num_samples=10_000, seed=0, data_dir=None):
+def _cache_key(dataset, *arrays):
+    """16 hex digits of a hash of the classifier's weights file and the arrays' bytes."""
+    import hashlib
+    import importlib.resources
+
+    from tfgan_mnist import classifier as classifier_lib
+
+    digest = hashlib.blake2b(digest_size=8)
+    resource = (importlib.resources.files("tfgan_mnist") / "classifiers"
+                / classifier_lib.weights_filename(dataset))
+    digest.update(resource.read_bytes())
+    for array in arrays:
+        digest.update(np.ascontiguousarray(array).tobytes())
+    return digest.hexdigest()
+
+
+def _read_cache(path):
+    """A cached test embedding (.npz: dict of arrays) or reference (.json), or None."""
+    try:
+        if path.endswith(".npz"):
+            with np.load(path, allow_pickle=False) as loaded:
+                return {name: loaded[name] for name in loaded.files}
+        with open(path) as handle:
+            return json.load(handle)
+    except (OSError, ValueError):  # absent, unreadable or half-written: compute it again
+        return None
+
+
+def _write_cache(path, write):
+    """write(binary file) into a cache file, atomically; a folder that cannot be written
+    only costs the cache."""
+    from tfgan_mnist import summaries
+
+    def write_file(tmp):
+        with open(tmp, "wb") as handle:
+            write(handle)
+
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        summaries.atomic_write(path, write_file)
+    except OSError:
+        pass
+
+
+def evaluate(generator, num_samples=10_000, seed=0, data_dir=None, quick=False):
     """Score a `checkpoints.Generator`: {"model", "dataset", "step", "num_samples", "seed",
-    "seconds", "metrics", "reference"}; the reference scores as many real images."""
+    "seconds", "metrics", "reference"}; the reference scores as many real images.
+    `quick` leaves out SLOW_KEYS (see `score`)."""
     started = time.perf_counter()
     network, test, reference = embed_test_set(generator.dataset, data_dir, num_samples)
     images, labels = generate(generator, num_samples, seed)
-    result = score(images, network, test, labels, seed=seed)
+    result = score(images, network, test, labels, seed=seed, quick=quick)
     return {"model": generator.model_name, "dataset": generator.dataset,
             "step": generator.step, "num_samples": num_samples, "seed": seed,
             "seconds": round(time.perf_counter() - started, 2),

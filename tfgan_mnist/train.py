@@ -517,6 +517,11 @@ def _train_loop(run, stop, say, warn, chief=True):
 
 
 BEST_FILE = "best.json"
+# One JSON line per evaluation during training: step, training seconds so far, the weights
+# scored and the quick metrics (`evaluate.score(quick=True)`); a resumed run appends.
+HISTORY_FILE = "eval_history.jsonl"
+HISTORY_KEYS = ("frechet_distance", "classifier_score", "class_kl", "rare_classes",
+                "conditional_accuracy")
 
 
 def _evaluate_and_keep_best(run, step, say):
@@ -532,10 +537,16 @@ def _evaluate_and_keep_best(run, step, say):
     config = run.config
     generator = checkpoints.Generator(run.model, config, step, "training")
     report = evaluate.evaluate(generator, config.eval_samples, seed=0,
-                               data_dir=config.data_dir)
+                               data_dir=config.data_dir, quick=True)
     scores = report["metrics"]
     summaries.write_scalars({f"eval/{key}": scores[key] for key, _, _ in evaluate.METRIC_INFO
                              if key in scores}, step)
+    history = {"step": step, "trained_seconds": round(_value(run.trained_seconds), 1),
+               "weights": report["weights"], "num_samples": config.eval_samples,
+               **{key: scores[key] for key in HISTORY_KEYS if key in scores}}
+    with writing(config.run_dir, run), open(os.path.join(config.run_dir, HISTORY_FILE),
+                                            "a") as handle:
+        handle.write(json.dumps(history) + "\n")
     folder = os.path.join(config.run_dir, workdir.BEST_CHECKPOINT_DIR)
     record = os.path.join(folder, BEST_FILE)
     best = json.load(open(record)) if os.path.exists(record) else None
@@ -549,9 +560,8 @@ def _evaluate_and_keep_best(run, step, say):
             summaries.atomic_write(record, lambda tmp: open(tmp, "w").write(json.dumps(
                 {"step": step, "frechet_distance": distance}) + "\n"))
     say(f"eval at step {step}: Frechet distance {distance:.3f}, classifier score "
-        f"{scores['classifier_score']:.3f}, precision {scores['precision']:.3f}, recall "
-        f"{scores['recall']:.3f}" + ("  (best so far, kept)" if improved else "")
-        + f"  [{report['seconds']:.0f} s]")
+        f"{scores['classifier_score']:.3f}, class KL {scores['class_kl']:.3f}"
+        + ("  (best so far, kept)" if improved else "") + f"  [{report['seconds']:.0f} s]")
 
 
 def _value(variable):

@@ -5,6 +5,7 @@
     python tools/zoo.py --max_steps=1000       # each config's steps, but at most 1000
     python tools/zoo.py --models=vanilla_gan,gan --datasets=mnist
     python tools/zoo.py --models=dcgan --train_flags=--mixed_precision
+    python tools/zoo.py --budget_minutes=10    # the leaderboard: equal idle training time
 
 Each entry trains with `python -m tfgan_mnist.main --flagfile=<its config>`
 in runs/zoo/<model>-<dataset> (a fresh process, so no setting leaks from one
@@ -62,11 +63,14 @@ def save_results(results):
     os.replace(tmp, RESULTS_JSON)
 
 
-def run_entry(model, dataset, steps, budget, root, num_samples, train_flags=()):
+def run_entry(model, dataset, steps, budget, root, num_samples, train_flags=(),
+              extra_flags=()):
     """Train and evaluate one model on one dataset; return its results record.
 
     `train_flags` are extra flags for `tfgan_mnist.main` (e.g. --mixed_precision);
-    the record keeps them so the table says how the row was trained.
+    the record keeps them so the table says how the row was trained. `extra_flags`
+    change what is recorded, not the training (--eval_every). Runs with an averaged
+    generator are scored twice: averaged (`metrics`) and trained weights (`raw_metrics`).
     """
     values, config_path = config_for(model, dataset)
     workdir = os.path.join(root, f"{model}-{dataset}")
@@ -80,19 +84,76 @@ def run_entry(model, dataset, steps, budget, root, num_samples, train_flags=()):
         command.append(f"--train_steps={steps}")
     command += list(train_flags)
     started = time.time()
-    subprocess.run(command, cwd=REPO_ROOT, env=_env(), check=True)
+    subprocess.run(command + list(extra_flags), cwd=REPO_ROOT, env=_env(), check=True)
     seconds = time.time() - started
-    subprocess.run([sys.executable, "-m", "tfgan_mnist.evaluate", f"--workdir={workdir}",
-                    f"--num_samples={num_samples}"], cwd=REPO_ROOT, env=_env(), check=True)
-    with open(os.path.join(workdir, "metrics.json")) as handle:
-        report = json.load(handle)
+    report = evaluate_run(workdir, num_samples)
+    raw = None
+    if report.get("weights") == "averaged":
+        raw = evaluate_run(workdir, num_samples, raw_weights=True)
+        with open(os.path.join(workdir, "metrics.json"), "w") as handle:  # the default's again
+            json.dump(report, handle, indent=2, sort_keys=True)
     picture = copy_picture(workdir, model, dataset)
-    return {"model": model, "dataset": dataset, "steps": report["step"],
-            "budget": budget, "train_seconds": round(seconds, 1),
-            "config": os.path.relpath(config_path, REPO_ROOT) if config_path else None,
-            "metrics": report["metrics"], "reference": report["reference"],
-            "picture": picture, "cpus": os.cpu_count(), "train_flags": list(train_flags),
-            "weights": report.get("weights", "trained")}
+    record = {"model": model, "dataset": dataset, "steps": report["step"],
+              "budget": budget, "train_seconds": round(seconds, 1),
+              "config": os.path.relpath(config_path, REPO_ROOT) if config_path else None,
+              "metrics": report["metrics"], "reference": report["reference"],
+              "picture": picture, "cpus": os.cpu_count(), "train_flags": list(train_flags),
+              "weights": report.get("weights", "trained"), "history": read_history(workdir)}
+    if raw is not None:
+        record["raw_metrics"] = raw["metrics"]
+    return record
+
+
+def evaluate_run(workdir, num_samples, raw_weights=False):
+    """`python -m tfgan_mnist.evaluate` on a workdir; its metrics.json as a dict."""
+    subprocess.run([sys.executable, "-m", "tfgan_mnist.evaluate", f"--workdir={workdir}",
+                    f"--num_samples={num_samples}"] + (["--raw_weights"] if raw_weights else []),
+                   cwd=REPO_ROOT, env=_env(), check=True)
+    with open(os.path.join(workdir, "metrics.json")) as handle:
+        return json.load(handle)
+
+
+def read_history(workdir):
+    """[{step, trained_seconds, frechet_distance, ...}] of the run's evaluations during
+    training (eval_history.jsonl; a step evaluated twice, as after a resume, counts once)."""
+    path = os.path.join(workdir, "eval_history.jsonl")
+    if not os.path.exists(path):
+        return []
+    by_step = {}
+    for line in open(path):
+        if line.strip():
+            entry = json.loads(line)
+            by_step[entry["step"]] = entry
+    return [by_step[step] for step in sorted(by_step)]
+
+
+BENCHMARKS_MD = os.path.join(DOCS, "benchmarks.md")
+
+
+def idle_speeds(path=BENCHMARKS_MD):
+    """{model: {"f32": steps/s, "bf16": steps/s}}: the medians of docs/benchmarks.md."""
+    speeds = {}
+    for line in open(path):
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if len(cells) >= 5 and cells[2] in ("f32", "bf16"):
+            try:
+                speeds.setdefault(cells[0], {})[cells[2]] = float(cells[4].split()[0])
+            except ValueError:
+                continue
+    return speeds
+
+
+def leaderboard_setting(model, minutes, speeds):
+    """(steps, flags, steps/s, precision) of a model's leaderboard entry: as many steps as
+    `minutes` of its fastest precision's idle median steps/s (docs/benchmarks.md)."""
+    if model not in speeds:
+        raise SystemExit(f"error: {model} has no row in {BENCHMARKS_MD}; measure it with "
+                         f"python tools/benchmark.py --model={model} (and --mixed_precision) "
+                         "and add the rows")
+    precision = max(speeds[model], key=speeds[model].get)
+    rate = speeds[model][precision]
+    flags = ["--mixed_precision"] if precision == "bf16" else []
+    return max(1, round(minutes * 60 * rate)), flags, rate, precision
 
 
 def entry_budget(model, dataset, steps, max_steps):
@@ -134,6 +195,71 @@ def _cell(record, key, pattern):
     return "-" if value is None else pattern.format(value)
 
 
+def _is_leaderboard(record):
+    return str(record.get("budget", "")).endswith(" min")
+
+
+def _fd(metrics):
+    return "-" if metrics is None else f"{metrics['frechet_distance']:.2f}"
+
+
+def leaderboard_lines(rows, dataset):
+    """The leaderboard table of one dataset: best averaged-generator FD first."""
+    minutes = rows[0]["budget"]
+    lines = [f"### {dataset}: {minutes} of idle 2-core training", "",
+             f"![FD against minutes](results/fd-vs-minutes-{dataset}.png)", "",
+             "| rank | model | steps (idle steps/s, precision) | time here | FD raw G | "
+             "FD averaged G | " + " | ".join(c[1] for c in COLUMNS[1:]) + " | samples |",
+             "| --- | --- | --- | --- | --- | --- | " + " | ".join("---" for _ in COLUMNS[1:])
+             + " | --- |"]
+    reference = rows[0]["reference"]
+    lines.append("| - | real data (10,000 training images) | - | - | - | "
+                 f"{_fd(reference)} | " + " | ".join(
+                     _cell(reference, key, pattern) for key, _, pattern in COLUMNS[1:])
+                 + " | - |")
+    ranked = sorted(rows, key=lambda r: r["metrics"]["frechet_distance"])
+    for rank, record in enumerate(ranked, 1):
+        picture = f"![{record['model']}]({record['picture']})" if record["picture"] else "-"
+        raw = record.get("raw_metrics")
+        averaged = record["metrics"] if record.get("weights") == "averaged" else None
+        lines.append(
+            f"| {rank} | {record['model']} | {record['steps']} ({record['idle_steps_per_s']:g}"
+            f", {record['precision']}) | {record['train_seconds'] / 60:.1f} min | "
+            f"{_fd(raw if averaged else record['metrics'])} | {_fd(averaged)} | " + " | ".join(
+                _cell(record["metrics"], key, pattern) for key, _, pattern in COLUMNS[1:])
+            + f" | {picture} |")
+    return lines + [""]
+
+
+def draw_fd_figure(rows, dataset):
+    """docs/results/fd-vs-minutes-<dataset>.png: each model's FD during training against
+    idle minutes (step / idle steps/s), from its eval_history.jsonl."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, axes = plt.subplots(figsize=(8, 5), dpi=100)
+    for record in sorted(rows, key=lambda r: r["metrics"]["frechet_distance"]):
+        history = record.get("history") or []
+        if not history:
+            continue
+        minutes = [entry["step"] / record["idle_steps_per_s"] / 60 for entry in history]
+        axes.plot(minutes, [entry["frechet_distance"] for entry in history], marker=".",
+                  label=record["model"])
+    axes.set_yscale("log")
+    axes.set_xlabel("minutes of idle 2-core training (steps / idle steps per second)")
+    axes.set_ylabel(f"Frechet distance ({history[0]['num_samples'] if history else 2000} "
+                    "samples, averaged G)")
+    axes.set_title(f"{dataset}: quality during training")
+    axes.grid(True, which="both", alpha=0.3)
+    axes.legend(fontsize=8, ncol=2)
+    figure.tight_layout()
+    os.makedirs(os.path.join(DOCS, "results"), exist_ok=True)
+    figure.savefig(os.path.join(DOCS, "results", f"fd-vs-minutes-{dataset}.png"))
+    plt.close(figure)
+
+
 def write_markdown(results):
     """docs/results.md from the accumulated results."""
     lines = ["# Results", "",
@@ -145,8 +271,31 @@ def write_markdown(results):
              "acc.: how often the classifier agrees with the label asked of a conditional "
              "model. Produced by `python tools/zoo.py`; times are wall-clock training time on "
              "the machine that ran it (CPU cores as listed).", ""]
+    boards = {dataset: [r for r in results.values()
+                        if r["dataset"] == dataset and _is_leaderboard(r)]
+              for dataset in ("mnist", "fashion_mnist")}
+    if any(boards.values()):
+        lines += ["## Leaderboard: equal training time", "",
+                  "Every model trained for as many steps as it makes in the budget on an idle "
+                  "2-core machine (its config's recipe; bfloat16 where that is faster, as "
+                  "`docs/benchmarks.md` measured it on the CPU named there), so a noisy "
+                  "machine changes the wall time, not the result. Scored with 10,000 samples; "
+                  "FD raw G: the trained generator weights, FD averaged G: their moving "
+                  "average (`--ema_decay`), which sampling uses by default; the other "
+                  "columns score the averaged G. Ranked by the averaged FD. The figure "
+                  "plots the FD of 2,000 samples, evaluated during training, against idle "
+                  "minutes. Made by `python tools/zoo.py --budget_minutes=10`.", ""]
+        for dataset, rows in boards.items():
+            if rows:
+                lines += leaderboard_lines(rows, dataset)
+                draw_fd_figure(rows, dataset)
+        lines += ["## Earlier rows: short budgets", "",
+                  "Rows of models not yet trained at the leaderboard's budget, each at the "
+                  "steps given (most at 2-4% of their config's steps): how a model starts, "
+                  "not how good it gets.", ""]
     for dataset in ("mnist", "fashion_mnist"):
-        rows = [r for r in results.values() if r["dataset"] == dataset]
+        rows = [r for r in results.values()
+                if r["dataset"] == dataset and not _is_leaderboard(r)]
         if not rows:
             continue
         lines += [f"## {dataset}", "",
@@ -211,6 +360,11 @@ def main():
     parser.add_argument("--train_flags", default="",
                         help="extra flags for tfgan_mnist.main, space-separated "
                              "(e.g. --train_flags=--mixed_precision); shown in the tables")
+    parser.add_argument("--budget_minutes", type=float,
+                        help="the leaderboard: each entry trains as many steps as this many "
+                             "minutes of its fastest precision's idle steps/s in "
+                             "docs/benchmarks.md, evaluating 2,000 samples ten times on the "
+                             "way, and is scored with averaged and trained weights")
     parser.add_argument("--report", action="store_true",
                         help="only rewrite docs/results.md and the README table from "
                              "docs/results.json")
@@ -227,17 +381,30 @@ def main():
     if unknown:
         parser.error(f"--models: {unknown[0]} is not registered; valid: {', '.join(known)}")
     results = load_results()
+    speeds = idle_speeds() if args.budget_minutes else None
+    root = args.root
+    if args.budget_minutes and root == parser.get_default("root"):
+        root = os.path.join(REPO_ROOT, "runs", "leaderboard")
     for model in models:
         for dataset in args.datasets.split(","):
             key = f"{model}/{dataset}"
-            steps, budget = entry_budget(model, dataset, args.steps, args.max_steps)
+            train_flags, extra_flags, setting = args.train_flags.split(), [], {}
+            if args.budget_minutes:
+                steps, flags, rate, precision = leaderboard_setting(
+                    model, args.budget_minutes, speeds)
+                budget = f"{args.budget_minutes:g} min"
+                train_flags += flags
+                extra_flags = [f"--eval_every={max(1, steps // 10)}", "--eval_samples=2000"]
+                setting = {"idle_steps_per_s": rate, "precision": precision}
+            else:
+                steps, budget = entry_budget(model, dataset, args.steps, args.max_steps)
             done = results.get(key)
             if done and (done["budget"] == budget or (args.max_steps and done["steps"] >= steps)):
                 print(f"{key}: done already ({results[key]['steps']} steps)", flush=True)
                 continue
-            print(f"{key}: training", flush=True)
-            results[key] = run_entry(model, dataset, steps, budget, args.root, args.num_samples,
-                                     args.train_flags.split())
+            print(f"{key}: training" + (f" {steps} steps" if steps else ""), flush=True)
+            results[key] = {**run_entry(model, dataset, steps, budget, root, args.num_samples,
+                                        train_flags, extra_flags), **setting}
             save_results(results)
             write_markdown(results)
     write_markdown(results)

@@ -133,3 +133,56 @@ def test_a_checkpoint_without_an_average_starts_it_from_the_trained_weights(tmp_
     averaging.after_restore()
     for average, weight in zip(averaging.averaged.variables, plain.generator.variables):
         np.testing.assert_array_equal(average.numpy(), weight.numpy())
+
+
+def test_standing_statistics_change_only_the_sampling_copy_and_are_batch_means():
+    model = tiny_vanilla(model="gan", ema_decay=0.9)
+    for step in range(3):  # moving statistics and the average move away from the start
+        model.train_step((tf.random.uniform((4, 28, 28, 1), seed=step), tf.zeros((4,), tf.int32)))
+    before = {v.path: v.numpy().copy()
+              for v in [*model.generator.variables, *model.averaged.variables]}
+
+    def copy_of(network):
+        copy = type(network).from_config(network.get_config())
+        copy(model.sample_latent(1, seed=0))
+        for target, value in zip(copy.variables, network.variables):
+            target.assign(value)
+        return copy
+
+    # One batch: inference with standing statistics is training mode on that batch.
+    assert model.use_standing_statistics(batches=1, batch_size=16, seed=4) == 3
+    assert model.sampling_network() is model.standing
+    latent = model.sample_latent(16, seed=4)
+    np.testing.assert_allclose(model(latent).numpy(),
+                               copy_of(model.averaged)(latent, training=True).numpy(),
+                               rtol=1e-4, atol=1e-5)
+    one = {layer.path: (layer.moving_mean.numpy(), layer.moving_variance.numpy())
+           for layer in gan.batch_norm_layers(model.standing)}
+    model.use_standing_statistics(batches=1, batch_size=16, seed=5)
+    two = {layer.path: (layer.moving_mean.numpy(), layer.moving_variance.numpy())
+           for layer in gan.batch_norm_layers(model.standing)}
+    # Two batches (seeds 4 and 5): the means of the two batches' statistics.
+    model.use_standing_statistics(batches=2, batch_size=16, seed=4)
+    for layer, original in zip(gan.batch_norm_layers(model.standing),
+                               gan.batch_norm_layers(model.averaged)):
+        np.testing.assert_allclose(layer.moving_mean.numpy(),
+                                   (one[layer.path][0] + two[layer.path][0]) / 2, rtol=1e-5,
+                                   atol=1e-6)
+        np.testing.assert_allclose(layer.moving_variance.numpy(),
+                                   (one[layer.path][1] + two[layer.path][1]) / 2, rtol=1e-5,
+                                   atol=1e-6)
+        assert layer.momentum == original.momentum  # put back
+    # The weights are the averaged ones; the trained network and the average are untouched.
+    for copy, average in zip(model.standing.trainable_variables,
+                             model.averaged.trainable_variables):
+        np.testing.assert_array_equal(copy.numpy(), average.numpy())
+    for variable in [*model.generator.variables, *model.averaged.variables]:
+        np.testing.assert_array_equal(variable.numpy(), before[variable.path])
+    model.drop_standing_statistics()
+    assert model.sampling_network() is model.averaged
+    with model.standing_statistics():
+        assert model.standing is not None
+    assert model.standing is None
+    # No batch norm in the generator: nothing to recompute, nothing changes.
+    plain = tiny_vanilla()
+    assert plain.use_standing_statistics() == 0 and plain.standing is None

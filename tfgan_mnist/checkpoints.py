@@ -28,6 +28,7 @@ import numpy as np
 import tensorflow as tf
 
 from tfgan_mnist import config as config_lib
+from tfgan_mnist import gan as gan_lib
 from tfgan_mnist import workdir as workdir_lib
 from tfgan_mnist.workdir import BEST_CHECKPOINT_DIR  # noqa: F401 (part of this API)
 
@@ -212,8 +213,10 @@ class Generator:
     builds generator inputs).
     """
 
-    def __init__(self, model, config, step, source, images_fn=None, noise_fn=None):
+    def __init__(self, model, config, step, source, images_fn=None, noise_fn=None,
+                 exported=None):
         self.model = model
+        self.exported = exported  # an exported file's metadata; None for a checkpoint
         self.config = config
         self.step = int(step)
         self.source = source
@@ -239,9 +242,24 @@ class Generator:
             "image_range": [float(v) for v in self.model.image_range],
             "conditional": self.conditional,
             "num_classes": self.num_classes,
-            "weights": ("averaged" if getattr(self.model, "averaged", None) is not None
-                        and self.model.use_average else "trained"),
+            **self._weights_in_use(),
         }
+
+    def _weights_in_use(self):
+        """{"weights": averaged or trained, "bn_statistics": standing, moving or none}."""
+        if self.exported is not None:  # what the file was exported with
+            return {"weights": self.exported.get("weights", "trained"),
+                    "bn_statistics": self.exported.get("bn_statistics", "moving")}
+        weights = ("averaged" if getattr(self.model, "averaged", None) is not None
+                   and self.model.use_average else "trained")
+        if getattr(self.model, "standing", None) is not None:
+            return {"weights": weights, "bn_statistics": "standing"}
+        try:
+            network = self.model.sampling_network()
+        except ValueError:  # no single generator network
+            return {"weights": weights, "bn_statistics": "none"}
+        return {"weights": weights,
+                "bn_statistics": "moving" if gan_lib.batch_norm_layers(network) else "none"}
 
     def labels_for(self, count, labels=None):
         """The int32 labels `sample` uses (None for unconditional models)."""
@@ -411,7 +429,7 @@ def _from_savedmodel(path):
         return [outputs[key] for key in sorted(outputs)]  # images, images_1, ...
 
     return Generator(model, config, metadata["step"], path, images,
-                     lambda noise, labels: images(noise, labels, None))
+                     lambda noise, labels: images(noise, labels, None), metadata)
 
 
 def _from_keras_file(path):
@@ -436,15 +454,40 @@ def _from_keras_file(path):
         return [served[key] for key in sorted(served)]  # images, images_1, ...
 
     object.__setattr__(network, "_model", model)  # serve() builds its inputs with it
-    return Generator(model, config, metadata["step"], path, images, from_noise)
+    return Generator(model, config, metadata["step"], path, images, from_noise, metadata)
 
 
-def load_generator(source, checkpoint="latest", config=None, raw_weights=False):
+# --bn_statistics of sample, pictures, export and evaluate.
+BN_STATISTICS = ("standing", "moving")
+BN_STATISTICS_DEFAULT = gan_lib.BN_STATISTICS_DEFAULT
+BN_STATISTICS_HELP = (
+    "Batch-norm statistics of the generator sampled: standing (recomputed over 16 batches "
+    "of 256 fresh noise inputs with the weights in use, so they fit them) or moving (the "
+    "moving averages Keras kept during training, which trail the weights and were never "
+    "the averaged weights' own). Generators without batch norm are the same either way.")
+
+
+def use_weights(model, raw_weights=False, bn_statistics=BN_STATISTICS_DEFAULT):
+    """Set which weights a restored model samples with: its averaged copy (or the trained
+    network with `raw_weights`), and standing or moving batch-norm statistics."""
+    if bn_statistics not in BN_STATISTICS:
+        raise ValueError(f"--bn_statistics={bn_statistics}: valid: {', '.join(BN_STATISTICS)}")
+    model.use_average = not raw_weights
+    model.drop_standing_statistics()
+    if bn_statistics == "standing":
+        model.use_standing_statistics()
+
+
+def load_generator(source, checkpoint="latest", config=None, raw_weights=False,
+                   bn_statistics=BN_STATISTICS_DEFAULT):
     """A `Generator` from a trained model, a workdir, an exported SavedModel or a .keras file.
 
     For a model in memory, `config` is the Config that built it (models from
-    `tfgan_mnist.build` carry theirs as `run_config`). A workdir's generator
-    samples with its averaged weights (--ema_decay) unless `raw_weights`.
+    `tfgan_mnist.build` carry theirs as `run_config`); it samples as it is. A
+    workdir's generator samples with its averaged weights (--ema_decay) unless
+    `raw_weights`, and with standing batch-norm statistics unless
+    `bn_statistics="moving"` (see `use_weights`). An export keeps what it was
+    exported with.
     """
     if not isinstance(source, (str, os.PathLike)):
         model = source
@@ -464,7 +507,7 @@ def load_generator(source, checkpoint="latest", config=None, raw_weights=False):
     if os.path.exists(os.path.join(source, "saved_model.pb")):
         return _from_savedmodel(source)
     restored = restore(source, checkpoint)
-    restored.model.use_average = not raw_weights
+    use_weights(restored.model, raw_weights, bn_statistics)
     return Generator(restored.model, restored.config, restored.step, restored.checkpoint_path)
 
 

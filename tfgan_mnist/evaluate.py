@@ -206,6 +206,7 @@ def evaluate(generator, num_samples=10_000, seed=0, data_dir=None, quick=False):
             "step": generator.step, "num_samples": num_samples, "seed": seed,
             "seconds": round(time.perf_counter() - started, 2),
             "weights": generator.metadata["weights"],
+            "bn_statistics": generator.metadata["bn_statistics"],
             "metrics": result, "reference": reference}
 
 
@@ -307,6 +308,9 @@ def main(argv):
                          flag_values=flag_values)
     flags.DEFINE_boolean("raw_weights", False, "Score the trained generator weights, not their "
                          "moving average (--ema_decay of the run).", flag_values=flag_values)
+    flags.DEFINE_enum("bn_statistics", checkpoints.BN_STATISTICS_DEFAULT,
+                      list(checkpoints.BN_STATISTICS), checkpoints.BN_STATISTICS_HELP,
+                      flag_values=flag_values)
     flags.DEFINE_string("samples", None, "Instead of --workdir: an .npz (array `images`) or "
                         ".npy of uint8 images (n, 28, 28) from any generator, to score.",
                         flag_values=flag_values)
@@ -339,7 +343,8 @@ def main(argv):
                  "--dataset=NAME)", cli.USAGE_ERROR)
     try:
         generator = checkpoints.load_generator(flag_values.workdir, flag_values.checkpoint,
-                                               raw_weights=flag_values.raw_weights)
+                                               raw_weights=flag_values.raw_weights,
+                                               bn_statistics=flag_values.bn_statistics)
         report = evaluate(generator, flag_values.num_samples, flag_values.seed,
                           generator.config.data_dir)
     except (checkpoints.LoadError, ValueError, OSError) as error:

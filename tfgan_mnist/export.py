@@ -205,7 +205,7 @@ def check_paths(out, keras_out, overwrite):
 
 
 def export(workdir, out=None, keras_out=None, checkpoint="latest", overwrite=False,
-           raw_weights=False):
+           raw_weights=False, bn_statistics=checkpoints.BN_STATISTICS_DEFAULT):
     """Export the run in `workdir`; return (SavedModel path, .keras path or None, Generator).
 
     Only an earlier export is ever replaced, and only with `overwrite`;
@@ -217,7 +217,7 @@ def export(workdir, out=None, keras_out=None, checkpoint="latest", overwrite=Fal
     """
     check_paths(out, keras_out, overwrite)  # before anything is read or written
     restored = checkpoints.restore(workdir, checkpoint)
-    restored.model.use_average = not raw_weights
+    checkpoints.use_weights(restored.model, raw_weights, bn_statistics)
     generator = checkpoints.Generator(restored.model, restored.config, restored.step,
                                       restored.checkpoint_path)
     if not out:
@@ -252,6 +252,9 @@ flags.DEFINE_string("keras_out", None, "The .keras file. Default: <out>.keras.",
                     flag_values=FLAGS)
 flags.DEFINE_boolean("raw_weights", False, "Export the trained generator weights, not their "
                      "moving average (--ema_decay of the run).", flag_values=FLAGS)
+flags.DEFINE_enum("bn_statistics", checkpoints.BN_STATISTICS_DEFAULT,
+                  list(checkpoints.BN_STATISTICS), checkpoints.BN_STATISTICS_HELP,
+                  flag_values=FLAGS)
 flags.DEFINE_boolean("overwrite", False, "Replace an earlier export at --out / --keras_out. "
                      "Nothing else is ever replaced: any other file or folder there is refused.",
                      flag_values=FLAGS)
@@ -267,7 +270,7 @@ def main(argv):
     try:
         saved, keras_file, generator = export(FLAGS.workdir, FLAGS.out, FLAGS.keras_out,
                                               FLAGS.checkpoint, FLAGS.overwrite,
-                                              FLAGS.raw_weights)
+                                              FLAGS.raw_weights, FLAGS.bn_statistics)
     except (checkpoints.LoadError, ValueError, OSError) as error:
         cli.fail(str(error).splitlines()[0])
     inputs = "noise, labels" if generator.conditional else "noise"

@@ -24,6 +24,7 @@ Models whose update is of another shape (VAE, AAE, VAE-GAN, CoGAN) are
 `GenerativeModel`, the interface the trainer and the programs rely on.
 """
 
+import contextlib
 import dataclasses
 
 import keras
@@ -31,6 +32,12 @@ import tensorflow as tf
 
 from tfgan_mnist import losses, summaries
 from tfgan_mnist.networks import IMAGE_SHAPE
+
+# Standing batch-norm statistics: batches of fresh generator inputs they average over, and
+# whether sampling (figures, evaluation, sample, pictures, export) uses them by default.
+STANDING_BATCHES = 16
+STANDING_BATCH = 256
+BN_STATISTICS_DEFAULT = "standing"
 
 
 def replica_share(draw, batch_size, event_shape):
@@ -276,11 +283,73 @@ class GenerativeModel(keras.Model):
                          "to images")
 
     def sampling_network(self):
-        """The network sampling uses and an export saves: the averaged copy where it is kept
-        and `use_average` is on (the default), else the trained network."""
+        """The network sampling uses and an export saves: the copy with standing batch-norm
+        statistics once `use_standing_statistics` made one, else the averaged copy where it
+        is kept and `use_average` is on (the default), else the trained network."""
+        if self.standing is not None:
+            return self.standing
         if self.averaged is not None and self.use_average:
             return self.averaged
         return self.trained_network()
+
+    # ----- standing batch-norm statistics (BigGAN's "standing stats") -----------
+
+    standing = None  # a copy of the sampling network with recomputed batch-norm statistics
+
+    def use_standing_statistics(self, batches=STANDING_BATCHES, batch_size=STANDING_BATCH,
+                                seed=0):
+        """Sample from a copy of `sampling_network()` whose batch-norm statistics are the
+        means of the batch statistics of `batches` batches of fresh generator inputs.
+
+        The moving statistics Keras keeps during training start at mean 0 and
+        variance 1 and trail the weights (the averaged weights never had
+        statistics of their own: theirs are the trained network's). The copy's
+        statistics are those of the weights being sampled, as at training time.
+        The trained network and the averaged copy do not change. Conditional
+        models draw every class in turn. Returns the number of batch-norm layers
+        (0: there are none, nothing changes).
+        """
+        object.__setattr__(self, "standing", None)
+        try:
+            source = self.sampling_network()
+        except ValueError:  # no single generator network (CoGAN from two generators)
+            return 0
+        if not batch_norm_layers(source):
+            return 0
+        config = {**source.get_config(), "name": f"standing_{source.name}"}
+        copy = type(source).from_config(config)
+        copy(self.sample_latent(1, self.example_labels(1), seed=0), training=False)
+        for target, value in zip(copy.variables, source.variables):
+            target.assign(value)
+        layers = batch_norm_layers(copy)
+        for index in range(batches):
+            # momentum k / (k + 1) after k batches: the moving statistic is the running
+            # mean of the batches' statistics, the first batch replacing the start value.
+            for layer in layers:
+                layer.momentum = index / (index + 1)
+            labels = (tf.range(batch_size) % self.num_classes if self.conditional else None)
+            copy(self.sample_latent(batch_size, labels, seed=seed + index),
+                 training=True)
+        for layer, original in zip(layers, batch_norm_layers(source)):
+            layer.momentum = original.momentum
+        object.__setattr__(self, "standing", copy)
+        return len(layers)
+
+    def drop_standing_statistics(self):
+        """Sample from the averaged or trained network again (their moving statistics)."""
+        object.__setattr__(self, "standing", None)
+
+    @contextlib.contextmanager
+    def standing_statistics(self, enabled=True):
+        """Within the block, sampling uses standing statistics of the current weights (the
+        trainer draws its figures and evaluations so); after it, the networks' own again."""
+        if enabled:
+            self.use_standing_statistics()
+        try:
+            yield self
+        finally:
+            if enabled:
+                self.drop_standing_statistics()
 
     # ----- averaged generator weights (Yazici et al. 2019) ----------------------
 
@@ -377,6 +446,12 @@ class GenerativeModel(keras.Model):
         """Named figures drawn during training; the default is a fixed-noise sample grid."""
         images = self.to_uint8(self(self.grid_latent(grid_size, grid_size)))
         return {"grid": summaries.Figure(images.numpy(), grid_size, grid_size)}
+
+
+def batch_norm_layers(network):
+    """The BatchNormalization layers inside a Keras network, in a fixed order."""
+    return [layer for layer in network._flatten_layers(include_self=False)
+            if isinstance(layer, keras.layers.BatchNormalization)]
 
 
 class GAN(GenerativeModel):

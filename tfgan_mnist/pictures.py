@@ -327,6 +327,9 @@ flags.DEFINE_string("checkpoint", "latest", "latest, best, a kept step number, o
 flags.DEFINE_integer("seed", 0, "Seed of the noise.", flag_values=FLAGS)
 flags.DEFINE_boolean("raw_weights", False, "Draw with the trained generator weights, not "
                      "their moving average (--ema_decay of the run).", flag_values=FLAGS)
+flags.DEFINE_enum("bn_statistics", checkpoints.BN_STATISTICS_DEFAULT,
+                  list(checkpoints.BN_STATISTICS), checkpoints.BN_STATISTICS_HELP,
+                  flag_values=FLAGS)
 flags.DEFINE_integer("rows", 8, "Rows: interpolation paths, styles, or pairs.",
                      lower_bound=1, flag_values=FLAGS)
 flags.DEFINE_integer("steps", 10, "Images along each interpolation path or code sweep.",
@@ -348,10 +351,10 @@ flags.DEFINE_string("tags", None, "losses: comma-separated scalar tags. Default:
 
 # The options each kind takes besides --workdir and --out.
 OPTIONS = {
-    "interpolate": ("checkpoint", "raw_weights", "seed", "rows", "steps", "pick", "samples",
+    "interpolate": ("checkpoint", "raw_weights", "bn_statistics", "seed", "rows", "steps", "pick", "samples",
                     "label"),
-    "class_grid": ("checkpoint", "raw_weights", "seed", "rows"),
-    "figures": ("checkpoint", "raw_weights"),
+    "class_grid": ("checkpoint", "raw_weights", "bn_statistics", "seed", "rows"),
+    "figures": ("checkpoint", "raw_weights", "bn_statistics"),
     "gif": ("figure", "fps"),
     "losses": ("tags",),
 }
@@ -366,9 +369,10 @@ kinds: {', '.join(KINDS)}; and those a model declares: {', '.join(
 
 def check_options(kind, options=None):
     """Fail on an option the kind does not take, naming it (`options`: a declared picture's)."""
-    options = OPTIONS[kind] if options is None else ("checkpoint", "raw_weights", *options)
+    options = (OPTIONS[kind] if options is None
+               else ("checkpoint", "raw_weights", "bn_statistics", *options))
     allowed = {"workdir", "out", *options}
-    for name in ("checkpoint", "raw_weights", "seed", "rows", "steps", "pick", "samples",
+    for name in ("checkpoint", "raw_weights", "bn_statistics", "seed", "rows", "steps", "pick", "samples",
                  "label", "size", "figure", "fps", "tags"):
         if FLAGS[name].present and name not in allowed:
             cli.fail(f"--{name}: not an option of `pictures {kind}` (it takes "
@@ -391,7 +395,8 @@ def draw(kind, workdir, out, explicit=False):
         draw_losses(workdir, out, tags)
         return [out]
     generator = checkpoints.load_generator(workdir, FLAGS.checkpoint,
-                                           raw_weights=FLAGS.raw_weights)
+                                           raw_weights=FLAGS.raw_weights,
+                                           bn_statistics=FLAGS.bn_statistics)
     if kind == "interpolate":
         pick = checkpoints.parse_int_list(FLAGS.pick, "pick") if FLAGS.pick else None
         samples = FLAGS.samples or os.path.join(workdir, "samples.npz")

@@ -32,6 +32,9 @@ flags.DEFINE_string("checkpoint", "latest",
                     "checkpoint path prefix.", flag_values=FLAGS)
 flags.DEFINE_boolean("raw_weights", False, "Sample with the trained generator weights, not "
                      "their moving average (--ema_decay of the run).", flag_values=FLAGS)
+flags.DEFINE_enum("bn_statistics", checkpoints.BN_STATISTICS_DEFAULT,
+                  list(checkpoints.BN_STATISTICS), checkpoints.BN_STATISTICS_HELP,
+                  flag_values=FLAGS)
 flags.DEFINE_integer("num", 64, "Number of samples.", lower_bound=1, flag_values=FLAGS)
 flags.DEFINE_string("out", None,
                     "Output path: PATH.npz writes the array alone; PATH.png (or no extension) "
@@ -148,7 +151,8 @@ def main(argv):
     checkpoints.parse_workdir_command(FLAGS, argv, USAGE, "sample from")
     try:
         generator = checkpoints.load_generator(FLAGS.workdir, FLAGS.checkpoint,
-                                               raw_weights=FLAGS.raw_weights)
+                                               raw_weights=FLAGS.raw_weights,
+                                               bn_statistics=FLAGS.bn_statistics)
     except checkpoints.LoadError as error:
         cli.fail(str(error))
     try:

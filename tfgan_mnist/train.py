@@ -205,13 +205,23 @@ def save_checkpoint(run, step):
         raise
 
 
+def standing_statistics(run):
+    """Figures and evaluations during training sample as `sample` does by default: with
+    standing batch-norm statistics of the weights in use (`gan.BN_STATISTICS_DEFAULT`)."""
+    from tfgan_mnist import gan
+
+    return run.model.standing_statistics(gan.BN_STATISTICS_DEFAULT == "standing")
+
+
 def write_samples(run, step):
     """Each of the model's figures at `step`: an image summary and a PNG.
 
     The PNG goes to <workdir>/samples/<figure>/<step>.png, one folder per
     figure, like the TF1 tutorial's out/ folder.
     """
-    for name, figure in run.model.figures(run.config.sample_grid).items():
+    with standing_statistics(run):
+        figures = run.model.figures(run.config.sample_grid)
+    for name, figure in figures.items():
         summaries.write_grid_image(name, summaries.tile(figure.images, figure.rows, figure.cols),
                                    step)
         folder = os.path.join(run.config.run_dir, SAMPLES_DIR, name)
@@ -536,8 +546,9 @@ def _evaluate_and_keep_best(run, step, say):
 
     config = run.config
     generator = checkpoints.Generator(run.model, config, step, "training")
-    report = evaluate.evaluate(generator, config.eval_samples, seed=0,
-                               data_dir=config.data_dir, quick=True)
+    with standing_statistics(run):
+        report = evaluate.evaluate(generator, config.eval_samples, seed=0,
+                                   data_dir=config.data_dir, quick=True)
     scores = report["metrics"]
     summaries.write_scalars({f"eval/{key}": scores[key] for key, _, _ in evaluate.METRIC_INFO
                              if key in scores}, step)

@@ -9,7 +9,7 @@ import pytest
 import tensorflow as tf
 
 from tfgan_mnist import config as config_lib
-from tfgan_mnist import train, variants, workdir
+from tfgan_mnist import gan, losses, train, variants, workdir
 
 MODELS = ["dcgan", "gan_mlp", "began", "sagan"]
 CONFIGS = pathlib.Path(__file__).resolve().parent.parent / "configs"
@@ -224,6 +224,36 @@ def test_began_k_is_saved_and_restored_with_the_model(tmp_path):
     workdir.make_checkpoint(fresh).restore(path).assert_existing_objects_matched()
     assert float(fresh.k.numpy()) == 0.625
     assert not fresh.k.trainable and "k" in [v.name for v in fresh.non_trainable_variables]
+
+
+def test_ebgan_losses_per_image_and_for_the_collections_batch_energy():
+    from tfgan_mnist.variants import ebgan
+
+    model = tiny("ebgan", energy_margin=0.5)
+    images = tf.concat([tf.zeros((1, 28, 28, 1)), tf.ones((1, 28, 28, 1))], axis=0)
+    reconstructions = tf.fill((2, 28, 28, 1), 0.25)
+    # Per image: the mean squared pixel error, 0.0625 and 0.5625.
+    np.testing.assert_allclose(ebgan.image_energies(images, reconstructions).numpy(),
+                               [0.0625, 0.5625])
+    # D: mean real energy + mean max(0, m - fake energy), the hinge per image:
+    # 0.3 + (max(0, 0.5 - 0.2) + max(0, 0.5 - 0.9)) / 2 = 0.3 + 0.15
+    loss = model.discriminator_loss(tf.constant([0.1, 0.5]), tf.constant([0.2, 0.9]))
+    assert float(loss) == pytest.approx(0.45)
+    context = gan.PhaseContext(None, None, None, None, None,
+                               (tf.constant([0.2, 0.9, 0.4, 0.7]), None))
+    assert float(ebgan._margin_active(model, context)) == 0.5  # 0.2 and 0.4 are inside
+    # Pull-away: codes (1, 0), (0, 1), (-1, 0): cosines 0, -1, 0 over the 3 pairs.
+    codes = tf.constant([[1.0, 0.0], [0.0, 1.0], [-1.0, 0.0]])
+    assert float(ebgan._unsquared_pull_away(codes)) == pytest.approx(-1 / 3)  # opposites cancel
+    assert float(losses.pull_away_term(codes)) == pytest.approx(1 / 3)  # the paper's squares
+    # The collection's energy: one value for the batch, ||D(x) - x|| / B.
+    collection = tiny("ebgan", ebgan_energy="collection")
+    energies, code = collection.discriminator_outputs(batch_for(collection)[0], None)
+    assert energies.shape == (1,) and code.shape[0] == batch_for(collection)[0].shape[0]
+    logs = {k: float(v) for k, v in model.train_step(batch_for(model)).items()}
+    assert set(logs) == {"d_loss", "g_loss", "energy_real", "energy_fake", "margin_active",
+                         "pull_away"}
+    assert 0.0 <= logs["margin_active"] <= 1.0 and 0.0 <= logs["pull_away"] <= 1.0
 
 
 def test_sagan_has_attention_in_both_networks():

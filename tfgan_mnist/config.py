@@ -112,6 +112,21 @@ class Config:
         0.001, "BEGAN's lambda_k: step size of the control variable k.", non_negative=True,
         models=("began",))
 
+    # --- EBGAN (Zhao et al. 2016; the collection's EBGAN.py) ---
+    ebgan_energy: str = _field(
+        "mse", "EBGAN's energy: mse (each image's mean squared reconstruction error, the "
+        "margin per image) or collection (the collection's ||D(x) - x|| of the batch / "
+        "batch size).", choices=("mse", "collection"), models=("ebgan",))
+    energy_margin: float = _field(
+        1.0, "EBGAN's margin m in D's loss D(x) + max(0, m - D(G(z))), in the energy's "
+        "units.", positive=True, models=("ebgan",))
+    pt_weight: float = _field(
+        0.1, "EBGAN: weight of the pull-away term in G's loss (0: none).", non_negative=True,
+        models=("ebgan",))
+    pt_squared: bool = _field(
+        True, "EBGAN: square the cosine similarities of the pull-away term, as the paper "
+        "does (false: the collection's unsquared mean).", models=("ebgan",))
+
     # ----- GAN collection (gan, cgan, acgan, infogan, lsgan, wgan, wgan_gp, dragan) -----
     clip_value: float = _field(
         0.01, "WGAN: clip every critic weight to [-clip_value, clip_value] after each "

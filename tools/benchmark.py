@@ -3,6 +3,7 @@
     python tools/benchmark.py --model=vanilla_gan
     python tools/benchmark.py --model=vanilla_gan --mixed_precision --no-jit_compile
     python tools/benchmark.py --all            # every model; writes docs/benchmarks.md
+    python tools/benchmark.py --all --interleave   # every model timed in turns (leaderboard)
     python tools/benchmark.py --model=dcgan --references   # and the source's own loop
 
 For each setting it builds the model from its config file (configs/*.flags
@@ -171,6 +172,46 @@ def benchmark(model, batch_size=None, steps=None, repeats=5, mixed_precision=Fal
     return figures(model, config, config_path, flops, timer, peaks)
 
 
+def interleaved(settings, batch_size, steps, repeats, jit_compile, dataset, peaks):
+    """Rows of every (model, mixed_precision) setting, timed in turns: all are prepared
+    first, then each round times one call of each, so a noisy machine's slow minutes fall on
+    every model alike (the leaderboard's step budgets come from these rows)."""
+    prepared = []
+    for name, mixed in settings:
+        prepared.append((name, prepare(name, batch_size, steps, mixed, jit_compile, dataset)))
+        print(f"prepared {name} {'bf16' if mixed else 'f32'}", file=sys.stderr, flush=True)
+    for round_ in range(repeats):
+        for _, (_, _, _, timer) in prepared:
+            timer.time_once()
+        print(f"round {round_ + 1} of {repeats} done", file=sys.stderr, flush=True)
+    return [figures(name, config, path, flops, timer, peaks)
+            for name, (config, path, flops, timer) in prepared]
+
+
+LEADERBOARD_HEADING = "## Leaderboard speeds: every setting timed in turn"
+
+
+def write_interleaved_section(rows, peaks, repeats):
+    """Put the interleaved rows under LEADERBOARD_HEADING in docs/benchmarks.md (replacing
+    that section, keeping the rest of the file)."""
+    path = os.path.join(REPO_ROOT, "docs", "benchmarks.md")
+    text = open(path).read() if os.path.exists(path) else "# Training speed\n"
+    before, _, after = text.partition(LEADERBOARD_HEADING)
+    rest = after.split("\n## ", 1)[1] if "\n## " in after else ""
+    section = (f"{LEADERBOARD_HEADING}\n\nMeasured on {time.strftime('%Y-%m-%d')} by "
+               "`python tools/benchmark.py --all --interleave` on "
+               f"{os.cpu_count()} CPU cores ({cpu_description()}), TensorFlow {tf.__version__}; "
+               f"matmul peak float32 {peaks['float32']:.0f}, bfloat16 {peaks['bfloat16']:.0f} "
+               "GFLOP/s. Every setting is prepared first, then each of "
+               f"{repeats} rounds times one call of every setting in turn, so the machine's "
+               "slow and fast minutes fall on all alike: these are the figures to compare "
+               "models by, and `python tools/zoo.py --budget_minutes` turns the fastest "
+               "precision's median into each model's step budget.\n\n"
+               + HEADER + "\n" + "\n".join(format_row(r) for r in rows) + "\n")
+    with open(path, "w") as out:
+        out.write(before.rstrip("\n") + "\n\n" + section + ("\n## " + rest if rest else ""))
+
+
 def figures(model, config, config_path, flops, timer, peaks):
     """The row of one measured setting."""
     median = timer.median
@@ -268,6 +309,9 @@ def main():
                              "setting; default: as each model's config sets it")
     parser.add_argument("--all", action="store_true",
                         help="every registered model, f32 and bf16; write docs/benchmarks.md")
+    parser.add_argument("--interleave", action="store_true",
+                        help="with --all: prepare every setting, then time them in turns; "
+                             "writes the leaderboard section of docs/benchmarks.md")
     parser.add_argument("--references", action="store_true",
                         help="also time the reimplemented source's loop, where there is one")
     args = parser.parse_args()
@@ -281,6 +325,13 @@ def main():
     print(HEADER, flush=True)
     settings = ([(name, mp) for name in variants.names() for mp in (False, True)]
                 if args.all else [(args.model, args.mixed_precision)])
+    if args.all and args.interleave:
+        rows = interleaved(settings, args.batch_size, args.steps, args.repeats,
+                           args.jit_compile, args.dataset, peaks)
+        for row in rows:
+            print(format_row(row), flush=True)
+        write_interleaved_section(rows, peaks, args.repeats)
+        return
     rows = []
     for name, mixed in settings:
         row = benchmark(name, args.batch_size, args.steps, args.repeats, mixed,

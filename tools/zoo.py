@@ -130,10 +130,19 @@ def read_history(workdir):
 BENCHMARKS_MD = os.path.join(DOCS, "benchmarks.md")
 
 
+LEADERBOARD_HEADING = "## Leaderboard speeds: every setting timed in turn"
+
+
 def idle_speeds(path=BENCHMARKS_MD):
-    """{model: {"f32": steps/s, "bf16": steps/s}}: the medians of docs/benchmarks.md."""
+    """{model: {"f32": steps/s, "bf16": steps/s}}: the medians of docs/benchmarks.md's
+    leaderboard section (`tools/benchmark.py --all --interleave`)."""
+    text = open(path).read()
+    if LEADERBOARD_HEADING not in text:
+        raise SystemExit(f"error: {path} has no '{LEADERBOARD_HEADING[3:]}' section; run "
+                         "python tools/benchmark.py --all --interleave on an idle machine")
+    section = text.split(LEADERBOARD_HEADING, 1)[1].split("\n## ", 1)[0]
     speeds = {}
-    for line in open(path):
+    for line in section.splitlines():
         cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
         if len(cells) >= 5 and cells[2] in ("f32", "bf16"):
             try:
@@ -331,17 +340,27 @@ def write_readme_table(results):
         return
     names = {key: label for key, label, _ in COLUMNS}
     patterns = {key: pattern for key, _, pattern in COLUMNS}
-    lines = ["| model | dataset | steps | " + " | ".join(names[k] for k in README_COLUMNS) + " |",
-             "| --- | --- | --- | " + " | ".join("---" for _ in README_COLUMNS) + " |"]
+    rest = README_COLUMNS[1:]  # FD gets two columns: trained and averaged weights
+    lines = ["| model | dataset | steps | FD raw G | FD averaged G | "
+             + " | ".join(names[k] for k in rest) + " |",
+             "| --- | --- | --- | --- | --- | " + " | ".join("---" for _ in rest) + " |"]
     for dataset in ("mnist", "fashion_mnist"):
-        rows = sorted((r for r in results.values() if r["dataset"] == dataset),
-                      key=lambda r: r["model"])
+        rows = [r for r in results.values() if r["dataset"] == dataset]
+        # leaderboard rows first, best averaged FD first; then the short-budget rows
+        rows.sort(key=lambda r: (not _is_leaderboard(r), r["metrics"]["frechet_distance"]
+                                 if _is_leaderboard(r) else 0, r["model"]))
         if rows:
-            lines.append(f"| real data | {dataset} | - | " + " | ".join(
-                _cell(rows[0]["reference"], k, patterns[k]) for k in README_COLUMNS) + " |")
+            lines.append(f"| real data | {dataset} | - | - | {_fd(rows[0]['reference'])} | "
+                         + " | ".join(_cell(rows[0]["reference"], k, patterns[k])
+                                      for k in rest) + " |")
         for record in rows:
-            lines.append(f"| {record['model']} | {dataset} | {_steps(record)} | " + " | ".join(
-                _cell(record["metrics"], k, patterns[k]) for k in README_COLUMNS) + " |")
+            averaged = record["weights"] == "averaged" if "weights" in record else False
+            raw = record.get("raw_metrics") if averaged else record["metrics"]
+            steps = (f"{record['steps']} ({record['budget']})" if _is_leaderboard(record)
+                     else _steps(record))
+            lines.append(f"| {record['model']} | {dataset} | {steps} | {_fd(raw)} | "
+                         f"{_fd(record['metrics'] if averaged else None)} | " + " | ".join(
+                             _cell(record["metrics"], k, patterns[k]) for k in rest) + " |")
     head, rest = text.split(README_START, 1)
     _, tail = rest.split(README_END, 1)
     with open(README, "w") as handle:

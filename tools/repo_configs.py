@@ -13,10 +13,13 @@ from tfgan_mnist.config import read_flagfile  # noqa: E402
 def config_for(model, dataset="mnist"):
     """(flag values, path) of the config file for `model` on `dataset`, or ({model}, None).
 
-    A file that names the dataset wins over one that leaves it at the default.
+    A file that names the dataset wins over one that leaves it at the default. The
+    quick_*.flags configs (tuned for ten minutes, not a source's recipe) are never picked.
     """
     fallback = None
     for path in sorted(glob.glob(os.path.join(REPO_ROOT, "configs", "*.flags"))):
+        if os.path.basename(path).startswith("quick_"):
+            continue
         values = read_flagfile(path)
         if values.get("model") != model:
             continue

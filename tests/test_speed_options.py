@@ -76,3 +76,20 @@ def test_mixed_precision_warns_where_bfloat16_is_emulated(tmp_path):
     assert train.precision_warning(mixed, fast=True) is None
     assert train.precision_warning(mixed, fast=None) is None  # unknown: say nothing
     assert train.precision_warning(config_lib.Config(), fast=False) is None
+
+
+def test_mixed_precision_where_fast_follows_the_machine():
+    import keras
+
+    where_fast = config_lib.Config(mixed_precision_where_fast=True)
+    try:
+        train.set_precision(where_fast, fast=True)
+        assert keras.mixed_precision.global_policy().name == "mixed_bfloat16"
+        train.set_precision(where_fast, fast=False)  # emulated bfloat16: float32 instead
+        assert keras.mixed_precision.global_policy().name == "float32"
+        assert train.uses_bfloat16(config_lib.Config(mixed_precision=True), fast=False)
+        assert not train.uses_bfloat16(config_lib.Config(), fast=True)
+        assert train.precision_warning(where_fast, fast=False) is None  # it never slows down
+    finally:
+        keras.mixed_precision.set_global_policy("float32")
+

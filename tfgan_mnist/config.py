@@ -71,6 +71,11 @@ class Config:
     mixed_precision: bool = _field(
         False, "Compute in bfloat16 with float32 variables and losses (Keras "
         "'mixed_bfloat16'); fast on CPUs with AMX and on recent GPUs.")
+    mixed_precision_where_fast: bool = _field(
+        False, "As --mixed_precision where this machine computes bfloat16 natively (CPUs "
+        "with AVX512_BF16 or AMX, GPUs of compute capability 8.0 or newer), float32 "
+        "elsewhere, where bfloat16 is emulated and several times slower. The quick configs "
+        "set it.")
     jit_compile: bool = _field(False, "Compile each training step with XLA (the loop and data sampling stay outside).")
     strategy: str = _field(
         "default", "tf.distribute strategy: default (one device), mirrored (every local "

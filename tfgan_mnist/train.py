@@ -119,10 +119,20 @@ def precision_warning(config, fast=None):
             "--mixed_precision (or pass --nomixed_precision after a flagfile that sets it)")
 
 
-def set_precision(config):
+def uses_bfloat16(config, fast=None):
+    """Whether a run of `config` computes in bfloat16 here: --mixed_precision, or
+    --mixed_precision_where_fast on a machine with native bfloat16 (`fast`: known already)."""
+    if config.mixed_precision:
+        return True
+    if not config.mixed_precision_where_fast:
+        return False
+    return (bfloat16_is_fast() if fast is None else fast) is True
+
+
+def set_precision(config, fast=None):
     """Set Keras' global dtype policy for the models built next."""
     keras.mixed_precision.set_global_policy(
-        "mixed_bfloat16" if config.mixed_precision else "float32")
+        "mixed_bfloat16" if uses_bfloat16(config, fast) else "float32")
 
 
 def make_strategy(config):
@@ -367,6 +377,10 @@ def train(config, arrays=None, out=None):
     slower = precision_warning(config)
     if slower:
         warn(slower)
+    if config.mixed_precision_where_fast and not config.mixed_precision:
+        say("--mixed_precision_where_fast: " + (
+            "bfloat16 (native on this machine)" if uses_bfloat16(config) else
+            "float32 (bfloat16 would be emulated here, several times slower)"))
     run_dir = config.run_dir
     os.makedirs(run_dir, exist_ok=True)
     with workdir.Lock(run_dir), _StopRequests() as stop:

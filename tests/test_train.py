@@ -1,6 +1,7 @@
 """train.py: resume, NaN stops, workdir checks, progress lines."""
 
 import os
+import re
 
 import numpy as np
 import pytest
@@ -90,3 +91,6 @@ def test_train_minutes_stops_cleanly_and_a_resumed_run_continues_toward_the_budg
     assert int(later.rsplit("-", 1)[1]) > step
     assert tf.train.load_variable(later, "trained_seconds/.ATTRIBUTES/VARIABLE_VALUE") >= \
         budget * 60.0
+    # The time left is the budget's rest, never that of the 100,000 steps.
+    lefts = re.findall(r"left (\d+):(\d\d):(\d\d)", out.getvalue())
+    assert lefts and all(int(h) * 3600 + int(m) * 60 + int(s_) <= 5 for h, m, s_ in lefts)

@@ -466,7 +466,7 @@ def _train_loop(run, stop, say, warn, chief=True):
             elif chunks == 2:
                 say(f"step {step}/{total}: compiled in {compile_seconds:.1f} s; "
                     f"{_format_step_time(seconds_per_step)} a step, "
-                    f"left {_format_duration((total - step) * seconds_per_step)}")
+                    f"left {_left(run, total - step, 1 / seconds_per_step, budget)}")
                 said_time, said_step = time.perf_counter(), step
             if done < count or not _all_finite(model):
                 bad = {n: float(t.result()) for n, t in model.trackers.items()
@@ -497,7 +497,7 @@ def _train_loop(run, stop, say, warn, chief=True):
                 summaries.write_scalars({"steps_per_sec": rate}, step)
                 values = "  ".join(f"{k} {v:.4f}" for k, v in logs.items())
                 say(f"step {step}/{total}  {values}  {rate:.1f} steps/s  "
-                    f"left {_format_duration((total - step) / rate)}")
+                    f"left {_left(run, total - step, rate, budget)}")
                 said_time, said_step = now, step
             elif chunks > 2 and time.perf_counter() - said_time >= PROGRESS_SECONDS:
                 now = time.perf_counter()  # running means so far; TensorBoard gets the log lines
@@ -505,7 +505,7 @@ def _train_loop(run, stop, say, warn, chief=True):
                 values = "  ".join(f"{name} {float(t.result()):.4f}"
                                    for name, t in model.trackers.items())
                 say(f"step {step}/{total}  {values}  {rate:.2f} steps/s  "
-                    f"left {_format_duration((total - step) / max(rate, 1e-9))}")
+                    f"left {_left(run, total - step, rate, budget)}")
                 said_time, said_step = now, step
             if step % config.summary_every == 0 or done_all:
                 with writing(os.path.join(config.run_dir, SAMPLES_DIR), run):
@@ -538,6 +538,15 @@ def _train_loop(run, stop, say, warn, chief=True):
         return logs
     say(f"done: step {step}; checkpoint {run.manager.latest_checkpoint}")
     return logs
+
+
+def _left(run, steps_left, rate, budget):
+    """The time left: the steps left at `rate` steps/s, or the --train_minutes budget's rest
+    where that comes first."""
+    seconds = steps_left / max(rate, 1e-9)
+    if budget:
+        seconds = min(seconds, max(0.0, budget - _value(run.trained_seconds)))
+    return _format_duration(seconds)
 
 
 BEST_FILE = "best.json"

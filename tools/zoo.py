@@ -290,8 +290,10 @@ def write_markdown(results):
                   "`docs/benchmarks.md` measured it on the CPU named there), so a noisy "
                   "machine changes the wall time, not the result. Scored with 10,000 samples; "
                   "FD raw G: the trained generator weights, FD averaged G: their moving "
-                  "average (`--ema_decay`), which sampling uses by default; the other "
-                  "columns score the averaged G. Ranked by the averaged FD. The figure "
+                  "average (`--ema_decay`), which sampling uses by default; both with standing "
+                  "batch-norm statistics (the default); the other columns score the "
+                  "averaged G; time here: the wall-clock training time of the row, on a "
+                  "machine that was not always idle. Ranked by the averaged FD. The figure "
                   "plots the FD of 2,000 samples, evaluated during training, against idle "
                   "minutes. Made by `python tools/zoo.py --budget_minutes=10`.", ""]
         for dataset, rows in boards.items():

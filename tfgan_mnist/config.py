@@ -128,6 +128,13 @@ class Config:
     pt_weight: float = _field(
         0.1, "EBGAN: weight of the pull-away term in G's loss (0: none).", non_negative=True,
         models=("ebgan",))
+    ebgan_batch_norm: bool = _field(
+        True, "EBGAN: batch norm on the FC layer of D's decoder (the collection's).",
+        models=("ebgan",))
+    ebgan_joint_batch: bool = _field(
+        False, "EBGAN: real and generated images through D as one batch (joint batch-norm "
+        "statistics) in D's update; false: two calls, as the collection does.",
+        models=("ebgan",))
     pt_squared: bool = _field(
         True, "EBGAN: square the cosine similarities of the pull-away term, as the paper "
         "does (false: the collection's unsquared mean).", models=("ebgan",))

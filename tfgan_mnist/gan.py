@@ -527,6 +527,12 @@ class GAN(GenerativeModel):
         """D's outputs for the real batch; infoGAN reads its Q head only on fakes."""
         return self.discriminator_outputs(images, labels, training=training)
 
+    def discriminator_outputs_both(self, real_images, fake_images, labels):
+        """(D's outputs for the real batch, for the generated one) in D's phase (training
+        mode): two calls, so batch norm normalizes each batch on its own, as the sources do."""
+        return (self.real_discriminator_outputs(real_images, labels, training=True),
+                self.discriminator_outputs(fake_images, labels, training=True))
+
     @staticmethod
     def adversarial_output(outputs):
         """The part of D's outputs the adversarial loss reads (D's first head, for ACGAN)."""
@@ -584,8 +590,8 @@ class GAN(GenerativeModel):
         """({name: (weight, value)}, logs) of one discriminator update: d_loss plus D's terms."""
         latent = self.sample_latent(tf.shape(real_images)[0], self.code_labels(real_labels))
         fake_images = self.fake_for_discriminator(latent)
-        real_outputs = self.real_discriminator_outputs(real_images, real_labels, training=True)
-        fake_outputs = self.discriminator_outputs(fake_images, real_labels, training=True)
+        real_outputs, fake_outputs = self.discriminator_outputs_both(real_images, fake_images,
+                                                                     real_labels)
         real_scores = self.adversarial_output(real_outputs)
         fake_scores = self.adversarial_output(fake_outputs)
         terms = {"d_loss": (1.0, self.discriminator_loss(real_scores, fake_scores))}

@@ -76,11 +76,12 @@ class AutoencoderDiscriminator(keras.Model):
     and ReLU, deconv 1 4x4/2 with sigmoid. The code differs between the two
     sources (TwistedW EBGAN.py, BEGAN.py): EBGAN keeps it linear ("bn and relu
     are excluded since code is used in pullaway_loss"), BEGAN applies batch
-    norm and ReLU; `code_norm_relu` selects the latter.
+    norm and ReLU; `code_norm_relu` selects the latter. `decoder_norm=False`
+    drops the FC layer's batch norm (for EBGAN recipes).
     """
 
     def __init__(self, width=1.0, code_norm_relu=False, seed=None, name="discriminator",
-                 **kwargs):
+                 decoder_norm=True, **kwargs):
         super().__init__(name=name, **kwargs)
         seeds = Seeds(seed)
         channels = scaled_units(64, width)
@@ -92,7 +93,7 @@ class AutoencoderDiscriminator(keras.Model):
         self.code_bn = batch_norm("code_bn") if code_norm_relu else None
         self.fc3 = keras.layers.Dense(14 * 14 * channels, kernel_initializer=_normal_init(seeds.next()),
                                       name="fc3")
-        self.bn3 = batch_norm("bn3")
+        self.bn3 = batch_norm("bn3") if decoder_norm else None
         self.to_maps = keras.layers.Reshape((14, 14, channels))
         self.reconstruction = keras.layers.Conv2DTranspose(
             1, 4, strides=2, padding="same", activation="sigmoid",
@@ -102,8 +103,10 @@ class AutoencoderDiscriminator(keras.Model):
         code = self.code(self.flatten(keras.ops.relu(self.conv1(images))))
         if self.code_bn is not None:
             code = keras.ops.relu(self.code_bn(code, training=training))
-        x = self.to_maps(keras.ops.relu(self.bn3(self.fc3(code), training=training)))
-        return self.reconstruction(x), code
+        x = self.fc3(code)
+        if self.bn3 is not None:
+            x = self.bn3(x, training=training)
+        return self.reconstruction(self.to_maps(keras.ops.relu(x))), code
 
 
 # ----- The infoGAN-paper architecture shared by the GAN collection --------------

@@ -74,7 +74,7 @@ class EBGAN(gan.GAN):
     generator_terms = (gan.LossTerm("pull_away", _pull_away, weight="pt_weight"),)
 
     def __init__(self, generator, discriminator, *, margin, pt_weight, pt_squared=True,
-                 energy="mse", **kwargs):
+                 energy="mse", joint_batch=False, **kwargs):
         super().__init__(generator, discriminator, **kwargs)
         if energy not in ENERGIES:
             raise ValueError(f"--ebgan_energy={energy}: valid: {', '.join(ENERGIES)}")
@@ -82,13 +82,30 @@ class EBGAN(gan.GAN):
         self.pt_weight = float(pt_weight)
         self.pt_squared = bool(pt_squared)
         self.energy = energy
+        self.joint_batch = bool(joint_batch)
+
+    def energies(self, images, reconstructions):
+        """Per image (mse), or one value for the batch (collection): shape (n,) or (1,)."""
+        if self.energy == "collection":
+            return tf.reshape(losses.reconstruction_energy(images, reconstructions), (1,))
+        return image_energies(images, reconstructions)
 
     def discriminator_outputs(self, images, labels, training=False):
-        """(energies, codes): per image (mse) or one for the batch (collection)."""
+        """(energies, codes) of a batch."""
         reconstructions, code = self.discriminator(images, training=training)
-        if self.energy == "collection":
-            return tf.reshape(losses.reconstruction_energy(images, reconstructions), (1,)), code
-        return image_energies(images, reconstructions), code
+        return self.energies(images, reconstructions), code
+
+    def discriminator_outputs_both(self, real_images, fake_images, labels):
+        """With `joint_batch`, real and generated images go through D as one batch, so its
+        batch norm normalizes them together: a collapsed generated batch then cannot hide
+        behind statistics of its own (every image alike: zero variance, one reconstruction)."""
+        if not self.joint_batch:
+            return super().discriminator_outputs_both(real_images, fake_images, labels)
+        count = tf.shape(real_images)[0]
+        images = tf.concat([real_images, tf.cast(fake_images, real_images.dtype)], axis=0)
+        reconstructions, code = self.discriminator(images, training=True)
+        return ((self.energies(real_images, reconstructions[:count]), code[:count]),
+                (self.energies(fake_images, reconstructions[count:]), code[count:]))
 
     @staticmethod
     def adversarial_output(outputs):
@@ -107,9 +124,11 @@ def build(config):
     model = EBGAN(
         networks.CollectionGenerator(config.width, seed=config.seed),
         networks.AutoencoderDiscriminator(config.width, code_norm_relu=False,
+                                          decoder_norm=config.ebgan_batch_norm,
                                           seed=config.seed + 10),
         margin=config.energy_margin, pt_weight=config.pt_weight,
         pt_squared=config.pt_squared, energy=config.ebgan_energy,
+        joint_batch=config.ebgan_joint_batch,
         latent_dim=config.z_dim, d_steps=config.d_steps, seed=config.seed)
     model.compile(*adam_pair(config))
     return model

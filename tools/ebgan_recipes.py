@@ -45,6 +45,12 @@ RECIPES = {
     "collection_joint": ("the collection's recipe, real and generated through D as one batch",
                          ["--ebgan_energy=collection", "--energy_margin=1", "--nopt_squared",
                           "--g_learning_rate=0.001", "--ebgan_joint_batch"]),
+    "mse_margin_1_pt_1": ("per-image MSE, margin 1, pull-away weight 1",
+                          ["--ebgan_energy=mse", "--energy_margin=1", "--g_learning_rate=0.0002",
+                           "--pt_weight=1"]),
+    "mse_margin_1_no_bn": ("per-image MSE, margin 1, D's decoder without batch norm",
+                           ["--ebgan_energy=mse", "--energy_margin=1",
+                            "--g_learning_rate=0.0002", "--noebgan_batch_norm"]),
     "mse_fast_g": ("per-image MSE, margin 0.1, G at 1e-3",
                    ["--ebgan_energy=mse", "--energy_margin=0.1", "--g_learning_rate=0.001"]),
 }

@@ -247,6 +247,7 @@ def draw_fd_figure(rows, dataset):
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    import matplotlib.ticker
 
     figure, axes = plt.subplots(figsize=(8, 5), dpi=100)
     for record in sorted(rows, key=lambda r: r["metrics"]["frechet_distance"]):
@@ -257,6 +258,8 @@ def draw_fd_figure(rows, dataset):
         axes.plot(minutes, [entry["frechet_distance"] for entry in history], marker=".",
                   label=record["model"])
     axes.set_yscale("log")
+    axes.yaxis.set_major_formatter(matplotlib.ticker.FormatStrFormatter("%g"))
+    axes.yaxis.set_minor_formatter(matplotlib.ticker.FormatStrFormatter("%g"))
     axes.set_xlabel("minutes of idle 2-core training (steps / idle steps per second)")
     axes.set_ylabel(f"Frechet distance ({history[0]['num_samples'] if history else 2000} "
                     "samples, averaged G)")

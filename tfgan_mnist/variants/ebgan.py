@@ -23,7 +23,13 @@ Two energies (`--ebgan_energy`):
   that batch value; with its recipe (margin max(1, batch / 64), unsquared
   pull-away term, G at 5x D's learning rate) the generator collapses to one
   image within about a hundred steps (tools/ebgan_reference.py shows the same
-  in a TF1 re-creation). configs/ebgan.flags says which recipe trains.
+  in a TF1 re-creation).
+configs/ebgan.flags trains: per-image MSE, margin 1, squared PT 0.1, both
+networks at 2e-4, and no batch norm in D's decoder (`--noebgan_batch_norm`):
+with it, each generated batch is normalized by its own statistics, and a
+batch of identical images (zero variance) is reconstructed as one fixed image
+whatever it shows, which G finds; every recipe with it collapsed here. The
+config lists the recipes tried and their outcomes.
 
 Logged: the energies of real and generated images, the fraction of generated
 images (batches, for the collection's energy) inside the margin, where D's

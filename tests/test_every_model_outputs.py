@@ -66,8 +66,11 @@ def test_workdir_to_grid_gif_exports_and_python_samples(name, tmp_path, capsys):
     for source in (tmp_path / "model", tmp_path / "model.keras"):
         loaded = checkpoints.load_generator(str(source))
         assert loaded.model_name == name and loaded.step == 4
+        # uint8 rounding; the standing batch-norm variances of a 4-step tiny network
+        # (near 0.004) multiply the exported graph's round-off about 16-fold
+        tolerance = 6 if generator.metadata["bn_statistics"] == "standing" else 1
         np.testing.assert_allclose(loaded.sample(5, labels=want, seed=7).astype(int),
-                                   expected.astype(int), atol=1)  # uint8 rounding
+                                   expected.astype(int), atol=tolerance)
 
 
 def test_every_model_with_a_generator_network_is_in_the_keras_registry():

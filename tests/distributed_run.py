@@ -2,7 +2,8 @@
 
     python tests/distributed_run.py compare      # one device vs MirroredStrategy on 2 CPUs
     python tests/distributed_run.py resume DIR   # mirrored: train, then resume, under a strategy
-    python tests/distributed_run.py every DIR    # every registered model trains under mirrored
+    python tests/distributed_run.py every DIR [PART PARTS]  # every registered model (or every
+                                                 # PARTS-th from PART) trains under mirrored
 """
 
 import os
@@ -54,13 +55,14 @@ def compare(scratch, d_steps):
     assert worst < 1e-5, worst
 
 
-def every_model(scratch):
-    """Each registered model trains two steps under MirroredStrategy on 2 CPUs and saves."""
+def every_model(scratch, part=0, parts=1):
+    """Each registered model (every `parts`-th, from `part`) trains two steps under
+    MirroredStrategy on 2 CPUs and saves."""
     from tfgan_mnist import variants
 
     mirrored = tf.distribute.MirroredStrategy(TWO_CPUS)
     train.make_strategy = lambda config: mirrored
-    for name in variants.names():
+    for name in variants.names()[part::parts]:
         workdir = f"{scratch}/{name}"
         config = tiny(workdir, model=name, train_steps=2, steps_per_call=2, log_every=2,
                       summary_every=2, checkpoint_every=2, width=0.05)
@@ -72,7 +74,7 @@ def every_model(scratch):
 
 if __name__ == "__main__":
     if sys.argv[1] == "every":
-        every_model(sys.argv[2])
+        every_model(sys.argv[2], *(int(arg) for arg in sys.argv[3:5]))
     else:
         compare(sys.argv[2], int(sys.argv[3]) if len(sys.argv) > 3 else 1)
     print("ok")

@@ -22,8 +22,9 @@ def test_mirrored_on_two_cpus_matches_one_device_on_the_same_global_batch(tmp_pa
     assert result.stdout.strip().endswith("ok")
 
 
-def test_every_model_trains_and_saves_under_mirrored_strategy(tmp_path):
-    result = subprocess.run([sys.executable, SCRIPT, "every", str(tmp_path)],
+@pytest.mark.parametrize("part", [0, 1])  # two halves of the models, one per test worker
+def test_every_model_trains_and_saves_under_mirrored_strategy(tmp_path, part):
+    result = subprocess.run([sys.executable, SCRIPT, "every", str(tmp_path), str(part), "2"],
                             capture_output=True, text=True, timeout=900,
                             env=dict(os.environ, PYTHONPATH=str(REPO_ROOT)))
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]

@@ -467,6 +467,18 @@ BN_STATISTICS_HELP = (
     "the averaged weights' own). Generators without batch norm are the same either way.")
 
 
+def define_weight_flags(flag_values, verb):
+    """--raw_weights and --bn_statistics of a command that samples a workdir ("Sample",
+    "Draw", "Export", "Score"), both read by `use_weights`."""
+    from absl import flags
+
+    flags.DEFINE_boolean("raw_weights", False, f"{verb} with the trained generator weights, "
+                         "not their moving average (--ema_decay of the run).",
+                         flag_values=flag_values)
+    flags.DEFINE_enum("bn_statistics", BN_STATISTICS_DEFAULT, list(BN_STATISTICS),
+                      BN_STATISTICS_HELP, flag_values=flag_values)
+
+
 def use_weights(model, raw_weights=False, bn_statistics=BN_STATISTICS_DEFAULT):
     """Set which weights a restored model samples with: its averaged copy (or the trained
     network with `raw_weights`), and standing or moving batch-norm statistics."""

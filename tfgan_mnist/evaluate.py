@@ -306,11 +306,7 @@ def main(argv):
                          lower_bound=100, flag_values=flag_values)
     flags.DEFINE_integer("seed", 0, "Seed of the generated images and of KID's subsets.",
                          flag_values=flag_values)
-    flags.DEFINE_boolean("raw_weights", False, "Score the trained generator weights, not their "
-                         "moving average (--ema_decay of the run).", flag_values=flag_values)
-    flags.DEFINE_enum("bn_statistics", checkpoints.BN_STATISTICS_DEFAULT,
-                      list(checkpoints.BN_STATISTICS), checkpoints.BN_STATISTICS_HELP,
-                      flag_values=flag_values)
+    checkpoints.define_weight_flags(flag_values, "Score")
     flags.DEFINE_string("samples", None, "Instead of --workdir: an .npz (array `images`) or "
                         ".npy of uint8 images (n, 28, 28) from any generator, to score.",
                         flag_values=flag_values)

@@ -250,11 +250,7 @@ flags.DEFINE_string("out", None, "SavedModel folder. Default: <workdir>/export/<
                     flag_values=FLAGS)
 flags.DEFINE_string("keras_out", None, "The .keras file. Default: <out>.keras.",
                     flag_values=FLAGS)
-flags.DEFINE_boolean("raw_weights", False, "Export the trained generator weights, not their "
-                     "moving average (--ema_decay of the run).", flag_values=FLAGS)
-flags.DEFINE_enum("bn_statistics", checkpoints.BN_STATISTICS_DEFAULT,
-                  list(checkpoints.BN_STATISTICS), checkpoints.BN_STATISTICS_HELP,
-                  flag_values=FLAGS)
+checkpoints.define_weight_flags(FLAGS, "Export")
 flags.DEFINE_boolean("overwrite", False, "Replace an earlier export at --out / --keras_out. "
                      "Nothing else is ever replaced: any other file or folder there is refused.",
                      flag_values=FLAGS)

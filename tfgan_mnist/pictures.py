@@ -325,11 +325,7 @@ flags.DEFINE_string("out", None, "Output file. Default: <workdir>/pictures/<kind
 flags.DEFINE_string("checkpoint", "latest", "latest, best, a kept step number, or a "
                     "checkpoint path prefix.", flag_values=FLAGS)
 flags.DEFINE_integer("seed", 0, "Seed of the noise.", flag_values=FLAGS)
-flags.DEFINE_boolean("raw_weights", False, "Draw with the trained generator weights, not "
-                     "their moving average (--ema_decay of the run).", flag_values=FLAGS)
-flags.DEFINE_enum("bn_statistics", checkpoints.BN_STATISTICS_DEFAULT,
-                  list(checkpoints.BN_STATISTICS), checkpoints.BN_STATISTICS_HELP,
-                  flag_values=FLAGS)
+checkpoints.define_weight_flags(FLAGS, "Draw")
 flags.DEFINE_integer("rows", 8, "Rows: interpolation paths, styles, or pairs.",
                      lower_bound=1, flag_values=FLAGS)
 flags.DEFINE_integer("steps", 10, "Images along each interpolation path or code sweep.",

@@ -30,11 +30,7 @@ flags.DEFINE_string("workdir", None, "Training workdir to sample from.", flag_va
 flags.DEFINE_string("checkpoint", "latest",
                     "latest, best (from <workdir>/checkpoints_best), a kept step number, or a "
                     "checkpoint path prefix.", flag_values=FLAGS)
-flags.DEFINE_boolean("raw_weights", False, "Sample with the trained generator weights, not "
-                     "their moving average (--ema_decay of the run).", flag_values=FLAGS)
-flags.DEFINE_enum("bn_statistics", checkpoints.BN_STATISTICS_DEFAULT,
-                  list(checkpoints.BN_STATISTICS), checkpoints.BN_STATISTICS_HELP,
-                  flag_values=FLAGS)
+checkpoints.define_weight_flags(FLAGS, "Sample")
 flags.DEFINE_integer("num", 64, "Number of samples.", lower_bound=1, flag_values=FLAGS)
 flags.DEFINE_string("out", None,
                     "Output path: PATH.npz writes the array alone; PATH.png (or no extension) "

@@ -9,6 +9,13 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
+from tfgan_mnist import gan  # noqa: E402
+
+# Standing batch-norm statistics over 2 batches of 32 in tests (16 of 256 by default):
+# every figure a tiny run writes recomputes them eagerly. test_gan checks the arithmetic.
+gan.STANDING_BATCHES = 2
+gan.STANDING_BATCH = 32
+
 REPO_ROOT = pathlib.Path(__file__).resolve().parent.parent
 FIXTURE_DIR = REPO_ROOT / "tests" / "data"
 

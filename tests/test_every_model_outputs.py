@@ -63,14 +63,18 @@ def test_workdir_to_grid_gif_exports_and_python_samples(name, tmp_path, capsys):
     want = [3, 1, 4, 1, 5] if conditional else None
     expected = generator.sample(5, labels=want, seed=7)
     np.testing.assert_array_equal(expected, images)
+    exact_savedmodel = export.noise_controls_sampling(generator.model)
+    assert ("draws more than its noise" in out) == (not exact_savedmodel)
     for source in (tmp_path / "model", tmp_path / "model.keras"):
         loaded = checkpoints.load_generator(str(source))
         assert loaded.model_name == name and loaded.step == 4
-        # uint8 rounding; the standing batch-norm variances of a 4-step tiny network
-        # (near 0.004) multiply the exported graph's round-off about 16-fold
-        tolerance = 6 if generator.metadata["bn_statistics"] == "standing" else 1
-        np.testing.assert_allclose(loaded.sample(5, labels=want, seed=7).astype(int),
-                                   expected.astype(int), atol=tolerance)
+        got = loaded.sample(5, labels=want, seed=7).astype(int)
+        if source.name == "model" and not exact_savedmodel:
+            # the SavedModel draws infoGAN's codes itself: other codes, which a
+            # 4-step network barely follows, so the same digits within a few levels
+            assert np.abs(got - expected).mean() < 1, name
+            continue
+        np.testing.assert_allclose(got, expected.astype(int), atol=1)  # uint8 rounding
 
 
 def test_every_model_with_a_generator_network_is_in_the_keras_registry():

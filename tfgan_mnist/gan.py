@@ -296,10 +296,10 @@ class GenerativeModel(keras.Model):
 
     standing = None  # a copy of the sampling network with recomputed batch-norm statistics
 
-    def use_standing_statistics(self, batches=STANDING_BATCHES, batch_size=STANDING_BATCH,
-                                seed=0):
+    def use_standing_statistics(self, batches=None, batch_size=None, seed=0):
         """Sample from a copy of `sampling_network()` whose batch-norm statistics are the
-        means of the batch statistics of `batches` batches of fresh generator inputs.
+        means of the batch statistics of `batches` batches of fresh generator inputs
+        (defaults: STANDING_BATCHES of STANDING_BATCH).
 
         The moving statistics Keras keeps during training start at mean 0 and
         variance 1 and trail the weights (the averaged weights never had
@@ -309,6 +309,8 @@ class GenerativeModel(keras.Model):
         models draw every class in turn. Returns the number of batch-norm layers
         (0: there are none, nothing changes).
         """
+        batches = STANDING_BATCHES if batches is None else batches
+        batch_size = STANDING_BATCH if batch_size is None else batch_size
         object.__setattr__(self, "standing", None)
         try:
             source = self.sampling_network()

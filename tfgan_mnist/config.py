@@ -163,9 +163,13 @@ class Config:
         0.001, "aae: weight of the adversarial term of the autoencoder's loss; the L1 "
         "reconstruction term gets 1 minus it.", models=("aae",))
     second_domain: str = _field(
-        "rotate", "cogan: domain 2 as a transform of domain-1 images: rotate (90 degrees), "
+        "rotate", "cogan, cogan_conv: domain 2 as a transform of domain-1 images: rotate "
+        "(90 degrees), "
         "negative (inverted pixels) or edges (3x3 dilation minus the image).",
-        choices=SECOND_DOMAINS, models=("cogan",))
+        choices=SECOND_DOMAINS, models=("cogan", "cogan_conv"))
+    weight_decay: float = _field(
+        5e-4, "cogan_conv: L2 weight decay of both networks (PyTorch Adam's coupled kind: "
+        "weight_decay * w added to each gradient); 0 turns it off.", models=("cogan_conv",))
 
     def __post_init__(self):
         for field in dataclasses.fields(self):

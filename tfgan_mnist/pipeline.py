@@ -64,3 +64,40 @@ class InMemorySampler(tf.Module):
         self.position.assign_add(self.batch_size)
         images = scale_images(tf.gather(self._images, indices), self.image_range)
         return images, tf.gather(self._labels, indices)
+
+
+class DomainHalvesSampler(tf.Module):
+    """Batches of two domains from two fixed, disjoint halves of the training set.
+
+    A seeded permutation splits the images once into two halves; each half
+    has its own `InMemorySampler` of batch_size / 2. A batch interleaves
+    them, half 1, half 2, half 1, ... so that every even-sized slice of it
+    (a replica's share) holds both domains equally; `images[0::2]` is
+    domain 1 and `images[1::2]` domain 2. No image is ever drawn for both.
+    """
+
+    def __init__(self, images, labels, batch_size, image_range, seed=0, name="sampler"):
+        super().__init__(name=name)
+        if batch_size % 2:
+            raise ValueError(f"a batch of two domains needs an even size; got {batch_size}")
+        images, labels = np.asarray(images), np.asarray(labels)
+        order = np.random.default_rng(seed).permutation(len(images))
+        half = len(images) // 2
+        self.batch_size = batch_size
+        self.image_range = image_range
+        self.halves = [InMemorySampler(images[part], labels[part], batch_size // 2, image_range,
+                                       seed=seed + index, name=f"half_{index + 1}")
+                       for index, part in enumerate((order[:half], order[half:2 * half]))]
+
+    @property
+    def epoch(self):
+        """Epochs of the first half (both halves have the same size and batch)."""
+        return self.halves[0].epoch
+
+    def next_batch(self):
+        """(images, labels): the next batch of each half, interleaved."""
+        (first, first_labels), (second, second_labels) = (
+            half.next_batch() for half in self.halves)
+        images = tf.reshape(tf.stack([first, second], axis=1), (-1, *first.shape[1:]))
+        labels = tf.reshape(tf.stack([first_labels, second_labels], axis=1), (-1,))
+        return images, labels

@@ -162,9 +162,14 @@ def prepare(config, arrays=None, warn=None, strategy=None):
     # Autoencoding models draw reconstructions of a few fixed real test images.
     if getattr(arrays, "test_images", None) is not None:  # test arrays may have no test split
         model.set_reference_images(arrays.test_images, arrays.test_labels)
-    sampler = pipeline.InMemorySampler(
-        arrays.train_images, arrays.train_labels, config.batch_size * config.d_steps,
-        model.image_range, seed=config.seed)
+    sampler_class = (pipeline.DomainHalvesSampler if getattr(model, "domain_halves", False)
+                     else pipeline.InMemorySampler)
+    try:
+        sampler = sampler_class(arrays.train_images, arrays.train_labels,
+                                config.batch_size * config.d_steps, model.image_range,
+                                seed=config.seed)
+    except ValueError as error:
+        raise config_lib.ConfigError("batch_size", config.batch_size, str(error)) from None
     trained_seconds = tf.Variable(0.0, dtype=tf.float64, trainable=False,
                                   name="trained_seconds")
     checkpoint = workdir.make_checkpoint(model, sampler, trained_seconds)

@@ -10,7 +10,7 @@ range; every discriminator takes that shape. Networks hold no loss code.
 - `collection`: the TwistedW collection's infoGAN-paper conv nets, SAGAN attention,
   BEGAN's autoencoder discriminator
 - `autoencoders`: the collection's conv encoder and decoder, VAE-GAN's discriminator
-- `coupled`: the TF1 CoGAN tutorial's coupled MLPs
+- `coupled`: the TF1 CoGAN tutorial's coupled MLPs, the CoGAN paper's coupled conv nets
 
 Everything public is also importable from `tfgan_mnist.networks` itself.
 """
@@ -39,5 +39,6 @@ from tfgan_mnist.networks.autoencoders import (  # noqa: F401
 )
 from tfgan_mnist.networks.coupled import (  # noqa: F401
     DomainGenerator, DomainDiscriminator, coupled_generators, CoupledGenerators,
-    coupled_discriminators, shared_variables,
+    coupled_discriminators, shared_variables, ConvCoupledGenerators, ConvDomainGenerator,
+    ConvDomainDiscriminator, conv_coupled_discriminators,
 )

@@ -1,11 +1,15 @@
-"""The coupled MLPs of the TF1 CoGAN tutorial (wiseodd/generative-models,
-GAN/coupled_gan): two generators sharing their first layer, two discriminators
-sharing their last.
+"""Coupled networks: pairs of generators sharing their first layers, pairs of
+discriminators sharing their last.
+
+- the TF1 CoGAN tutorial's MLPs (wiseodd/generative-models, GAN/coupled_gan);
+- the CoGAN paper's convolutional MNIST pair (mingyuliutw/CoGAN,
+  cogan_pytorch/src/net_cogan_mnistedge.py).
 """
 
 import keras
 
-from tfgan_mnist.networks.common import IMAGE_PIXELS, IMAGE_SHAPE, serializable, xavier_normal
+from tfgan_mnist.networks.common import (BATCH_NORM, IMAGE_PIXELS, IMAGE_SHAPE, Seeds,
+                                         serializable, xavier_normal)
 
 
 class DomainGenerator(keras.Model):
@@ -82,3 +86,127 @@ def shared_variables(network_1, network_2):
     """The trainable variables that both networks hold (the same objects)."""
     ids = {id(v) for v in network_2.trainable_variables}
     return [v for v in network_1.trainable_variables if id(v) in ids]
+
+
+# ----- the CoGAN paper's convolutional pair (mingyuliutw/CoGAN) --------------------
+
+def _cogan_init(seed):
+    """The official PyTorch code's `xavier_weights_init`: Xavier-uniform with gain sqrt(2)."""
+    return keras.initializers.VarianceScaling(scale=2.0, mode="fan_avg", distribution="uniform",
+                                              seed=seed)
+
+
+def _cogan_bias():
+    return keras.initializers.Constant(0.1)  # the same function sets every conv bias to 0.1
+
+
+def _prelu(name):
+    """PyTorch's nn.PReLU(): one slope for the whole layer, starting at 0.25."""
+    return keras.layers.PReLU(alpha_initializer=keras.initializers.Constant(0.25),
+                              shared_axes=[1, 2, 3], name=name)
+
+
+def _deconv(filters, kernel, crop, seed, name):
+    """PyTorch's ConvTranspose2d(kernel, stride, padding=crop) as Keras' valid transposed
+    conv and a crop of `crop` pixels on each side."""
+    stride = 1 if kernel in (4, 6) else 2
+    return [keras.layers.Conv2DTranspose(filters, kernel, strides=stride, padding="valid",
+                                         kernel_initializer=_cogan_init(seed),
+                                         bias_initializer=_cogan_bias(), name=name),
+            keras.layers.Cropping2D(crop, name=f"{name}_crop")]
+
+
+class ConvDomainGenerator(keras.Model):
+    """One domain's generator of the paper's pair: the shared trunk, then its own head."""
+
+    def __init__(self, trunk, head, name, **kwargs):
+        super().__init__(name=name, **kwargs)
+        self.trunk = trunk
+        self.head = head
+
+    def call(self, z, training=False):
+        return _apply(self.head, _apply(self.trunk, z[:, None, None, :], training))
+
+
+def _apply(layers, x, training=False):
+    for layer in layers:
+        x = layer(x, training=training)
+    return x
+
+
+@serializable
+class ConvCoupledGenerators(keras.Model):
+    """z -> (G1(z), G2(z)): the CoGAN paper's MNIST generators, all but the last layer shared.
+
+    mingyuliutw/CoGAN, cogan_pytorch/src/net_cogan_mnistedge.py (CoGen28x28):
+    transposed conv 4x4 from z to 1024 x 4 x 4, then transposed convs 3x3,
+    stride 2, padding 1 to 512 x 7 x 7, 256 x 13 x 13, 128 x 25 x 25, each
+    with batch norm without scale or offset and a PReLU; then one transposed
+    conv 6x6, padding 1, per domain to 1 x 28 x 28 and a sigmoid. `width`
+    scales the four shared widths (1.0: the paper's).
+    """
+
+    def __init__(self, width=1.0, seed=None, name="generators", **kwargs):
+        super().__init__(name=name, **kwargs)
+        seeds = Seeds(seed)
+        trunk = []
+        for index, (filters, kernel, crop) in enumerate(
+                ((1024, 4, 0), (512, 3, 1), (256, 3, 1), (128, 3, 1))):
+            trunk += _deconv(max(1, round(filters * width)), kernel, crop, seeds.next(),
+                             f"shared_dconv{index}")
+            trunk += [keras.layers.BatchNormalization(center=False, scale=False,
+                                                      **BATCH_NORM, name=f"shared_bn{index}"),
+                      _prelu(f"shared_prelu{index}")]
+        heads = [_deconv(1, 6, 1, seeds.next(), f"dconv4_{domain}")
+                 + [keras.layers.Activation("sigmoid", name=f"sigmoid_{domain}")]
+                 for domain in ("a", "b")]
+        self.generator_1 = ConvDomainGenerator(trunk, heads[0], name="generator_1")
+        self.generator_2 = ConvDomainGenerator(trunk, heads[1], name="generator_2")
+
+    def build(self, input_shape):
+        """Create every layer's variables (a copy's, say) by one pass on zeros."""
+        self.call(keras.ops.zeros((1, *input_shape[1:])))
+
+    def call(self, z, training=False):
+        """Both domains' images; the shared trunk (nearly all the work) runs once."""
+        features = _apply(self.generator_1.trunk, z[:, None, None, :], training)
+        return (_apply(self.generator_1.head, features, training),
+                _apply(self.generator_2.head, features, training))
+
+
+class ConvDomainDiscriminator(keras.Model):
+    """One domain's discriminator of the paper's pair: its own first conv, then shared layers."""
+
+    def __init__(self, first, shared, name, **kwargs):
+        super().__init__(name=name, **kwargs)
+        self.first = first
+        self.shared = shared
+
+    def call(self, images, training=False):
+        return _apply(self.shared, _apply(self.first, images, training), training)
+
+
+def conv_coupled_discriminators(width=1.0, seed=None):
+    """(D1, D2): the CoGAN paper's MNIST discriminators (CoDis28x28 of the official code).
+
+    Per domain conv 20 5x5 and 2x2 max-pool; shared conv 50 5x5, 2x2
+    max-pool, conv 500 4x4 (a dense layer on the 4 x 4 x 50 map) with a PReLU,
+    and one logit (the official code's two-class softmax has one free logit:
+    the difference of the two). No batch norm. `width` scales 20, 50 and 500.
+    """
+    seeds = Seeds(seed)
+
+    def conv(filters, kernel, name):
+        return keras.layers.Conv2D(max(1, round(filters * width)), kernel, padding="valid",
+                                   kernel_initializer=_cogan_init(seeds.next()),
+                                   bias_initializer=_cogan_bias(), name=name)
+
+    firsts = [[conv(20, 5, f"conv0_{domain}"), keras.layers.MaxPooling2D(2, name=f"pool0_{domain}")]
+              for domain in ("a", "b")]
+    shared = [conv(50, 5, "shared_conv1"), keras.layers.MaxPooling2D(2, name="shared_pool1"),
+              conv(500, 4, "shared_conv2"), _prelu("shared_prelu2"),
+              keras.layers.Flatten(name="shared_flatten"),
+              keras.layers.Dense(1, kernel_initializer=_cogan_init(seeds.next()),
+                                 bias_initializer=_cogan_bias(), name="shared_logit")]
+    return (ConvDomainDiscriminator(firsts[0], shared, name="discriminator_1"),
+            ConvDomainDiscriminator(firsts[1], shared, name="discriminator_2"))

@@ -37,8 +37,8 @@ import tensorflow as tf
 
 from tfgan_mnist import losses, multiphase, registry, summaries
 from tfgan_mnist.config import SECOND_DOMAINS
-from tfgan_mnist.networks import (IMAGE_SHAPE, CoupledGenerators, coupled_discriminators,
-                                  shared_variables)
+from tfgan_mnist.networks import (IMAGE_SHAPE, ConvCoupledGenerators, CoupledGenerators,
+                                  coupled_discriminators, shared_variables)
 from tfgan_mnist.variants.common import adam_pair
 
 
@@ -71,7 +71,7 @@ class CoGAN(multiphase.MultiPhaseModel):
     def __init__(self, generators, discriminators, *, latent_dim, second_domain="rotate",
                  seed=None, name=None, **kwargs):
         super().__init__(latent_dim=latent_dim, seed=seed, name=name, **kwargs)
-        if isinstance(generators, CoupledGenerators):
+        if isinstance(generators, (CoupledGenerators, ConvCoupledGenerators)):
             self.generators = generators  # one network for sampling and export
             generators = (generators.generator_1, generators.generator_2)
         self.generator_1, self.generator_2 = generators

@@ -6,7 +6,7 @@ import tensorflow as tf
 
 from test_autoencoders import fixture_batch, tiny_config
 from tfgan_mnist import gan, networks, variants
-from tfgan_mnist.variants import cogan
+from tfgan_mnist.variants import cogan, cogan_conv
 
 
 @pytest.fixture
@@ -146,3 +146,91 @@ def test_pairs_figure_puts_both_domains_of_one_z_side_by_side(model):
     first, second = model.generate_pair(z)
     np.testing.assert_array_equal(figure.images[0::2], model.to_uint8(first).numpy())
     np.testing.assert_array_equal(figure.images[1::2], model.to_uint8(second).numpy())
+
+
+# ----- cogan_conv: the paper's conv pair ---------------------------------------
+
+@pytest.fixture(scope="module")
+def conv_model():
+    return variants.build(tiny_config("cogan_conv", width=0.05, second_domain="negative"))
+
+
+def test_conv_pair_shares_all_but_the_last_generator_layer_and_the_first_d_layer(conv_model):
+    g1, g2 = conv_model.generator_1, conv_model.generator_2
+    assert all(a is b for a, b in zip(g1.trunk, g2.trunk)) and len(g1.trunk) == 16
+    assert not any(a is b for a, b in zip(g1.head, g2.head))
+    shared = ids(g1.trainable_variables) & ids(g2.trainable_variables)
+    # four transposed convs (kernel, bias) and four PReLU slopes; batch norm has no scale
+    assert len(shared) == 12 and len(g1.trainable_variables) == 14
+    d1, d2 = conv_model.discriminator_1, conv_model.discriminator_2
+    shared = ids(d1.trainable_variables) & ids(d2.trainable_variables)
+    assert len(shared) == 7 and len(d1.trainable_variables) == 9  # conv1, conv2, PReLU, logit
+    z = conv_model.draw_noise(3, seed=1)
+    both = conv_model.generators(z)
+    for generator, images in zip((g1, g2), both):  # the trunk once for both = each alone
+        assert images.shape == (3, 28, 28, 1)
+        np.testing.assert_allclose(generator(z).numpy(), images.numpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_conv_losses_average_the_domains_and_add_pytorch_weight_decay(conv_model):
+    images, labels = fixture_batch(conv_model, count=16)
+    terms, _ = conv_model.discriminator_loss(images, labels)
+    assert {name: weight for name, (weight, _) in terms.items()} == {
+        "d1_loss": 0.5, "d2_loss": 0.5, "d_weight_decay": 1.0}
+    variables = conv_model.phase("discriminator").variables
+    squares = sum(float(np.sum(np.square(v.numpy()))) for v in variables)
+    np.testing.assert_allclose(float(terms["d_weight_decay"][1]), 0.5 * 5e-4 * squares,
+                               rtol=1e-5)
+    # its gradient is 5e-4 * w, which torch.optim.Adam(weight_decay=5e-4) adds
+    kernel = conv_model.discriminator_1.first[0].kernel
+    with tf.GradientTape() as tape:
+        penalty = cogan_conv.l2_penalty((conv_model.discriminator_1,), 5e-4)
+    np.testing.assert_allclose(tape.gradient(penalty, kernel).numpy(), 5e-4 * kernel.numpy(),
+                               rtol=1e-5)
+
+
+def test_conv_discriminator_phase_keeps_the_generators_statistics(conv_model):
+    images, labels = fixture_batch(conv_model, count=16)
+    before = {v.path: v.numpy().copy() for v in conv_model.variables if "seed" not in v.path}
+    conv_model.run_phase("discriminator", images, labels)
+    changed = {v.path for v in conv_model.variables
+               if v.path in before and not np.array_equal(before[v.path], v.numpy())}
+    assert changed == {v.path for v in conv_model.phase("discriminator").variables}
+
+
+def test_domain_halves_sampler_never_puts_an_image_in_both_domains():
+    from tfgan_mnist import pipeline
+
+    count = 40
+    images = np.zeros((count, 28, 28), np.uint8)
+    sampler = pipeline.DomainHalvesSampler(images, np.arange(count), 8, (0.0, 1.0), seed=2)
+    first, second = set(), set()
+    for _ in range(12):  # several epochs of each half
+        _, labels = sampler.next_batch()
+        first.update(labels.numpy()[0::2].tolist())
+        second.update(labels.numpy()[1::2].tolist())
+    assert len(first) == len(second) == count // 2 and not first & second
+    with pytest.raises(ValueError, match="needs an even size; got 7"):
+        pipeline.DomainHalvesSampler(images, np.arange(count), 7, (0.0, 1.0))
+
+
+def test_conv_split_takes_alternate_images(conv_model):
+    images, _ = fixture_batch(conv_model, count=16)
+    domain_1, domain_2 = conv_model.split_domains(images)
+    np.testing.assert_array_equal(domain_1.numpy(), images[0::2].numpy())
+    np.testing.assert_allclose(domain_2.numpy(), 1.0 - images[1::2].numpy(), atol=1e-7)
+
+
+def test_pixel_agreement_and_inverse_transforms():
+    rng = np.random.default_rng(0)
+    images = rng.uniform(size=(4, 28, 28, 1)).astype(np.float32)
+    for kind in ("rotate", "negative"):
+        second = cogan.second_domain_images(images, kind)
+        np.testing.assert_allclose(cogan.inverse_second_domain(second, kind).numpy(), images,
+                                   atol=1e-7)
+        assert cogan.pixel_agreement(images, second, kind) == 1.0
+    assert cogan.inverse_second_domain(images, "edges") is None
+    # negatives: thresholded 1 - G1 against G2; a quarter of the pixels flipped
+    second = (1.0 - images).copy()
+    second.reshape(-1)[::4] = np.where(second.reshape(-1)[::4] > 0.5, 0.0, 1.0)
+    assert cogan.pixel_agreement(images, second, "negative") == pytest.approx(0.75)

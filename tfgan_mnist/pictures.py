@@ -42,7 +42,7 @@ from tfgan_mnist import checkpoints, outputs, summaries  # noqa: E402
 PICTURES_DIR = "pictures"
 # Kinds some models declare (summaries.Picture), named in --help and errors.
 DECLARED_KINDS = {"code_sweeps": "infogan", "manifold": "vae, aae with --z_dim=2",
-                  "pairs": "cogan"}
+                  "pairs": "cogan, cogan_conv"}
 # Scalars the trainer writes about itself rather than about the model.
 HOUSEKEEPING_PREFIXES = ("learning_rate/", "steps_per_sec")
 

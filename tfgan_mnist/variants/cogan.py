@@ -42,6 +42,34 @@ from tfgan_mnist.networks import (IMAGE_SHAPE, ConvCoupledGenerators, CoupledGen
 from tfgan_mnist.variants.common import adam_pair
 
 
+def inverse_second_domain(images, kind):
+    """Domain-1 versions of domain-2 images where the transform has an inverse, else None.
+
+    rotate: 90 degrees clockwise; negative: 1 - x; edges: none (an outline
+    does not say how thick the stroke was).
+    """
+    images = tf.convert_to_tensor(images, tf.float32)
+    if kind == "rotate":
+        return tf.transpose(tf.reverse(images, axis=[1]), [0, 2, 1, 3])
+    if kind == "negative":
+        return 1.0 - images
+    if kind == "edges":
+        return None
+    raise ValueError(f"unknown second domain {kind!r}; valid: {', '.join(SECOND_DOMAINS)}")
+
+
+def pixel_agreement(first, second, kind, threshold=0.5):
+    """The CoGAN paper's pair measure: the fraction of pixels where domain-1 images, carried
+    into domain 2 by the task's transform, and domain-2 images agree after thresholding.
+
+    `first` and `second` are (n, 28, 28, 1) in [0, 1], pairs from the same codes.
+    """
+    expected = second_domain_images(first, kind)
+    return float(tf.reduce_mean(tf.cast(
+        (expected > threshold) == (tf.convert_to_tensor(second, tf.float32) > threshold),
+        tf.float32)))
+
+
 def second_domain_images(images, kind):
     """Domain-2 versions of domain-1 images in [0, 1], shaped (n, 28, 28, 1).
 
@@ -126,9 +154,20 @@ class CoGAN(multiphase.MultiPhaseModel):
         return network
 
     def generate_pair(self, z, training=False):
-        """(G1(z), G2(z)): the same code drawn in both domains (averaged when not training)."""
-        if not training and self.averaged is not None and self.use_average:
-            return self.averaged(z, training=False)
+        """(G1(z), G2(z)): the same code drawn in both domains.
+
+        Outside training, from `sampling_network()` (standing statistics, else
+        averaged weights, where the model has them).
+        """
+        if not training:
+            try:
+                return self.sampling_network()(z, training=False)
+            except ValueError:  # two separate generators: no single network
+                pass
+        return self.pair_in_training(z, training)
+
+    def pair_in_training(self, z, training=True):
+        """(G1(z), G2(z)) from the trained generators."""
         return self.generator_1(z, training=training), self.generator_2(z, training=training)
 
     def generate(self, latent):

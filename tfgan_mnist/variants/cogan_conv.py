@@ -75,10 +75,8 @@ class ConvCoGAN(cogan.CoGAN):
         """(domain-1 batch, domain-2 batch): the sampler interleaves them, 1, 2, 1, 2, ..."""
         return images[0::2], cogan.second_domain_images(images[1::2], self.second_domain)
 
-    def generate_pair(self, z, training=False):
-        """(G1(z), G2(z)) from one pass of the shared trunk (averaged when not training)."""
-        if not training and self.averaged is not None and self.use_average:
-            return self.averaged(z, training=False)
+    def pair_in_training(self, z, training=True):
+        """(G1(z), G2(z)) from one pass of the shared trunk."""
         return self.generators(z, training=training)
 
     def discriminator_loss(self, images, labels):

@@ -1,0 +1,84 @@
+"""How well a trained CoGAN's two domains agree: the CoGAN paper's measure and a classifier's.
+
+    python tools/cogan_agreement.py runs/cogan_conv [runs/cogan ...] [--num_pairs=10000]
+
+For each workdir (a `cogan` or `cogan_conv` run), `num_pairs` codes z are
+drawn (fixed seed) and both domains generated, with the weights and
+batch-norm statistics sampling uses by default. Two figures per run:
+
+- pixel agreement (Liu and Tuzel 2016, section 5.1): the fraction of pixels
+  where the task's transform of G1(z) and G2(z) agree after thresholding at
+  0.5 (`variants.cogan.pixel_agreement`);
+- class agreement: the fraction of pairs where the shipped classifier gives
+  G1(z) the class it gives the inverse transform of G2(z) (negative:
+  1 - x; rotate: rotated back). Edges have no inverse: there, the classes
+  of edges(G1(z)) and of G2(z) are compared, both in the edge domain, and
+  `real` gives the same figure for real test images and their own edges
+  (how well the classifier reads edges at all).
+
+Prints a Markdown table row per run.
+"""
+
+import argparse
+import sys
+
+import numpy as np
+
+from repo_configs import REPO_ROOT
+
+
+def class_agreement(classifier, first, second, kind):
+    """Fraction of pairs the classifier puts in one class (see the module docstring)."""
+    from tfgan_mnist.variants import cogan
+
+    inverse = cogan.inverse_second_domain(second, kind)
+    if inverse is None:  # edges: compare within the edge domain
+        first = cogan.second_domain_images(first, kind).numpy()
+        inverse = second
+    first = np.clip(np.asarray(first), 0.0, 1.0)
+    inverse = np.clip(np.asarray(inverse), 0.0, 1.0)
+    return float(np.mean(classifier.predict_labels(first) == classifier.predict_labels(inverse)))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("workdirs", nargs="+")
+    parser.add_argument("--num_pairs", type=int, default=10_000)
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+    sys.path.insert(0, REPO_ROOT)
+    from tfgan_mnist.cli import quiet_tensorflow_import
+
+    quiet_tensorflow_import()
+    from tfgan_mnist import checkpoints, classifier as classifier_lib, data
+    from tfgan_mnist.variants import cogan
+
+    print("| run | model | dataset | task | step | pixel agreement | class agreement | "
+          "class agreement, real |\n| --- | --- | --- | --- | --- | --- | --- | --- |",
+          flush=True)
+    for workdir in args.workdirs:
+        generator = checkpoints.load_generator(workdir)
+        model, config = generator.model, generator.config
+        if not hasattr(model, "generate_pair"):
+            sys.exit(f"{workdir}: a {generator.model_name} run, not a CoGAN")
+        kind = model.second_domain
+        firsts, seconds = [], []
+        for start in range(0, args.num_pairs, 500):
+            count = min(500, args.num_pairs - start)
+            first, second = model.generate_pair(model.draw_noise(count, args.seed + start))
+            firsts.append(np.asarray(first, np.float32))
+            seconds.append(np.asarray(second, np.float32))
+        first, second = np.concatenate(firsts), np.concatenate(seconds)
+        classifier = classifier_lib.load_classifier(config.dataset)
+        real = data.load_arrays(config.dataset, config.data_dir or None).test_images
+        real = real[:args.num_pairs, ..., None].astype(np.float32) / 255.0
+        real_cell = (f"{class_agreement(classifier, real, cogan.second_domain_images(real, kind).numpy(), kind):.3f}"
+                     if kind == "edges" else "1 (exact inverse)")
+        print(f"| {workdir} | {generator.model_name} | {config.dataset} | {kind} | "
+              f"{generator.step} | {cogan.pixel_agreement(first, second, kind):.3f} | "
+              f"{class_agreement(classifier, first, second, kind):.3f} | {real_cell} |",
+              flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -5,7 +5,6 @@ each phase exactly the variables that phase owns, checkpoints and restores,
 and draws its figures. The losses are checked against hand-computed values.
 """
 
-import dataclasses
 import gzip
 import math
 import pathlib
@@ -18,7 +17,7 @@ from conftest import FIXTURE_DIR, REPO_ROOT
 from tfgan_mnist import config as config_lib
 from tfgan_mnist import losses, train, variants
 
-OUR_MODELS = ("vae", "cvae", "aae", "vae_gan", "cogan")
+OUR_MODELS = ("vae", "cvae", "aae", "vae_gan", "cogan", "cogan_conv")
 MODELS = [name for name in OUR_MODELS if name in variants.names()]
 
 
@@ -202,18 +201,12 @@ def our_config_files():
 
 
 def parse_flagfile(path):
-    """A flagfile's flags as Config field values of the right types."""
-    types = {field.name: field.type for field in dataclasses.fields(config_lib.Config)}
-    values = {}
+    """A flagfile's flags (an included --flagfile read in place) as Config field values."""
     for line in pathlib.Path(path).read_text().splitlines():
         if not line.startswith("--"):
             assert not line.strip() or line.startswith("#"), f"{path}: stray line {line!r}"
-            continue
-        name, value = line[2:].split("=", 1)
-        kind = {"int": int, "float": float, "str": str}[getattr(types[name], "__name__",
-                                                                  types[name])]
-        values[name] = kind(value)
-    return values
+    config = config_lib.Config.from_strings(config_lib.read_flagfile(str(path)))
+    return {name: getattr(config, name) for name in config_lib.read_flagfile(str(path))}
 
 
 def test_there_is_a_config_for_each_of_our_models():

@@ -157,8 +157,8 @@ def conv_model():
 
 def test_conv_pair_shares_all_but_the_last_generator_layer_and_the_first_d_layer(conv_model):
     g1, g2 = conv_model.generator_1, conv_model.generator_2
-    assert all(a is b for a, b in zip(g1.trunk, g2.trunk)) and len(g1.trunk) == 16
-    assert not any(a is b for a, b in zip(g1.head, g2.head))
+    assert g1.trunk is g2.trunk and len(g1.trunk.layers) == 16  # 4 x (deconv, crop, BN, PReLU)
+    assert g1.head is not g2.head
     shared = ids(g1.trainable_variables) & ids(g2.trainable_variables)
     # four transposed convs (kernel, bias) and four PReLU slopes; batch norm has no scale
     assert len(shared) == 12 and len(g1.trainable_variables) == 14
@@ -182,7 +182,7 @@ def test_conv_losses_average_the_domains_and_add_pytorch_weight_decay(conv_model
     np.testing.assert_allclose(float(terms["d_weight_decay"][1]), 0.5 * 5e-4 * squares,
                                rtol=1e-5)
     # its gradient is 5e-4 * w, which torch.optim.Adam(weight_decay=5e-4) adds
-    kernel = conv_model.discriminator_1.first[0].kernel
+    kernel = conv_model.discriminator_1.first.layers[0].kernel
     with tf.GradientTape() as tape:
         penalty = cogan_conv.l2_penalty((conv_model.discriminator_1,), 5e-4)
     np.testing.assert_allclose(tape.gradient(penalty, kernel).numpy(), 5e-4 * kernel.numpy(),

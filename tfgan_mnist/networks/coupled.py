@@ -117,7 +117,11 @@ def _deconv(filters, kernel, crop, seed, name):
 
 
 class ConvDomainGenerator(keras.Model):
-    """One domain's generator of the paper's pair: the shared trunk, then its own head."""
+    """One domain's generator of the paper's pair: the shared trunk, then its own head.
+
+    Trunk and head are `keras.Sequential` models (a plain list of layers is not
+    tracked by TensorFlow checkpoints, which would drop the batch-norm statistics).
+    """
 
     def __init__(self, trunk, head, name, **kwargs):
         super().__init__(name=name, **kwargs)
@@ -125,13 +129,7 @@ class ConvDomainGenerator(keras.Model):
         self.head = head
 
     def call(self, z, training=False):
-        return _apply(self.head, _apply(self.trunk, z[:, None, None, :], training))
-
-
-def _apply(layers, x, training=False):
-    for layer in layers:
-        x = layer(x, training=training)
-    return x
+        return self.head(self.trunk(z[:, None, None, :], training=training), training=training)
 
 
 @serializable
@@ -157,8 +155,10 @@ class ConvCoupledGenerators(keras.Model):
             trunk += [keras.layers.BatchNormalization(center=False, scale=False,
                                                       **BATCH_NORM, name=f"shared_bn{index}"),
                       _prelu(f"shared_prelu{index}")]
-        heads = [_deconv(1, 6, 1, seeds.next(), f"dconv4_{domain}")
-                 + [keras.layers.Activation("sigmoid", name=f"sigmoid_{domain}")]
+        trunk = keras.Sequential(trunk, name="shared_trunk")
+        heads = [keras.Sequential(_deconv(1, 6, 1, seeds.next(), f"dconv4_{domain}")
+                                  + [keras.layers.Activation("sigmoid", name=f"sigmoid_{domain}")],
+                                  name=f"head_{domain}")
                  for domain in ("a", "b")]
         self.generator_1 = ConvDomainGenerator(trunk, heads[0], name="generator_1")
         self.generator_2 = ConvDomainGenerator(trunk, heads[1], name="generator_2")
@@ -169,9 +169,9 @@ class ConvCoupledGenerators(keras.Model):
 
     def call(self, z, training=False):
         """Both domains' images; the shared trunk (nearly all the work) runs once."""
-        features = _apply(self.generator_1.trunk, z[:, None, None, :], training)
-        return (_apply(self.generator_1.head, features, training),
-                _apply(self.generator_2.head, features, training))
+        features = self.generator_1.trunk(z[:, None, None, :], training=training)
+        return (self.generator_1.head(features, training=training),
+                self.generator_2.head(features, training=training))
 
 
 class ConvDomainDiscriminator(keras.Model):
@@ -183,7 +183,7 @@ class ConvDomainDiscriminator(keras.Model):
         self.shared = shared
 
     def call(self, images, training=False):
-        return _apply(self.shared, _apply(self.first, images, training), training)
+        return self.shared(self.first(images, training=training), training=training)
 
 
 def conv_coupled_discriminators(width=1.0, seed=None):
@@ -201,12 +201,15 @@ def conv_coupled_discriminators(width=1.0, seed=None):
                                    kernel_initializer=_cogan_init(seeds.next()),
                                    bias_initializer=_cogan_bias(), name=name)
 
-    firsts = [[conv(20, 5, f"conv0_{domain}"), keras.layers.MaxPooling2D(2, name=f"pool0_{domain}")]
+    firsts = [keras.Sequential([conv(20, 5, f"conv0_{domain}"),
+                                keras.layers.MaxPooling2D(2, name=f"pool0_{domain}")],
+                               name=f"first_{domain}")
               for domain in ("a", "b")]
-    shared = [conv(50, 5, "shared_conv1"), keras.layers.MaxPooling2D(2, name="shared_pool1"),
+    shared = keras.Sequential([conv(50, 5, "shared_conv1"), keras.layers.MaxPooling2D(2, name="shared_pool1"),
               conv(500, 4, "shared_conv2"), _prelu("shared_prelu2"),
               keras.layers.Flatten(name="shared_flatten"),
               keras.layers.Dense(1, kernel_initializer=_cogan_init(seeds.next()),
-                                 bias_initializer=_cogan_bias(), name="shared_logit")]
+                                 bias_initializer=_cogan_bias(), name="shared_logit")],
+                              name="shared_top")
     return (ConvDomainDiscriminator(firsts[0], shared, name="discriminator_1"),
             ConvDomainDiscriminator(firsts[1], shared, name="discriminator_2"))

@@ -5,6 +5,7 @@
     python tools/benchmark.py --all            # every model; writes docs/benchmarks.md
     python tools/benchmark.py --all --interleave   # every model timed in turns (leaderboard)
     python tools/benchmark.py --model=dcgan --references   # and the source's own loop
+    python tools/benchmark.py --model=gan --references --load=1   # idle and with a busy core
 
 For each setting it builds the model from its config file (configs/*.flags
 naming it) as `tfgan_mnist.main` would, runs the same compiled multi-step
@@ -20,13 +21,18 @@ noisy: compare ratios from one run, not single timings.
 the code a model reimplements where the speed targets name one
 (tools/reference_loops.py: the TF1 vanilla-GAN tutorial, the TF DCGAN
 tutorial, and, where torch is installed, PyTorch-GAN's gan.py and the DCGAN
-in PyTorch), and prints our steps/s as a ratio to each.
+in PyTorch), and prints our steps/s as a ratio to each. With `--load=N`
+every one of them is timed twice a round, idle and with N competing busy
+processes that the benchmark starts and stops (`--load_kind`: a spinning
+Python loop, one core each, or a NumPy BLAS job on every core), and the
+rows give both figures: a laptop is rarely idle.
 """
 
 import argparse
 import os
 import resource
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -125,15 +131,49 @@ class Timer:
         self.count = count
         self.rates = []
 
-    def time_once(self):
+    def time_once(self, rates=None):
+        """Time one call; its steps/s go to `rates` (default: `self.rates`)."""
         start = time.perf_counter()
         done = self.step(self.count)
-        self.rates.append((self.count if done is None else done)
-                          / (time.perf_counter() - start))
+        (self.rates if rates is None else rates).append(
+            (self.count if done is None else done) / (time.perf_counter() - start))
 
     @property
     def median(self):
         return statistics.median(self.rates)
+
+
+BUSY_PROGRAMS = {
+    # one core spinning in the interpreter
+    "spin": "while True: pass",
+    # a multi-threaded numerical job: NumPy's BLAS multiplying 1024 x 1024 matrices on
+    # every core it finds (as another training run or a notebook would)
+    "matmul": "import numpy as np\na = np.ones((1024, 1024), np.float32)\n"
+              "while True: a @ a",
+}
+
+
+class BusyProcesses:
+    """`count` other processes running BUSY_PROGRAMS[kind] while in the block: the competing
+    load of a laptop that is not idle (--load, --load_kind)."""
+
+    def __init__(self, count, kind="spin"):
+        self.count = count
+        self.program = BUSY_PROGRAMS[kind]
+        self.processes = []
+
+    def __enter__(self):
+        self.processes = [subprocess.Popen([sys.executable, "-c", self.program])
+                          for _ in range(self.count)]
+        time.sleep(0.5)  # let the scheduler see them
+        return self
+
+    def __exit__(self, *exc_info):
+        for process in self.processes:
+            process.kill()
+        for process in self.processes:
+            process.wait()
+        self.processes = []
 
 
 # Workdirs of the settings; removed when the process ends.
@@ -234,7 +274,9 @@ def against_references(name, args, arrays):
 
     Ours (float32 and bfloat16, XLA as the config sets it) and every reference
     take turns, one timed call each, --repeats rounds: a shared machine's
-    slow and fast moments then fall on all of them alike.
+    slow and fast moments then fall on all of them alike. With --load=N each
+    round times every one twice, idle and then with N busy processes running
+    (`BusyProcesses`), and the rows give both figures.
     """
     import keras
 
@@ -249,18 +291,30 @@ def against_references(name, args, arrays):
         step = function(arrays.train_images)
         references.append((what, quoted, Timer(step) if step else None))
     timers = list(ours.values()) + [timer for _, _, timer in references if timer]
+    loaded = {id(timer): [] for timer in timers}
     for _ in range(args.repeats):
         for timer in timers:
             timer.time_once()
+        if args.load:
+            with BusyProcesses(args.load, args.load_kind):
+                for timer in timers:
+                    timer.time_once(loaded[id(timer)])
     rows = []
     for what, quoted, timer in references:
         if timer is None:
             rows.append(f"| {name} | {what} | not run: torch is not installed "
-                        f"(pip install torch) | {quoted:g} | - | - |")
+                        f"(pip install torch) | {quoted:g} | - | - |"
+                        + (" - | - | - |" if args.load else ""))
             continue
-        rows.append(f"| {name} | {what} | {timer.median:.2f} | {quoted:g} | " + " | ".join(
-            f"{ours[p].median:.2f} ({ours[p].median / timer.median:.2f}x)" for p in ("f32", "bf16"))
-            + " |")
+        cells = [f"{timer.median:.2f}", f"{quoted:g}"] + [
+            f"{ours[p].median:.2f} ({ours[p].median / timer.median:.2f}x)" for p in ("f32", "bf16")]
+        if args.load:
+            theirs = statistics.median(loaded[id(timer)])
+            cells.append(f"{theirs:.2f}")
+            for precision in ("f32", "bf16"):
+                mine = statistics.median(loaded[id(ours[precision])])
+                cells.append(f"{mine:.2f} ({mine / theirs:.2f}x)")
+        rows.append(f"| {name} | {what} | " + " | ".join(cells) + " |")
     return rows
 
 
@@ -294,6 +348,9 @@ HEADER = ("| model | batch | precision | XLA | steps/s median (min-max) | images
 
 REFERENCE_HEADER = ("| model | reference | its steps/s here | quoted | ours f32 | ours bf16 |\n"
                     "| --- | --- | --- | --- | --- | --- |")
+LOADED_HEADER = ("| model | reference | its steps/s idle | quoted | ours f32 idle | ours bf16 idle "
+                 "| its steps/s loaded | ours f32 loaded | ours bf16 loaded |\n"
+                 "| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
 
 
 def main():
@@ -314,9 +371,18 @@ def main():
                              "writes the leaderboard section of docs/benchmarks.md")
     parser.add_argument("--references", action="store_true",
                         help="also time the reimplemented source's loop, where there is one")
+    parser.add_argument("--load", type=int, default=0, metavar="N",
+                        help="with --references: time ours and the references idle and "
+                             "again with N busy processes, in turns")
+    parser.add_argument("--load_kind", choices=sorted(BUSY_PROGRAMS), default="spin",
+                        help="what each busy process runs: spin (one core in a Python loop) "
+                             "or matmul (NumPy's multi-threaded BLAS)")
     args = parser.parse_args()
     if args.model not in variants.names():
         parser.error(f"--model={args.model}: valid models: {', '.join(variants.names())}")
+    if args.load < 0 or (args.load and not args.references) or (args.load and args.all):
+        parser.error(f"--load={args.load}: a number of busy processes (0 or more), with "
+                     "--references and one --model")
 
     peaks = {"float32": matmul_peak(tf.float32), "bfloat16": matmul_peak(tf.bfloat16)}
     print(f"{os.cpu_count()} CPU cores: {cpu_description()}", flush=True)
@@ -341,7 +407,7 @@ def main():
     reference_rows = []
     if args.all or args.references:
         arrays = data.load_arrays(args.dataset)
-        print("\n" + REFERENCE_HEADER, flush=True)
+        print("\n" + (LOADED_HEADER if args.load else REFERENCE_HEADER), flush=True)
         for name in sorted({row["model"] for row in rows} & set(REFERENCES)):
             for line in against_references(name, args, arrays):
                 reference_rows.append(line)

@@ -26,6 +26,15 @@ times them.
   0.3, BCE on logits, Adam(1e-4), batch 256, one forward pass and two
   gradients per step as the tutorial's `train_step`).
 
+- `plain_collection_gan`: the collection's `gan` as a plain TF2 script would
+  write it: the same Keras networks (`networks.CollectionGenerator` and
+  `CollectionDiscriminator`), one `tf.function` step with a tape per network
+  (D on real and generated images, then G), sigmoid cross-entropy, Adam
+  2e-4 (0.5) for D and 1e-3 (0.5) for G, U(-1, 1) noise, batches of 64
+  gathered at random from the images in memory; no multi-step loop, no
+  averaged weights, no frozen statistics, no trackers. The step our
+  trainer compiles, minus everything the package adds.
+
 The PyTorch loops run only where `torch` is installed (`pip install torch`;
 not a dependency of the package); `benchmark.py` says so otherwise.
 """
@@ -272,10 +281,56 @@ def torch_dcgan(train_images, batch_size=256, seed=0):
     return step
 
 
+def plain_collection_gan(train_images, batch_size=64, seed=0):
+    """The step of a plain TF2 script of the collection GAN (see the module docstring)."""
+    import keras
+
+    from tfgan_mnist import networks
+
+    images = tf.constant(train_images[..., None], tf.uint8)
+    generator = networks.CollectionGenerator(1.0, seed=seed)
+    discriminator = networks.CollectionDiscriminator(1.0, seed=seed + 10)
+    generator(tf.zeros((1, 62)))
+    discriminator(tf.zeros((1, 28, 28, 1)))
+    d_optimizer = keras.optimizers.Adam(2e-4, beta_1=0.5)
+    g_optimizer = keras.optimizers.Adam(1e-3, beta_1=0.5)
+    generator_rng = tf.random.Generator.from_seed(seed)
+    cross_entropy = keras.losses.BinaryCrossentropy(from_logits=True)
+
+    @tf.function
+    def train_step():
+        index = generator_rng.uniform([batch_size], 0, images.shape[0], dtype=tf.int32)
+        real = tf.cast(tf.gather(images, index), tf.float32) / 255.0
+        z = generator_rng.uniform([batch_size, 62], -1.0, 1.0)
+        with tf.GradientTape() as tape:
+            fake = generator(z, training=True)
+            real_logits = discriminator(real, training=True)
+            fake_logits = discriminator(fake, training=True)
+            d_loss = (cross_entropy(tf.ones_like(real_logits), real_logits)
+                      + cross_entropy(tf.zeros_like(fake_logits), fake_logits))
+        d_optimizer.apply_gradients(zip(tape.gradient(d_loss, discriminator.trainable_variables),
+                                        discriminator.trainable_variables))
+        z = generator_rng.uniform([batch_size, 62], -1.0, 1.0)
+        with tf.GradientTape() as tape:
+            fake_logits = discriminator(generator(z, training=True), training=True)
+            g_loss = cross_entropy(tf.ones_like(fake_logits), fake_logits)
+        g_optimizer.apply_gradients(zip(tape.gradient(g_loss, generator.trainable_variables),
+                                        generator.trainable_variables))
+        return d_loss, g_loss
+
+    def step(count):
+        for _ in range(count):
+            train_step()
+        return count
+
+    return step
+
+
 REFERENCES = {
     # model: [(function, what it is, the steps/s the issue quotes for it)]
     "vanilla_gan": [(tf1_vanilla_gan, "TF1 graph code of the tutorial", 275.0)],
     "dcgan": [(tutorial_dcgan, "the TF tutorial's tf.function loop", 2.3),
               (torch_dcgan, "the tutorial's DCGAN in PyTorch 2.13", 1.65)],
     "gan_mlp": [(torch_gan_mlp, "PyTorch-GAN's gan.py, PyTorch 2.13", 59.0)],
+    "gan": [(plain_collection_gan, "a plain TF2 script of the same networks", 2.6)],
 }

@@ -282,7 +282,8 @@ def write_markdown(results):
              "classes from the test labels; rare: classes with under 1% of the samples; cond. "
              "acc.: how often the classifier agrees with the label asked of a conditional "
              "model. Produced by `python tools/zoo.py`; times are wall-clock training time on "
-             "the machine that ran it (CPU cores as listed).", ""]
+             "the machine that ran it (CPU cores as listed). The CoGANs' pair agreement "
+             "(the CoGAN paper's measure) is in [cogan.md](cogan.md).", ""]
     boards = {dataset: [r for r in results.values()
                         if r["dataset"] == dataset and _is_leaderboard(r)]
               for dataset in ("mnist", "fashion_mnist")}

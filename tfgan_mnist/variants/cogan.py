@@ -36,6 +36,7 @@ import numpy as np
 import tensorflow as tf
 
 from tfgan_mnist import losses, multiphase, registry, summaries
+from tfgan_mnist.gan import statistics_frozen
 from tfgan_mnist.config import SECOND_DOMAINS
 from tfgan_mnist.networks import (IMAGE_SHAPE, ConvCoupledGenerators, CoupledGenerators,
                                   coupled_discriminators, shared_variables)
@@ -187,17 +188,27 @@ class CoGAN(multiphase.MultiPhaseModel):
 
     # ----- losses ----------------------------------------------------------------
 
+    domain_weight = 1.0  # each domain's loss's weight in a phase's total
+
+    def extra_terms(self, networks, prefix):
+        """Terms a phase adds for its `networks` ({name: (weight, value)}); none here."""
+        return {}
+
     def discriminator_loss(self, images, labels):
         """Terms D1 loss and D2 loss: each D tells its real domain from its generator's images."""
         real_1, real_2 = self.split_domains(images)
-        fake_1, fake_2 = self.generate_pair(self.draw_noise(tf.shape(real_1)[0]), training=True)
+        # G in training mode, its batch-norm statistics kept (the trunk is in both: harmless)
+        with statistics_frozen(self.generator_1), statistics_frozen(self.generator_2):
+            fake_1, fake_2 = self.generate_pair(self.draw_noise(tf.shape(real_1)[0]),
+                                                training=True)
         d1_loss = losses.minimax_discriminator_loss(
             self.discriminator_1(real_1, training=True),
             self.discriminator_1(tf.stop_gradient(fake_1), training=True))
         d2_loss = losses.minimax_discriminator_loss(
             self.discriminator_2(real_2, training=True),
             self.discriminator_2(tf.stop_gradient(fake_2), training=True))
-        return {"d1_loss": (1.0, d1_loss), "d2_loss": (1.0, d2_loss)}, {}
+        return {"d1_loss": (self.domain_weight, d1_loss), "d2_loss": (self.domain_weight, d2_loss),
+                **self.extra_terms((self.discriminator_1, self.discriminator_2), "d")}, {}
 
     def generator_loss(self, images, labels):
         """Terms G1 loss and G2 loss: both generators from the same z."""
@@ -205,7 +216,8 @@ class CoGAN(multiphase.MultiPhaseModel):
                                             training=True)
         g1_loss = losses.modified_generator_loss(self.discriminator_1(fake_1, training=True))
         g2_loss = losses.modified_generator_loss(self.discriminator_2(fake_2, training=True))
-        return {"g1_loss": (1.0, g1_loss), "g2_loss": (1.0, g2_loss)}, {}
+        return {"g1_loss": (self.domain_weight, g1_loss), "g2_loss": (self.domain_weight, g2_loss),
+                **self.extra_terms((self.generator_1, self.generator_2), "g")}, {}
 
     # ----- figures ---------------------------------------------------------------
 

@@ -38,8 +38,7 @@ a second or two a step on a 2-core CPU. The config trains at --width=0.25
 
 import tensorflow as tf
 
-from tfgan_mnist import losses, multiphase, registry
-from tfgan_mnist.gan import statistics_frozen
+from tfgan_mnist import multiphase, registry
 from tfgan_mnist.networks import ConvCoupledGenerators, conv_coupled_discriminators
 from tfgan_mnist.variants import cogan
 from tfgan_mnist.variants.common import adam_pair
@@ -59,6 +58,7 @@ class ConvCoGAN(cogan.CoGAN):
 
     noise = "normal"
     shared_gradient_scale = 1.0  # one network in the official code: the domains' sum
+    domain_weight = 0.5  # the official code's one mean over both domains' batches
     domain_halves = True  # the trainer draws domain 1 and domain 2 from disjoint halves
 
     def __init__(self, generators, discriminators, *, weight_decay=WEIGHT_DECAY, **kwargs):
@@ -79,31 +79,9 @@ class ConvCoGAN(cogan.CoGAN):
         """(G1(z), G2(z)) from one pass of the shared trunk."""
         return self.generators(z, training=training)
 
-    def discriminator_loss(self, images, labels):
-        """Terms: each domain's D loss (weight 1/2) and the L2 weight decay of both Ds."""
-        real_1, real_2 = self.split_domains(images)
-        with statistics_frozen(self.generators):  # G in training mode, its statistics kept
-            fake_1, fake_2 = self.generate_pair(self.draw_noise(tf.shape(real_1)[0]),
-                                                training=True)
-        d1_loss = losses.minimax_discriminator_loss(
-            self.discriminator_1(real_1, training=True),
-            self.discriminator_1(tf.stop_gradient(fake_1), training=True))
-        d2_loss = losses.minimax_discriminator_loss(
-            self.discriminator_2(real_2, training=True),
-            self.discriminator_2(tf.stop_gradient(fake_2), training=True))
-        decay = l2_penalty((self.discriminator_1, self.discriminator_2), self.weight_decay)
-        return {"d1_loss": (0.5, d1_loss), "d2_loss": (0.5, d2_loss),
-                "d_weight_decay": (1.0, decay)}, {}
-
-    def generator_loss(self, images, labels):
-        """Terms: each domain's non-saturating G loss (weight 1/2) and the Gs' weight decay."""
-        fake_1, fake_2 = self.generate_pair(self.draw_noise(tf.shape(images)[0] // 2),
-                                            training=True)
-        g1_loss = losses.modified_generator_loss(self.discriminator_1(fake_1, training=True))
-        g2_loss = losses.modified_generator_loss(self.discriminator_2(fake_2, training=True))
-        decay = l2_penalty((self.generator_1, self.generator_2), self.weight_decay)
-        return {"g1_loss": (0.5, g1_loss), "g2_loss": (0.5, g2_loss),
-                "g_weight_decay": (1.0, decay)}, {}
+    def extra_terms(self, networks, prefix):
+        """The L2 weight decay of the phase's networks, logged as d_ or g_weight_decay."""
+        return {f"{prefix}_weight_decay": (1.0, l2_penalty(networks, self.weight_decay))}
 
 
 @registry.register("cogan_conv", "Coupled GAN of the CoGAN paper (conv nets, disjoint halves, "

@@ -94,12 +94,17 @@ def test_shared_trunk_gradient_is_the_sum_of_both_domains(model):
     assert tape.gradient(g2, model.generator_1.head.kernel) is None
 
 
-def test_generator_phase_changes_shared_trunk_and_both_heads_only(model):
+def changed_by_phase(model, phase_name):
+    """Paths of the model's variables (RNG state aside) that one run of the phase changed."""
     images, labels = fixture_batch(model, count=16)
     before = {v.path: v.numpy().copy() for v in model.variables if "seed" not in v.path}
-    model.run_phase("generator", images, labels)
-    changed = {v.path for v in model.variables
-               if v.path in before and not np.array_equal(before[v.path], v.numpy())}
+    model.run_phase(phase_name, images, labels)
+    return {v.path for v in model.variables
+            if v.path in before and not np.array_equal(before[v.path], v.numpy())}
+
+
+def test_generator_phase_changes_shared_trunk_and_both_heads_only(model):
+    changed = changed_by_phase(model, "generator")
     assert changed == {v.path for v in model.phase("generator").variables}
     assert any("shared_trunk" in path for path in changed)
     assert not any("discriminator" in path for path in changed)
@@ -190,11 +195,7 @@ def test_conv_losses_average_the_domains_and_add_pytorch_weight_decay(conv_model
 
 
 def test_conv_discriminator_phase_keeps_the_generators_statistics(conv_model):
-    images, labels = fixture_batch(conv_model, count=16)
-    before = {v.path: v.numpy().copy() for v in conv_model.variables if "seed" not in v.path}
-    conv_model.run_phase("discriminator", images, labels)
-    changed = {v.path for v in conv_model.variables
-               if v.path in before and not np.array_equal(before[v.path], v.numpy())}
+    changed = changed_by_phase(conv_model, "discriminator")
     assert changed == {v.path for v in conv_model.phase("discriminator").variables}
 
 

@@ -164,8 +164,7 @@ class Config:
         "reconstruction term gets 1 minus it.", models=("aae",))
     second_domain: str = _field(
         "rotate", "cogan, cogan_conv: domain 2 as a transform of domain-1 images: rotate "
-        "(90 degrees), "
-        "negative (inverted pixels) or edges (3x3 dilation minus the image).",
+        "(90 degrees), negative (inverted pixels) or edges (3x3 dilation minus the image).",
         choices=SECOND_DOMAINS, models=("cogan", "cogan_conv"))
     weight_decay: float = _field(
         5e-4, "cogan_conv: L2 weight decay of both networks (PyTorch Adam's coupled kind: "

@@ -147,6 +147,9 @@ class GenerativeModel(keras.Model):
     conditional = False
     num_classes = 10
     noise = "uniform"  # U[-1, 1]; "normal" is N(0, 1)
+    # True: training batches interleave two fixed, disjoint halves of the training set
+    # (pipeline.DomainHalvesSampler), for models of two domains (cogan_conv)
+    domain_halves = False
     metric_names = ()
 
     def __init__(self, *, latent_dim, seed=None, name=None, **kwargs):

@@ -89,11 +89,6 @@ class DomainHalvesSampler(tf.Module):
                                        seed=seed + index, name=f"half_{index + 1}")
                        for index, part in enumerate((order[:half], order[half:2 * half]))]
 
-    @property
-    def epoch(self):
-        """Epochs of the first half (both halves have the same size and batch)."""
-        return self.halves[0].epoch
-
     def next_batch(self):
         """(images, labels): the next batch of each half, interleaved."""
         (first, first_labels), (second, second_labels) = (

@@ -162,7 +162,7 @@ def prepare(config, arrays=None, warn=None, strategy=None):
     # Autoencoding models draw reconstructions of a few fixed real test images.
     if getattr(arrays, "test_images", None) is not None:  # test arrays may have no test split
         model.set_reference_images(arrays.test_images, arrays.test_labels)
-    sampler_class = (pipeline.DomainHalvesSampler if getattr(model, "domain_halves", False)
+    sampler_class = (pipeline.DomainHalvesSampler if model.domain_halves
                      else pipeline.InMemorySampler)
     try:
         sampler = sampler_class(arrays.train_images, arrays.train_labels,

@@ -3,7 +3,8 @@
     python tests/distributed_run.py compare      # one device vs MirroredStrategy on 2 CPUs
     python tests/distributed_run.py resume DIR   # mirrored: train, then resume, under a strategy
     python tests/distributed_run.py every DIR [PART PARTS]  # every registered model (or every
-                                                 # PARTS-th from PART) trains under mirrored
+                                                 # PARTS-th from PART) trains under mirrored,
+                                                 # in mixed precision
 """
 
 import os
@@ -57,7 +58,11 @@ def compare(scratch, d_steps):
 
 def every_model(scratch, part=0, parts=1):
     """Each registered model (every `parts`-th, from `part`) trains two steps under
-    MirroredStrategy on 2 CPUs and saves."""
+    MirroredStrategy on 2 CPUs in mixed precision (bfloat16) and saves float32 weights.
+
+    One tiny run per model checks both options: each alone is checked on one model
+    (`compare` here, test_speed_options.py), and a model that breaks under either
+    breaks here, named."""
     from tfgan_mnist import variants
 
     mirrored = tf.distribute.MirroredStrategy(TWO_CPUS)
@@ -65,11 +70,15 @@ def every_model(scratch, part=0, parts=1):
     for name in variants.names()[part::parts]:
         workdir = f"{scratch}/{name}"
         config = tiny(workdir, model=name, train_steps=2, steps_per_call=2, log_every=2,
-                      summary_every=2, checkpoint_every=2, width=0.05)
+                      summary_every=2, checkpoint_every=2, width=0.05, mixed_precision=True)
         logs = train.train(config, random_arrays())
         assert logs and all(np.isfinite(float(v)) for v in logs.values()), (name, logs)
         assert os.path.exists(f"{workdir}/checkpoints/ckpt-2.index"), name
-        print(name, "trained under", type(mirrored).__name__, flush=True)
+        dtypes = tf.train.load_checkpoint(f"{workdir}/checkpoints/ckpt-2")
+        weights = {key: dtype for key, dtype in dtypes.get_variable_to_dtype_map().items()
+                   if key.startswith(("model/", "averaged/")) and not dtype.is_integer}
+        assert weights and set(weights.values()) == {tf.float32}, (name, weights)
+        print(name, "trained under", type(mirrored).__name__, "in bfloat16", flush=True)
 
 
 if __name__ == "__main__":

@@ -110,11 +110,24 @@ def test_simultaneous_step_updates_each_network_against_the_other_before_its_upd
     the same detached images.) With --d_steps 2 the alternating step is used,
     where G's update depends on D's learning rate.
     """
+    # One model and one trace: every run starts from the same state (weights,
+    # optimizer slots, noise seeds), with other learning rates assigned.
+    model = tiny(name, d_steps=d_steps, batch_size=BATCH // d_steps)
+    step = tf.function(model.train_step)
+    images, labels = batch_for(model, 0)
+    step((images, labels))  # creates the optimizers' slots
+    optimizers = {"d": model.d_optimizer, "g": model.g_optimizer}
+    everything = list(model.variables) + [v for o in optimizers.values() for v in o.variables]
+    start = [v.numpy() for v in everything]
+    default = {key: float(o.learning_rate.numpy()) for key, o in optimizers.items()}
+
     def train(**learning_rates):
-        model = tiny(name, d_steps=d_steps, batch_size=BATCH // d_steps, **learning_rates)
-        images, labels = batch_for(model, 0)
+        for variable, value in zip(everything, start):
+            variable.assign(value)
+        for key, optimizer in optimizers.items():
+            optimizer.learning_rate = learning_rates.get(f"{key}_learning_rate", default[key])
         d_before = snapshot(model)
-        logs = tf.function(model.train_step)((images, labels))
+        logs = step((images, labels))
         assert np.isfinite(float(logs["d_loss"])) and np.isfinite(float(logs["g_loss"]))
         assert paths(state(model.discriminator)) <= changed(model, d_before) | {
             v.path for v in model.discriminator.non_trainable_variables}

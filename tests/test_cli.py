@@ -61,6 +61,25 @@ def test_train_summarize_checkpoint_and_resume(tmp_path):
     assert tf.train.latest_checkpoint(str(workdir / "checkpoints")).endswith("ckpt-40")
 
 
+def run_main_here(args, capsys, monkeypatch):
+    """main's flag parsing and checks in this process: (exit code, stderr).
+
+    Fails the test if a run would start (these inputs must all be refused first).
+    """
+    from tfgan_mnist import main
+
+    monkeypatch.chdir(REPO_ROOT)
+    monkeypatch.setattr(main.train, "train", lambda *_: pytest.fail("a run started"))
+    capsys.readouterr()
+    main.FLAGS.unparse_flags()
+    try:
+        with pytest.raises(SystemExit) as stop:
+            main.main(main.parse_flags(["tfgan_mnist.main", *args]))
+    finally:
+        main.FLAGS.unparse_flags()
+    return stop.value.code, capsys.readouterr().err
+
+
 @pytest.mark.parametrize("args, message", [
     (["--dataset=cifar10"], "flag --dataset=cifar10: value should be one of <mnist|fashion_mnist>"),
     (["--model=gann"], "flag --model=gann: value should be one of <"),
@@ -71,33 +90,46 @@ def test_train_summarize_checkpoint_and_resume(tmp_path):
     (["--beta1=1.5"], "error: --beta1=1.5: must be in [0, 1)"),
     (["stray"], "error: unexpected arguments 'stray'"),
 ])
-def test_bad_flags_give_one_line_and_write_nothing(tmp_path, args, message):
+def test_bad_flags_give_one_line_and_write_nothing(tmp_path, args, message, capsys, monkeypatch):
     workdir = tmp_path / "never"
-    result = run_main(f"--workdir={workdir}", f"--data_dir={FIXTURE_DIR}", *args)
-    assert result.returncode == 2
-    assert message in result.stderr
-    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    code, err = run_main_here([f"--workdir={workdir}", f"--data_dir={FIXTURE_DIR}", *args],
+                              capsys, monkeypatch)
+    assert code == 2
+    assert message in err
+    assert len(err.strip().splitlines()) == 1, err
     assert not workdir.exists()
 
 
-def test_an_unwritable_workdir_is_refused_before_anything_is_written(tmp_path):
+def test_a_bad_flag_from_the_shell_is_its_one_line_alone(tmp_path):
+    """The real entry point, started as a user would: no line of TensorFlow's around it."""
+    workdir = tmp_path / "never"
+    result = run_main(f"--workdir={workdir}", "--batch_size=0")
+    assert result.returncode == 2
+    assert result.stderr == "error: --batch_size=0: must be positive\n"
+    assert not workdir.exists()
+
+
+def test_an_unwritable_workdir_is_refused_before_anything_is_written(tmp_path, capsys,
+                                                                    monkeypatch):
     blocker = tmp_path / "a_file"
     blocker.write_text("not a folder")
-    result = run_main(f"--workdir={blocker}/run", f"--data_dir={FIXTURE_DIR}")
-    assert result.returncode == 1
-    assert result.stderr.strip() == (
+    code, err = run_main_here([f"--workdir={blocker}/run", f"--data_dir={FIXTURE_DIR}"],
+                              capsys, monkeypatch)
+    assert code == 1
+    assert err.strip() == (
         f"error: --workdir={blocker}/run: {blocker} is a file, not a folder; give a folder path")
 
 
-def test_missing_data_without_download_is_one_line_naming_the_folder(tmp_path):
+def test_missing_data_without_download_is_one_line_naming_the_folder(tmp_path, capsys,
+                                                                     monkeypatch):
     empty = tmp_path / "empty"
     empty.mkdir()
     workdir = tmp_path / "run"
-    result = run_main(f"--workdir={workdir}", f"--data_dir={empty}", "--nodownload",
-                      "--dataset=fashion_mnist")
-    assert result.returncode == 1
-    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
-    assert result.stderr.startswith("error: ") and str(empty / "fashion_mnist") in result.stderr
+    code, err = run_main_here([f"--workdir={workdir}", f"--data_dir={empty}", "--nodownload",
+                               "--dataset=fashion_mnist"], capsys, monkeypatch)
+    assert code == 1
+    assert len(err.strip().splitlines()) == 1, err
+    assert err.startswith("error: ") and str(empty / "fashion_mnist") in err
     assert not workdir.exists()
 
 

@@ -186,3 +186,20 @@ def test_standing_statistics_change_only_the_sampling_copy_and_are_batch_means()
     # No batch norm in the generator: nothing to recompute, nothing changes.
     plain = tiny_vanilla()
     assert plain.use_standing_statistics() == 0 and plain.standing is None
+
+
+def test_standing_statistics_under_one_key_are_computed_once():
+    """The trainer's figures and evaluation of one step share one copy (key: the step)."""
+    model = tiny_vanilla(model="gan")
+    made = []
+    original = model.use_standing_statistics
+    object.__setattr__(model, "use_standing_statistics",
+                       lambda: made.append(1) or original(batches=1, batch_size=8))
+    copies = []
+    for key in (5, 5, 6, None, None):
+        with model.standing_statistics(key=key):
+            copies.append(model.standing)
+        assert model.standing is None  # the networks' own statistics after each block
+    assert len(made) == 4  # 5, 6, and each unkeyed block
+    assert copies[0] is copies[1] and copies[2] is not copies[1]
+    assert all(copy is not None for copy in copies)

@@ -344,12 +344,24 @@ class GenerativeModel(keras.Model):
         """Sample from the averaged or trained network again (their moving statistics)."""
         object.__setattr__(self, "standing", None)
 
+    _standing_made_for = None  # (key, copy) of the last copy made under a key
+
     @contextlib.contextmanager
-    def standing_statistics(self, enabled=True):
+    def standing_statistics(self, enabled=True, key=None):
         """Within the block, sampling uses standing statistics of the current weights (the
-        trainer draws its figures and evaluations so); after it, the networks' own again."""
+        trainer draws its figures and evaluations so); after it, the networks' own again.
+
+        With a `key` (the trainer passes the step: weights do not change within one),
+        the copy made last under the same key is used again, so the figures and the
+        evaluation of one step recompute the statistics once."""
         if enabled:
-            self.use_standing_statistics()
+            made = self._standing_made_for
+            if key is not None and made is not None and made[0] == key:
+                object.__setattr__(self, "standing", made[1])
+            else:
+                self.use_standing_statistics()
+                object.__setattr__(self, "_standing_made_for",
+                                   None if key is None else (key, self.standing))
         try:
             yield self
         finally:

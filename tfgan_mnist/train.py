@@ -220,12 +220,13 @@ def save_checkpoint(run, step):
         raise
 
 
-def standing_statistics(run):
+def standing_statistics(run, step):
     """Figures and evaluations during training sample as `sample` does by default: with
-    standing batch-norm statistics of the weights in use (`gan.BN_STATISTICS_DEFAULT`)."""
+    standing batch-norm statistics of the weights in use (`gan.BN_STATISTICS_DEFAULT`),
+    computed once per step (the figures and the evaluation of a step share them)."""
     from tfgan_mnist import gan
 
-    return run.model.standing_statistics(gan.BN_STATISTICS_DEFAULT == "standing")
+    return run.model.standing_statistics(gan.BN_STATISTICS_DEFAULT == "standing", key=step)
 
 
 def write_samples(run, step):
@@ -234,7 +235,7 @@ def write_samples(run, step):
     The PNG goes to <workdir>/samples/<figure>/<step>.png, one folder per
     figure, like the TF1 tutorial's out/ folder.
     """
-    with standing_statistics(run):
+    with standing_statistics(run, step):
         figures = run.model.figures(run.config.sample_grid)
     for name, figure in figures.items():
         summaries.write_grid_image(name, summaries.tile(figure.images, figure.rows, figure.cols),
@@ -574,7 +575,7 @@ def _evaluate_and_keep_best(run, step, say):
 
     config = run.config
     generator = checkpoints.Generator(run.model, config, step, "training")
-    with standing_statistics(run):
+    with standing_statistics(run, step):
         report = evaluate.evaluate(generator, config.eval_samples, seed=0,
                                    data_dir=config.data_dir, quick=True)
     scores = report["metrics"]

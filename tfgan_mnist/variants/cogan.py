@@ -19,10 +19,12 @@ Source: wiseodd/generative-models GAN/coupled_gan/cogan_tensorflow.py (@84161a1)
 - z ~ U(-1, 1), z_dim 10, Adam 1e-3 (0.9, 0.999), 32 images per domain,
   Xavier-normal weights, zero biases; D then G each iteration.
 
-Domains: both come from one dataset. Each training batch is split in two
-halves: the first half is domain 1 as is; the second half, other random
-images, becomes domain 2 through `second_domain_images`, so the two domains'
-batches are never pairs of the same image. Domain 2 is, by --second_domain,
+Domains: both come from one dataset split once into two disjoint halves, as
+the tutorial does (`X_train[:half]`, and `X_train[half:]` rotated): the
+trainer's `pipeline.DomainHalvesSampler` draws domain 1 from one half and
+domain 2 from the other, interleaved in each batch (1, 2, 1, 2, ...), so no
+image is ever seen in both domains. Domain 2's images become domain 2
+through `second_domain_images`. Domain 2 is, by --second_domain,
 the image rotated 90 degrees (the tutorial's choice), its negative 1 - x
 (the paper's digit-negative task) or its edges (3x3 dilation minus the
 image: mingyuliutw/CoGAN's MNIST-edge preparation).
@@ -96,6 +98,7 @@ class CoGAN(multiphase.MultiPhaseModel):
     noise = "uniform"
     image_range = (0.0, 1.0)
     shared_gradient_scale = 0.5  # the tutorial's halving: shared layers see the domains' mean
+    domain_halves = True  # the trainer draws domain 1 and domain 2 from disjoint halves
 
     def __init__(self, generators, discriminators, *, latent_dim, second_domain="rotate",
                  seed=None, name=None, **kwargs):
@@ -138,9 +141,8 @@ class CoGAN(multiphase.MultiPhaseModel):
     # ----- data and sampling ---------------------------------------------------
 
     def split_domains(self, images):
-        """(domain-1 batch, domain-2 batch) from the two halves of a batch of different images."""
-        half = tf.shape(images)[0] // 2
-        return images[:half], second_domain_images(images[half:2 * half], self.second_domain)
+        """(domain-1 batch, domain-2 batch): the sampler interleaves them, 1, 2, 1, 2, ..."""
+        return images[0::2], second_domain_images(images[1::2], self.second_domain)
 
     def call(self, inputs, training=False):
         """`model(z)` is domain 1's images; `generate_pair(z)` gives both domains."""

@@ -59,7 +59,6 @@ class ConvCoGAN(cogan.CoGAN):
     noise = "normal"
     shared_gradient_scale = 1.0  # one network in the official code: the domains' sum
     domain_weight = 0.5  # the official code's one mean over both domains' batches
-    domain_halves = True  # the trainer draws domain 1 and domain 2 from disjoint halves
 
     def __init__(self, generators, discriminators, *, weight_decay=WEIGHT_DECAY, **kwargs):
         super().__init__(generators, discriminators, **kwargs)
@@ -70,10 +69,6 @@ class ConvCoGAN(cogan.CoGAN):
         discriminator.logs = (*discriminator.logs, "d_weight_decay")
         generator.logs = (*generator.logs, "g_weight_decay")
         return [discriminator, generator]
-
-    def split_domains(self, images):
-        """(domain-1 batch, domain-2 batch): the sampler interleaves them, 1, 2, 1, 2, ..."""
-        return images[0::2], cogan.second_domain_images(images[1::2], self.second_domain)
 
     def pair_in_training(self, z, training=True):
         """(G1(z), G2(z)) from one pass of the shared trunk."""

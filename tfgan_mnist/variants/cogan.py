@@ -23,8 +23,8 @@ Domains: both come from one dataset split once into two disjoint halves, as
 the tutorial does (`X_train[:half]`, and `X_train[half:]` rotated): the
 trainer's `pipeline.DomainHalvesSampler` draws domain 1 from one half and
 domain 2 from the other, interleaved in each batch (1, 2, 1, 2, ...), so no
-image is ever seen in both domains. Domain 2's images become domain 2
-through `second_domain_images`. Domain 2 is, by --second_domain,
+image is ever seen in both domains. `second_domain_images` turns the images
+drawn for domain 2 into domain 2: by --second_domain,
 the image rotated 90 degrees (the tutorial's choice), its negative 1 - x
 (the paper's digit-negative task) or its edges (3x3 dilation minus the
 image: mingyuliutw/CoGAN's MNIST-edge preparation).

@@ -232,7 +232,7 @@ def leaderboard_lines(rows, dataset):
         raw = record.get("raw_metrics")
         averaged = record["metrics"] if record.get("weights") == "averaged" else None
         lines.append(
-            f"| {rank} | {record['model']} | {record['steps']} ({record['idle_steps_per_s']:g}"
+            f"| {rank} | {record['model']} | {record['steps']} ({record['idle_steps_per_s']:.1f}"
             f", {record['precision']}) | {record['train_seconds'] / 60:.1f} min | "
             f"{_fd(raw if averaged else record['metrics'])} | {_fd(averaged)} | " + " | ".join(
                 _cell(record["metrics"], key, pattern) for key, _, pattern in COLUMNS[1:])

@@ -290,8 +290,9 @@ def write_markdown(results):
     if any(boards.values()):
         lines += ["## Leaderboard: equal training time", "",
                   "Every model trained for as many steps as it makes in the budget on an idle "
-                  "2-core machine (its config's recipe; bfloat16 where that is faster, as "
-                  "`docs/benchmarks.md` measured it on the CPU named there), so a noisy "
+                  "2-core machine (its config's recipe; bfloat16 where that is faster), at "
+                  "the idle speed `docs/benchmarks.md` measured in its leaderboard section on "
+                  "the CPU named there (a 2-core AMD EPYC with AVX512-BF16), so a noisy "
                   "machine changes the wall time, not the result. Scored with 10,000 samples; "
                   "FD raw G: the trained generator weights, FD averaged G: their moving "
                   "average (`--ema_decay`), which sampling uses by default; both with standing "

@@ -74,8 +74,8 @@ def every_model(scratch, part=0, parts=1):
         logs = train.train(config, random_arrays())
         assert logs and all(np.isfinite(float(v)) for v in logs.values()), (name, logs)
         assert os.path.exists(f"{workdir}/checkpoints/ckpt-2.index"), name
-        dtypes = tf.train.load_checkpoint(f"{workdir}/checkpoints/ckpt-2")
-        weights = {key: dtype for key, dtype in dtypes.get_variable_to_dtype_map().items()
+        reader = tf.train.load_checkpoint(f"{workdir}/checkpoints/ckpt-2")
+        weights = {key: dtype for key, dtype in reader.get_variable_to_dtype_map().items()
                    if key.startswith(("model/", "averaged/")) and not dtype.is_integer}
         assert weights and set(weights.values()) == {tf.float32}, (name, weights)
         print(name, "trained under", type(mirrored).__name__, "in bfloat16", flush=True)

@@ -1,7 +1,8 @@
-"""Run by test_distribution.py in a fresh process: TensorFlow's devices must be set first.
+"""Run by test_distribution.py and test_every_model_outputs.py in a fresh process:
+TensorFlow's devices must be set first.
 
-    python tests/distributed_run.py compare      # one device vs MirroredStrategy on 2 CPUs
-    python tests/distributed_run.py resume DIR   # mirrored: train, then resume, under a strategy
+    python tests/distributed_run.py compare DIR [D_STEPS]  # one device vs MirroredStrategy on
+                                                 # 2 CPUs, each trained, resumed and trained on
     python tests/distributed_run.py every DIR [PART PARTS]  # every registered model (or every
                                                  # PARTS-th from PART) trains under mirrored,
                                                  # in mixed precision
@@ -57,8 +58,9 @@ def compare(scratch, d_steps):
 
 
 def every_model(scratch, part=0, parts=1):
-    """Each registered model (every `parts`-th, from `part`) trains two steps under
-    MirroredStrategy on 2 CPUs in mixed precision (bfloat16) and saves float32 weights.
+    """Each registered model (every `parts`-th, from `part`) trains four steps under
+    MirroredStrategy on 2 CPUs in mixed precision (bfloat16) and saves float32 weights,
+    with a grid at steps 0, 2 and 4 (test_every_model_outputs.py takes the workdirs on).
 
     One tiny run per model checks both options: each alone is checked on one model
     (`compare` here, test_speed_options.py), and a model that breaks under either
@@ -69,12 +71,12 @@ def every_model(scratch, part=0, parts=1):
     train.make_strategy = lambda config: mirrored
     for name in variants.names()[part::parts]:
         workdir = f"{scratch}/{name}"
-        config = tiny(workdir, model=name, train_steps=2, steps_per_call=2, log_every=2,
+        config = tiny(workdir, model=name, train_steps=4, steps_per_call=2, log_every=2,
                       summary_every=2, checkpoint_every=2, width=0.05, mixed_precision=True)
         logs = train.train(config, random_arrays())
         assert logs and all(np.isfinite(float(v)) for v in logs.values()), (name, logs)
-        assert os.path.exists(f"{workdir}/checkpoints/ckpt-2.index"), name
-        reader = tf.train.load_checkpoint(f"{workdir}/checkpoints/ckpt-2")
+        assert os.path.exists(f"{workdir}/checkpoints/ckpt-4.index"), name
+        reader = tf.train.load_checkpoint(f"{workdir}/checkpoints/ckpt-4")
         weights = {key: dtype for key, dtype in reader.get_variable_to_dtype_map().items()
                    if key.startswith(("model/", "averaged/")) and not dtype.is_integer}
         assert weights and set(weights.values()) == {tf.float32}, (name, weights)

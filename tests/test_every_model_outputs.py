@@ -61,7 +61,7 @@ def check_outputs(name, workdir, out_dir, capsys):
                                       f"--out={out_dir / 'grid.png'}", *labels], capsys)
     assert code == 0, (name, err)
     images = np.load(out_dir / "grid.npz")["images"]
-    assert images.shape == (5, 28, 28) and images.dtype == np.uint8
+    assert images.shape == (5, 28, 28) and images.dtype == np.uint8, name
     with Image.open(out_dir / "grid.png") as png:
         assert png.size[0] > 28 and png.size[1] > 28
 
@@ -71,7 +71,7 @@ def check_outputs(name, workdir, out_dir, capsys):
                                       f"--out={out_dir / 'training.gif'}"], capsys)
     assert code == 0, (name, err)
     frames = pictures.training_frames(str(workdir), pictures.gif_figure(str(workdir)))
-    assert len(frames) == 3
+    assert len(frames) == 3, (name, frames)
     with Image.open(out_dir / "training.gif") as gif, Image.open(frames[-1]) as last:
         assert 1 <= gif.n_frames <= 3 and gif.size == last.size
 
@@ -82,7 +82,7 @@ def check_outputs(name, workdir, out_dir, capsys):
     assert "no .keras file" not in out
     want = [3, 1, 4, 1, 5] if conditional else None
     expected = generator.sample(5, labels=want, seed=7)
-    np.testing.assert_array_equal(expected, images)
+    np.testing.assert_array_equal(expected, images, err_msg=name)
     exact_savedmodel = export.noise_controls_sampling(generator.model)
     assert ("draws more than its noise" in out) == (not exact_savedmodel)
     for source in (out_dir / "model", out_dir / "model.keras"):
@@ -94,4 +94,4 @@ def check_outputs(name, workdir, out_dir, capsys):
             # 4-step network barely follows, so the same digits within a few levels
             assert np.abs(got - expected).mean() < 1, name
             continue
-        np.testing.assert_allclose(got, expected.astype(int), atol=1)  # uint8 rounding
+        np.testing.assert_allclose(got, expected.astype(int), atol=1, err_msg=name)  # rounding

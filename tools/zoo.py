@@ -300,7 +300,13 @@ def write_markdown(results):
                   "averaged G; time here: the wall-clock training time of the row, on a "
                   "machine that was not always idle. Ranked by the averaged FD. The figure "
                   "plots the FD of 2,000 samples, evaluated during training, against idle "
-                  "minutes. Made by `python tools/zoo.py --budget_minutes=10`.", ""]
+                  "minutes. Made by `python tools/zoo.py --budget_minutes=10`.", "",
+                  "A row scores the budget's last step, not the run's best: where a curve "
+                  "turns up, the best checkpoint `--eval_every` kept may score better "
+                  "(`python -m tfgan_mnist.evaluate --workdir=WORKDIR --checkpoint=best`; "
+                  "`sample` and `export` take `--checkpoint=best` too). wgan_gp on MNIST "
+                  "is the clearest case: its best checkpoint, at step 1,470 of 2,940, "
+                  "scores FD 1.52 against the row's 4.84 (10,000 samples, averaged G).", ""]
         for dataset, rows in boards.items():
             if rows:
                 lines += leaderboard_lines(rows, dataset)

@@ -28,7 +28,8 @@ def test_the_cli_writes_metrics_json_with_every_metric_and_the_reference(tiny_co
     assert "Frechet distance on penultimate features" in first.stdout
     report = json.load(open(os.path.join(config.run_dir, "metrics.json")))
     assert set(report["metrics"]) == EVERY_KEY
-    assert set(report["reference"]) == EVERY_KEY | {"conditional_accuracy", "num_images"}
+    assert set(report["reference"]) == EVERY_KEY | {"conditional_accuracy", "matched_accuracy",
+                                                    "num_images"}
     assert report["reference"]["num_images"] == 200  # as many real images as samples
     assert "real data: 200 training images" in first.stdout
     assert (report["model"], report["dataset"], report["step"], report["num_samples"]) == (

@@ -303,3 +303,27 @@ def test_conditional_accuracy():
     assert metrics.conditional_accuracy(predicted, requested) == 0.6
     with pytest.raises(ValueError, match="equal length"):
         metrics.conditional_accuracy(predicted, requested[:3])
+
+
+def test_matched_accuracy_pairs_each_requested_label_with_one_class():
+    # codes 0, 1, 2 became classes 1, 2, 0: no sample has its code's number, all are matched
+    requested = np.array([0, 0, 1, 1, 2, 2, 2])
+    predicted = np.array([1, 1, 2, 2, 0, 0, 1])
+    assert metrics.conditional_accuracy(predicted, requested) == 0.0
+    assert metrics.matched_accuracy(predicted, requested) == 6 / 7
+    # one class cannot take two codes: the larger group keeps it, the other takes its best
+    requested = np.array([0, 0, 0, 1, 1, 2])
+    predicted = np.array([5, 5, 5, 5, 4, 5])
+    assert metrics.matched_accuracy(predicted, requested) == 4 / 6  # 0 -> 5, 1 -> 4
+    # more codes than classes: a code stays unpaired
+    assert metrics.matched_accuracy(np.array([7, 7, 7]), np.array([0, 1, 2])) == 1 / 3
+    # labels that follow their code: as conditional_accuracy
+    requested = np.arange(20) % 10
+    predicted = requested.copy()
+    predicted[:3] = 9
+    assert metrics.matched_accuracy(predicted, requested) == (
+        metrics.conditional_accuracy(predicted, requested)) == 0.85
+    with pytest.raises(ValueError, match="equal length, got 3 and 2"):
+        metrics.matched_accuracy(np.array([0, 1, 2]), np.array([0, 1]))
+    with pytest.raises(ValueError, match="at most 12 distinct labels, got 13 requested"):
+        metrics.matched_accuracy(np.zeros(13, int), np.arange(13))

@@ -35,6 +35,7 @@ METRIC_INFO = (
     ("class_kl", "KL(predicted classes || test labels), nats", "lower"),
     ("rare_classes", "classes with under 1% of the samples", "lower"),
     ("conditional_accuracy", "classifier agrees with the requested label", "higher"),
+    ("matched_accuracy", "the same, labels paired with classes at best (infoGAN)", "higher"),
 )
 
 
@@ -91,6 +92,8 @@ def score(images, classifier, test, requested_labels=None, seed=0, quick=False):
     if requested_labels is not None:
         result["conditional_accuracy"] = float(
             metrics.conditional_accuracy(predicted, requested_labels))
+        result["matched_accuracy"] = float(
+            metrics.matched_accuracy(predicted, requested_labels))
     return result
 
 
@@ -116,7 +119,8 @@ def embed_test_set(dataset, data_dir=None, reference_images=REFERENCE_IMAGES):
     recall depend on the number of images scored, so a generator's N samples
     are read beside N real images. Each is computed once per process, and
     kept on disk in `cache_folder()` under a key of the classifier's weights
-    and the images (`_cache_key`), so later processes read them.
+    and the images (and, for the reference, the metrics' names: `_cache_key`),
+    so later processes read them.
     """
     if dataset not in _TEST_EMBEDDINGS:
         from tfgan_mnist import classifier as classifier_lib
@@ -137,8 +141,11 @@ def embed_test_set(dataset, data_dir=None, reference_images=REFERENCE_IMAGES):
     network, test, arrays, folder = _TEST_EMBEDDINGS[dataset]
     count = min(int(reference_images), len(arrays.train_images))
     if (dataset, count) not in _REFERENCES:
+        # the metric names are hashed too: a reference kept before a metric was added
+        # is computed again
+        names = np.frombuffer(" ".join(k for k, _, _ in METRIC_INFO).encode(), np.uint8)
         key = _cache_key(dataset, arrays.test_images, arrays.train_images[:count],
-                         arrays.train_labels[:count])
+                         arrays.train_labels[:count], names)
         path = os.path.join(folder, f"{dataset}-reference-{count}-{key}.json")
         reference = _read_cache(path)
         if reference is None:

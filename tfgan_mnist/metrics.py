@@ -384,3 +384,42 @@ def conditional_accuracy(predicted_labels, requested_labels):
                          "non-empty and of equal length, got "
                          f"{len(predicted)} and {len(requested)}")
     return float(np.mean(predicted == requested))
+
+
+MATCHED_MAX_CLASSES = 12  # the exact search below visits up to 2**12 subsets per label
+
+
+def matched_accuracy(predicted_labels, requested_labels):
+    """`conditional_accuracy` after the best one-to-one relabelling of the requested labels.
+
+    For a model whose codes are discovered rather than taught (infoGAN: which
+    code value becomes which digit is learned, in some order), this reads how
+    well the codes separate the classes; for a model that follows its labels it
+    is at least `conditional_accuracy`. Each requested label is paired with a
+    different predicted class so that the most samples agree: exactly, by a
+    dynamic program over the subsets of classes already taken (at most
+    MATCHED_MAX_CLASSES distinct labels).
+    """
+    predicted = _as_labels(predicted_labels, "predicted_labels")
+    requested = _as_labels(requested_labels, "requested_labels")
+    if predicted.shape != requested.shape or len(predicted) == 0:
+        raise ValueError("predicted_labels and requested_labels must be "
+                         "non-empty and of equal length, got "
+                         f"{len(predicted)} and {len(requested)}")
+    codes, code_index = np.unique(requested, return_inverse=True)
+    classes, class_index = np.unique(predicted, return_inverse=True)
+    if max(len(codes), len(classes)) > MATCHED_MAX_CLASSES:
+        raise ValueError(f"matched_accuracy takes at most {MATCHED_MAX_CLASSES} distinct "
+                         f"labels, got {len(codes)} requested and {len(classes)} predicted")
+    counts = np.zeros((len(codes), len(classes)), np.int64)
+    np.add.at(counts, (code_index, class_index), 1)
+    best = {0: 0}  # classes taken (a bit mask) -> most agreeing samples so far
+    for row in counts:
+        following = dict(best)  # this code left unpaired (more codes than classes)
+        for taken, agreeing in best.items():
+            for column, count in enumerate(row):
+                if not taken >> column & 1:
+                    mask = taken | 1 << column
+                    following[mask] = max(following.get(mask, 0), agreeing + int(count))
+        best = following
+    return max(best.values()) / len(predicted)

@@ -282,9 +282,9 @@ def write_markdown(results):
              "score; precision and recall with k = 3; class KL: KL divergence of the predicted "
              "classes from the test labels; rare: classes with under 1% of the samples; cond. "
              "acc.: how often the classifier agrees with the label asked of a conditional "
-             "model; matched acc.: the same once each label is paired with the class that "
-             "agrees most (one class per label), which reads infoGAN's codes, whose order "
-             "is discovered, not taught. Produced by `python tools/zoo.py`; times are wall-clock training time on "
+             "model; matched acc.: the same once the labels are paired one to one with classes "
+             "so that the most samples agree, which reads infoGAN's codes, whose order is "
+             "discovered, not taught. Produced by `python tools/zoo.py`; times are wall-clock training time on "
              "the machine that ran it (CPU cores as listed). The CoGANs' pair agreement "
              "(the CoGAN paper's measure) is in [cogan.md](cogan.md).", ""]
     boards = {dataset: [r for r in results.values()

@@ -20,6 +20,41 @@ REPO_ROOT = pathlib.Path(__file__).resolve().parent.parent
 FIXTURE_DIR = REPO_ROOT / "tests" / "data"
 
 
+def pytest_collection_modifyitems(config, items):
+    """Under pytest-xdist, each worker starts with its share of the `long` tests.
+
+    The worksteal schedule hands each of N workers a contiguous 1/N of the
+    collection and lets idle workers steal from the tails of the others'
+    queues; long tests that sit together in one file would run one after
+    another on one worker. Here they go to the heads of the N shares, longest
+    first, each to the share with the fewest seconds so far (the marker's
+    `seconds`: an idle 2-core run's --durations), which keeps the wall time
+    near the CPU time / N. The order is the same in every worker, as xdist
+    requires.
+    """
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    long = [item for item in items if item.get_closest_marker("long")]
+    if workers < 2 or not long:
+        return
+    def hint(item):
+        return item.get_closest_marker("long").kwargs.get("seconds", 10.0)
+
+    heads, seconds = [[] for _ in range(workers)], [0.0] * workers
+    for item in sorted(long, key=hint, reverse=True):  # stable: ties keep their order
+        share = seconds.index(min(seconds))
+        heads[share].append(item)
+        seconds[share] += hint(item)
+    rest = iter([item for item in items if not item.get_closest_marker("long")])
+    ordered, left = [], len(items)
+    for share in range(workers):
+        size = left // (workers - share)  # what xdist sends this worker first
+        left -= size
+        ordered += heads[share] + [item for _, item in zip(range(size - len(heads[share])), rest)]
+    ordered += list(rest)
+    assert sorted(map(id, ordered)) == sorted(map(id, items))
+    items[:] = ordered
+
+
 def random_arrays(count=64, seed=0):
     """Synthetic uint8 images and labels shaped like the dataset's training split."""
     rng = np.random.default_rng(seed)

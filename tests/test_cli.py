@@ -33,6 +33,7 @@ def summary_tags(workdir):
     return tags
 
 
+@pytest.mark.long(seconds=18)
 def test_train_summarize_checkpoint_and_resume(tmp_path):
     workdir = tmp_path / "run"
     first = run_main("--flagfile=configs/gan.flags", f"--workdir={workdir}", *TINY_RUN)

@@ -11,6 +11,7 @@ from conftest import REPO_ROOT
 SCRIPT = os.path.join(os.path.dirname(__file__), "distributed_run.py")
 
 
+@pytest.mark.long(seconds=15)
 @pytest.mark.parametrize("d_steps", [1, 2])
 def test_mirrored_on_two_cpus_matches_one_device_on_the_same_global_batch(tmp_path, d_steps):
     # Both runs train 12 steps with a checkpoint and a resume point at step 6,
@@ -34,6 +35,7 @@ def free_ports(count):
     return ports
 
 
+@pytest.mark.long(seconds=14)
 def test_multi_worker_with_two_local_workers_trains_and_writes_one_checkpoint(tmp_path):
     import json
 

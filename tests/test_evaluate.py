@@ -5,6 +5,7 @@ import os
 import subprocess
 import sys
 
+import pytest
 import tensorflow as tf
 
 from conftest import FIXTURE_DIR, REPO_ROOT
@@ -15,6 +16,7 @@ EVERY_KEY = {"classifier_score", "classifier_score_mean", "classifier_score_std"
              "recall", "class_histogram", "class_kl", "rare_classes"}
 
 
+@pytest.mark.long(seconds=14)
 def test_the_cli_writes_metrics_json_with_every_metric_and_the_reference(tiny_config):
     config = tiny_config.replace(train_steps=10)
     train.train(config)

@@ -29,6 +29,7 @@ PARTS = 4  # models in four groups, one process each: shorter long poles
 SCRIPT = os.path.join(os.path.dirname(__file__), "distributed_run.py")
 
 
+@pytest.mark.long(seconds=75)
 @pytest.mark.parametrize("part", range(PARTS))
 def test_every_model_trains_mirrored_in_bfloat16_then_gives_grid_gif_exports_and_samples(
         part, tmp_path, capsys):

@@ -52,6 +52,7 @@ def assert_same_checkpoint(path_a, path_b):
             np.testing.assert_array_equal(a[name], b[name], err_msg=name)
 
 
+@pytest.mark.long(seconds=25)
 def test_sigkill_at_a_random_step_then_resume_matches_an_uninterrupted_run(tmp_path):
     straight = run_main("--train_steps=60", f"--workdir={tmp_path / 'straight'}")
     assert straight.returncode == 0, straight.stderr
@@ -77,6 +78,7 @@ def test_sigkill_at_a_random_step_then_resume_matches_an_uninterrupted_run(tmp_p
                            killed_dir / "checkpoints/ckpt-60")
 
 
+@pytest.mark.long(seconds=20)
 def test_sigterm_saves_a_checkpoint_and_the_run_resumes_from_it(tmp_path):
     # No periodic checkpoint before step 1000: the one that exists was saved by the stop.
     process = subprocess.Popen(main_command("--train_steps=100000", "--checkpoint_every=1000",
@@ -101,6 +103,7 @@ def test_sigterm_saves_a_checkpoint_and_the_run_resumes_from_it(tmp_path):
     assert f"resuming from {last} at step {step}" in resumed.stdout
 
 
+@pytest.mark.long(seconds=18)
 def test_two_deterministic_runs_give_identical_weights(tmp_path):
     for name in ("a", "b"):
         result = run_main("--train_steps=20", f"--workdir={tmp_path / name}")

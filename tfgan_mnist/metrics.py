@@ -375,14 +375,20 @@ def count_rare_classes(histogram, threshold=0.01):
     return int(np.sum(histogram / histogram.sum() < threshold))
 
 
-def conditional_accuracy(predicted_labels, requested_labels):
-    """Fraction of conditional samples that the classifier assigns to the requested class."""
+def _paired_labels(predicted_labels, requested_labels):
+    """Both label arrays, checked: 1-D integers, non-empty, of equal length."""
     predicted = _as_labels(predicted_labels, "predicted_labels")
     requested = _as_labels(requested_labels, "requested_labels")
     if predicted.shape != requested.shape or len(predicted) == 0:
         raise ValueError("predicted_labels and requested_labels must be "
                          "non-empty and of equal length, got "
                          f"{len(predicted)} and {len(requested)}")
+    return predicted, requested
+
+
+def conditional_accuracy(predicted_labels, requested_labels):
+    """Fraction of conditional samples that the classifier assigns to the requested class."""
+    predicted, requested = _paired_labels(predicted_labels, requested_labels)
     return float(np.mean(predicted == requested))
 
 
@@ -400,12 +406,7 @@ def matched_accuracy(predicted_labels, requested_labels):
     dynamic program over the subsets of classes already taken (at most
     MATCHED_MAX_CLASSES distinct labels).
     """
-    predicted = _as_labels(predicted_labels, "predicted_labels")
-    requested = _as_labels(requested_labels, "requested_labels")
-    if predicted.shape != requested.shape or len(predicted) == 0:
-        raise ValueError("predicted_labels and requested_labels must be "
-                         "non-empty and of equal length, got "
-                         f"{len(predicted)} and {len(requested)}")
+    predicted, requested = _paired_labels(predicted_labels, requested_labels)
     codes, code_index = np.unique(requested, return_inverse=True)
     classes, class_index = np.unique(predicted, return_inverse=True)
     if max(len(codes), len(classes)) > MATCHED_MAX_CLASSES:

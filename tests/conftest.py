@@ -36,6 +36,7 @@ def pytest_collection_modifyitems(config, items):
     long = [item for item in items if item.get_closest_marker("long")]
     if workers < 2 or not long:
         return
+
     def hint(item):
         return item.get_closest_marker("long").kwargs.get("seconds", 10.0)
 

@@ -48,7 +48,7 @@ import tensorflow as tf  # noqa: E402
 
 from tfgan_mnist import config as config_lib  # noqa: E402
 from tfgan_mnist import data, train, variants  # noqa: E402
-from repo_configs import config_for  # noqa: E402
+from repo_configs import config_for, cpu_description, usable_cpus  # noqa: E402
 from reference_loops import REFERENCES  # noqa: E402
 
 
@@ -240,7 +240,7 @@ def write_interleaved_section(rows, peaks, repeats):
     rest = after.split("\n## ", 1)[1] if "\n## " in after else ""
     section = (f"{LEADERBOARD_HEADING}\n\nMeasured on {time.strftime('%Y-%m-%d')} by "
                "`python tools/benchmark.py --all --interleave` on "
-               f"{os.cpu_count()} CPU cores ({cpu_description()}), TensorFlow {tf.__version__}; "
+               f"{usable_cpus()} CPU cores ({cpu_description()}), TensorFlow {tf.__version__}; "
                f"matmul peak float32 {peaks['float32']:.0f}, bfloat16 {peaks['bfloat16']:.0f} "
                "GFLOP/s. Every setting is prepared first, then each of "
                f"{repeats} rounds times one call of every setting in turn, so the machine's "
@@ -318,22 +318,6 @@ def against_references(name, args, arrays):
     return rows
 
 
-def cpu_description():
-    """The CPU's model name and its bfloat16 matmul support, from /proc/cpuinfo."""
-    try:
-        with open("/proc/cpuinfo") as handle:
-            info = handle.read()
-    except OSError:
-        return "CPU model unknown"
-    name = next((line.split(":", 1)[1].strip() for line in info.splitlines()
-                 if line.startswith("model name")), "CPU model unknown")
-    flags = set(next((line.split(":", 1)[1].split() for line in info.splitlines()
-                      if line.startswith("flags")), []))
-    bf16 = ("AMX" if "amx_bf16" in flags else "AVX512-BF16, no AMX" if "avx512_bf16" in flags
-            else "no bfloat16 instructions")
-    return f"{name}, {bf16}"
-
-
 def format_row(r):
     return (f"| {r['model']} | {r['batch']} | {r['precision']} | {'on' if r['jit'] else 'off'} "
             f"| {r['steps_per_sec']:.1f} ({r['min']:.1f}-{r['max']:.1f}) "
@@ -385,7 +369,7 @@ def main():
                      "--references and one --model")
 
     peaks = {"float32": matmul_peak(tf.float32), "bfloat16": matmul_peak(tf.bfloat16)}
-    print(f"{os.cpu_count()} CPU cores: {cpu_description()}", flush=True)
+    print(f"{usable_cpus()} CPU cores: {cpu_description()}", flush=True)
     print(f"matmul peak here: float32 {peaks['float32']:.0f} GFLOP/s, "
           f"bfloat16 {peaks['bfloat16']:.0f} GFLOP/s", flush=True)
     print(HEADER, flush=True)
@@ -416,7 +400,7 @@ def main():
         os.makedirs(os.path.join(REPO_ROOT, "docs"), exist_ok=True)
         with open(os.path.join(REPO_ROOT, "docs", "benchmarks.md"), "w") as out:
             out.write("# Training speed\n\nMeasured by `python tools/benchmark.py --all` on "
-                      f"{os.cpu_count()} CPU cores ({cpu_description()}), TensorFlow "
+                      f"{usable_cpus()} CPU cores ({cpu_description()}), TensorFlow "
                       f"{tf.__version__}; matmul peak in the same run: float32 "
                       f"{peaks['float32']:.0f} GFLOP/s, bfloat16 {peaks['bfloat16']:.0f} "
                       "GFLOP/s. Each model uses its own config's batch size and XLA "

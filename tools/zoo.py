@@ -6,6 +6,7 @@
     python tools/zoo.py --models=vanilla_gan,gan --datasets=mnist
     python tools/zoo.py --models=dcgan --train_flags=--mixed_precision
     python tools/zoo.py --budget_minutes=10    # the leaderboard: equal idle training time
+    python tools/zoo.py --merge=../lane2       # take the rows another checkout's zoo wrote
 
 Each entry trains with `python -m tfgan_mnist.main --flagfile=<its config>`
 in runs/zoo/<model>-<dataset> (a fresh process, so no setting leaks from one
@@ -15,6 +16,15 @@ docs/results.json; an entry already there with the same step budget is not
 run again (with --max_steps: an entry that has trained at least that budget),
 so an interrupted zoo resumes where it stopped (and an entry's
 own training resumes from its checkpoint).
+
+The leaderboard's budgets are step counts, so its rows can be made in lanes:
+one zoo per checkout (`git worktree add`), each pinned to a core with
+`taskset -c N` and given its own --models, and the rows gathered into one
+checkout with --merge. Two one-core lanes finish more rows an hour than one
+two-core zoo, most for the smallest models, which use a second core worst
+(measured on a 2-core Intel Xeon with AMX, `tools/benchmark.py` pinned with
+taskset and not: vanilla_gan 1.37x faster on 2 cores than on 1, vae in
+bfloat16 1.79x; so two lanes do 1.46x and 1.11x the work).
 """
 
 import argparse
@@ -26,7 +36,7 @@ import subprocess
 import sys
 import time
 
-from repo_configs import REPO_ROOT, config_for
+from repo_configs import REPO_ROOT, config_for, cpu_description, usable_cpus
 
 DOCS = os.path.join(REPO_ROOT, "docs")
 RESULTS_JSON = os.path.join(DOCS, "results.json")
@@ -98,7 +108,8 @@ def run_entry(model, dataset, steps, budget, root, num_samples, train_flags=(),
               "budget": budget, "train_seconds": round(seconds, 1),
               "config": os.path.relpath(config_path, REPO_ROOT) if config_path else None,
               "metrics": report["metrics"], "reference": report["reference"],
-              "picture": picture, "cpus": os.cpu_count(), "train_flags": list(train_flags),
+              "picture": picture, "cpus": usable_cpus(), "cpu": cpu_description(),
+              "train_flags": list(train_flags),
               "weights": report.get("weights", "trained"), "history": read_history(workdir)}
     if raw is not None:
         record["raw_metrics"] = raw["metrics"]
@@ -166,6 +177,32 @@ def leaderboard_setting(model, minutes, speeds):
     return max(1, round(minutes * 60 * rate)), flags, rate, precision
 
 
+def merge_rows(results, other):
+    """Take into `results` the rows of another checkout (its folder `other`) that ours lacks,
+    or that are leaderboard rows where ours has only a short-budget row, with their pictures.
+    Lets a zoo run in lanes, each in its own checkout (e.g. one `taskset -c N` per core).
+    Return the keys taken."""
+    path = os.path.join(other, "docs", "results.json")
+    if not os.path.isfile(path):
+        raise SystemExit(f"error: --merge: {path} does not exist; name the top folder of a "
+                         "checkout whose tools/zoo.py has written rows")
+    with open(path) as handle:
+        theirs = json.load(handle)
+    taken = []
+    for key, record in sorted(theirs.items()):
+        ours = results.get(key)
+        if ours is not None and (ours == record or _is_leaderboard(ours)
+                                 or not _is_leaderboard(record)):
+            continue
+        if record.get("picture"):
+            os.makedirs(os.path.join(DOCS, "results"), exist_ok=True)
+            shutil.copyfile(os.path.join(other, "docs", record["picture"]),
+                            os.path.join(DOCS, record["picture"]))
+        results[key] = record
+        taken.append(key)
+    return taken
+
+
 def entry_budget(model, dataset, steps, max_steps):
     """(steps to pass to main or None for the config's, budget label) of one entry."""
     if steps:
@@ -213,6 +250,13 @@ def _fd(metrics):
     return "-" if metrics is None else f"{metrics['frechet_distance']:.2f}"
 
 
+def _time_here(record):
+    """The row's wall-clock training time and the cores it had ("12.7 min, 2 cores")."""
+    cores = record.get("cpus")
+    return f"{record['train_seconds'] / 60:.1f} min" + (
+        f", {cores} core{'s' if cores != 1 else ''}" if cores else "")
+
+
 def leaderboard_lines(rows, dataset):
     """The leaderboard table of one dataset: best averaged-generator FD first."""
     minutes = rows[0]["budget"]
@@ -234,7 +278,7 @@ def leaderboard_lines(rows, dataset):
         averaged = record["metrics"] if record.get("weights") == "averaged" else None
         lines.append(
             f"| {rank} | {record['model']} | {record['steps']} ({record['idle_steps_per_s']:.1f}"
-            f", {record['precision']}) | {record['train_seconds'] / 60:.1f} min | "
+            f", {record['precision']}) | {_time_here(record)} | "
             f"{_fd(raw if averaged else record['metrics'])} | {_fd(averaged)} | " + " | ".join(
                 _cell(record["metrics"], key, pattern) for key, _, pattern in COLUMNS[1:])
             + f" | {picture} |")
@@ -300,8 +344,9 @@ def write_markdown(results):
                   "FD raw G: the trained generator weights, FD averaged G: their moving "
                   "average (`--ema_decay`), which sampling uses by default; both with standing "
                   "batch-norm statistics (the default); the other columns score the "
-                  "averaged G; time here: the wall-clock training time of the row, on a "
-                  "machine that was not always idle. Ranked by the averaged FD. The figure "
+                  "averaged G; time here: the wall-clock training time of the row and the "
+                  "cores it had, on a machine that was not always idle (not always the same "
+                  "CPU: docs/results.json names each row's). Ranked by the averaged FD. The figure "
                   "plots the FD of 2,000 samples, evaluated during training, against idle "
                   "minutes. Made by `python tools/zoo.py --budget_minutes=10`.", "",
                   "A row scores the budget's last step, not the run's best: where a curve "
@@ -400,11 +445,19 @@ def main():
                              "minutes of its fastest precision's idle steps/s in "
                              "docs/benchmarks.md, evaluating 2,000 samples ten times on the "
                              "way, and is scored with averaged and trained weights")
+    parser.add_argument("--merge", metavar="CHECKOUT",
+                        help="take the rows (and their pictures) that another checkout's zoo "
+                             "wrote and this one lacks, then rewrite the report")
     parser.add_argument("--report", action="store_true",
                         help="only rewrite docs/results.md and the README table from "
                              "docs/results.json")
     args = parser.parse_args()
-    if args.report:
+    if args.merge:
+        results = load_results()
+        taken = merge_rows(results, args.merge)
+        save_results(results)
+        print(f"took {len(taken)} rows from {args.merge}: {', '.join(taken) or 'none'}")
+    if args.report or args.merge:
         results = load_results()
         write_markdown(results)
         write_readme_table(results)

@@ -359,6 +359,7 @@ def write_markdown(results):
             if rows:
                 lines += leaderboard_lines(rows, dataset)
                 draw_fd_figure(rows, dataset)
+    if any(boards.values()) and any(not _is_leaderboard(r) for r in results.values()):
         lines += ["## Earlier rows: short budgets", "",
                   "Rows of models not yet trained at the leaderboard's budget, each at the "
                   "steps given (most at 2-4% of their config's steps): how a model starts, "

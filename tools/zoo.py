@@ -191,8 +191,7 @@ def merge_rows(results, other):
     taken = []
     for key, record in sorted(theirs.items()):
         ours = results.get(key)
-        if ours is not None and (ours == record or _is_leaderboard(ours)
-                                 or not _is_leaderboard(record)):
+        if ours is not None and (_is_leaderboard(ours) or not _is_leaderboard(record)):
             continue
         if record.get("picture"):
             os.makedirs(os.path.join(DOCS, "results"), exist_ok=True)

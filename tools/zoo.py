@@ -7,6 +7,7 @@
     python tools/zoo.py --models=dcgan --train_flags=--mixed_precision
     python tools/zoo.py --budget_minutes=10    # the leaderboard: equal idle training time
     python tools/zoo.py --merge=../lane2       # take the rows another checkout's zoo wrote
+    python tools/zoo.py --budget_minutes=10 --seeds=3 --models=gan   # seeds 0, 1 and 2
 
 Each entry trains with `python -m tfgan_mnist.main --flagfile=<its config>`
 in runs/zoo/<model>-<dataset> (a fresh process, so no setting leaks from one
@@ -16,6 +17,13 @@ docs/results.json; an entry already there with the same step budget is not
 run again (with --max_steps: an entry that has trained at least that budget),
 so an interrupted zoo resumes where it stopped (and an entry's
 own training resumes from its checkpoint).
+
+With --seeds=N every entry is trained N times, with --seed=0 ... N-1 (weights,
+noise and data order), at the same budget: seed 0 is the entry's row as
+before (key "model/dataset"), seed s > 0 is stored beside it as
+"model/dataset@seed=s" (workdir runs/.../<model>-<dataset>-seed<s>). All
+seed 1s are trained before any seed 2, so a stopped zoo has the most rows
+covered. The report pools a row's seeds (mean, spread, ranks by a stated rule).
 
 The leaderboard's budgets are step counts, so its rows can be made in lanes:
 one zoo per checkout (`git worktree add`), each pinned to a core with
@@ -74,8 +82,16 @@ def save_results(results):
     os.replace(tmp, RESULTS_JSON)
 
 
+SEED_MARK = "@seed="
+
+
+def entry_key(model, dataset, seed=0):
+    """results.json's key of one run: "model/dataset" for seed 0, "...@seed=S" otherwise."""
+    return f"{model}/{dataset}" + (f"{SEED_MARK}{seed}" if seed else "")
+
+
 def run_entry(model, dataset, steps, budget, root, num_samples, train_flags=(),
-              extra_flags=()):
+              extra_flags=(), seed=0):
     """Train and evaluate one model on one dataset; return its results record.
 
     `train_flags` are extra flags for `tfgan_mnist.main` (e.g. --mixed_precision);
@@ -84,7 +100,8 @@ def run_entry(model, dataset, steps, budget, root, num_samples, train_flags=(),
     generator are scored twice: averaged (`metrics`) and trained weights (`raw_metrics`).
     """
     values, config_path = config_for(model, dataset)
-    workdir = os.path.join(root, f"{model}-{dataset}")
+    suffix = f"-seed{seed}" if seed else ""
+    workdir = os.path.join(root, f"{model}-{dataset}{suffix}")
     command = [sys.executable, "-m", "tfgan_mnist.main", f"--dataset={dataset}",
                f"--workdir={workdir}"]
     if config_path:
@@ -94,6 +111,8 @@ def run_entry(model, dataset, steps, budget, root, num_samples, train_flags=(),
     if steps:
         command.append(f"--train_steps={steps}")
     command += list(train_flags)
+    if seed:
+        command.append(f"--seed={seed}")
     started = time.time()
     subprocess.run(command + list(extra_flags), cwd=REPO_ROOT, env=_env(), check=True)
     seconds = time.time() - started
@@ -103,8 +122,8 @@ def run_entry(model, dataset, steps, budget, root, num_samples, train_flags=(),
         raw = evaluate_run(workdir, num_samples, raw_weights=True)
         with open(os.path.join(workdir, "metrics.json"), "w") as handle:  # the default's again
             json.dump(report, handle, indent=2, sort_keys=True)
-    picture = copy_picture(workdir, model, dataset)
-    record = {"model": model, "dataset": dataset, "steps": report["step"],
+    picture = copy_picture(workdir, model, dataset, suffix)
+    record = {"model": model, "dataset": dataset, "seed": seed, "steps": report["step"],
               "budget": budget, "train_seconds": round(seconds, 1),
               "config": os.path.relpath(config_path, REPO_ROOT) if config_path else None,
               "metrics": report["metrics"], "reference": report["reference"],
@@ -216,13 +235,13 @@ def entry_budget(model, dataset, steps, max_steps):
 PICTURE_FIGURES = ("grid", "samples", "pairs")  # the sample grid, an autoencoder's, CoGAN's
 
 
-def copy_picture(workdir, model, dataset):
+def copy_picture(workdir, model, dataset, suffix=""):
     """Copy the run's last sample grid to docs/results/; return its path there (or None)."""
     for figure in PICTURE_FIGURES:
         grids = sorted(glob.glob(os.path.join(workdir, "samples", figure, "*.png")))
         if grids:
             os.makedirs(os.path.join(DOCS, "results"), exist_ok=True)
-            picture = f"results/{model}-{dataset}.png"
+            picture = f"results/{model}-{dataset}{suffix}.png"
             shutil.copyfile(grids[-1], os.path.join(DOCS, picture))
             return picture
     return None
@@ -330,6 +349,7 @@ def write_markdown(results):
              "discovered, not taught. Produced by `python tools/zoo.py`; times are wall-clock training time on "
              "the machine that ran it (CPU cores as listed). The CoGANs' pair agreement "
              "(the CoGAN paper's measure) is in [cogan.md](cogan.md).", ""]
+    results = {key: record for key, record in results.items() if SEED_MARK not in key}
     boards = {dataset: [r for r in results.values()
                         if r["dataset"] == dataset and _is_leaderboard(r)]
               for dataset in ("mnist", "fashion_mnist")}
@@ -406,7 +426,8 @@ def write_readme_table(results):
              + " | ".join(names[k] for k in rest) + " |",
              "| --- | --- | --- | --- | --- | " + " | ".join("---" for _ in rest) + " |"]
     for dataset in ("mnist", "fashion_mnist"):
-        rows = [r for r in results.values() if r["dataset"] == dataset]
+        rows = [r for key, r in results.items()
+                if r["dataset"] == dataset and SEED_MARK not in key]
         # leaderboard rows first, best averaged FD first; then the short-budget rows
         rows.sort(key=lambda r: (not _is_leaderboard(r), r["metrics"]["frechet_distance"]
                                  if _is_leaderboard(r) else 0, r["model"]))
@@ -445,6 +466,9 @@ def main():
                              "minutes of its fastest precision's idle steps/s in "
                              "docs/benchmarks.md, evaluating 2,000 samples ten times on the "
                              "way, and is scored with averaged and trained weights")
+    parser.add_argument("--seeds", type=int, default=1,
+                        help="train every entry with --seed=0 ... N-1 (seed 0 is the row as "
+                             "without this flag); the report pools a row's seeds")
     parser.add_argument("--merge", metavar="CHECKOUT",
                         help="take the rows (and their pictures) that another checkout's zoo "
                              "wrote and this one lacks, then rewrite the report")
@@ -473,28 +497,30 @@ def main():
     root = args.root
     if args.budget_minutes and root == parser.get_default("root"):
         root = os.path.join(REPO_ROOT, "runs", "leaderboard")
-    for model in models:
-        for dataset in args.datasets.split(","):
-            key = f"{model}/{dataset}"
-            train_flags, extra_flags, setting = args.train_flags.split(), [], {}
-            if args.budget_minutes:
-                steps, flags, rate, precision = leaderboard_setting(
-                    model, args.budget_minutes, speeds)
-                budget = f"{args.budget_minutes:g} min"
-                train_flags += flags
-                extra_flags = [f"--eval_every={max(1, steps // 10)}", "--eval_samples=2000"]
-                setting = {"idle_steps_per_s": rate, "precision": precision}
-            else:
-                steps, budget = entry_budget(model, dataset, args.steps, args.max_steps)
-            done = results.get(key)
-            if done and (done["budget"] == budget or (args.max_steps and done["steps"] >= steps)):
-                print(f"{key}: done already ({results[key]['steps']} steps)", flush=True)
-                continue
-            print(f"{key}: training" + (f" {steps} steps" if steps else ""), flush=True)
-            results[key] = {**run_entry(model, dataset, steps, budget, root, args.num_samples,
-                                        train_flags, extra_flags), **setting}
-            save_results(results)
-            write_markdown(results)
+    if args.seeds < 1:
+        parser.error(f"--seeds: {args.seeds} is not a count of runs; give 1 or more")
+    for seed, model, dataset in [(seed, model, dataset) for seed in range(args.seeds)
+                                 for model in models for dataset in args.datasets.split(",")]:
+        key = entry_key(model, dataset, seed)
+        train_flags, extra_flags, setting = args.train_flags.split(), [], {}
+        if args.budget_minutes:
+            steps, flags, rate, precision = leaderboard_setting(
+                model, args.budget_minutes, speeds)
+            budget = f"{args.budget_minutes:g} min"
+            train_flags += flags
+            extra_flags = [f"--eval_every={max(1, steps // 10)}", "--eval_samples=2000"]
+            setting = {"idle_steps_per_s": rate, "precision": precision}
+        else:
+            steps, budget = entry_budget(model, dataset, args.steps, args.max_steps)
+        done = results.get(key)
+        if done and (done["budget"] == budget or (args.max_steps and done["steps"] >= steps)):
+            print(f"{key}: done already ({results[key]['steps']} steps)", flush=True)
+            continue
+        print(f"{key}: training" + (f" {steps} steps" if steps else ""), flush=True)
+        results[key] = {**run_entry(model, dataset, steps, budget, root, args.num_samples,
+                                    train_flags, extra_flags, seed), **setting}
+        save_results(results)
+        write_markdown(results)
     write_markdown(results)
     write_readme_table(results)
     print(f"wrote {os.path.join(DOCS, 'results.md')}")

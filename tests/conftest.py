@@ -2,9 +2,32 @@
 
 import os
 import pathlib
+import tempfile
 import types
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+def pin_the_host(environ):
+    """Make the suite independent of the machine it runs on (README, "Tests").
+
+    Set before TensorFlow or Keras is imported, in this process and so in every
+    subprocess a test starts: no test reads the CPU's bfloat16 support (it is "unknown"
+    unless $TFGAN_MNIST_BFLOAT16 names another answer, which is how the suite is run as
+    if on another CPU), sees a GPU, reads ~/.keras/keras.json (its backend, floatx or
+    image_data_format), or finds data under ~/.cache or ~/tensorflow_datasets. The number
+    of cores, the machine's speed and the locale are pinned where a test depends on them.
+    """
+    environ.setdefault("TFGAN_MNIST_BFLOAT16", "unknown")
+    environ["CUDA_VISIBLE_DEVICES"] = ""
+    environ["KERAS_BACKEND"] = "tensorflow"
+    host = tempfile.mkdtemp(prefix="tfgan-mnist-tests-")  # one per xdist worker
+    environ["KERAS_HOME"] = os.path.join(host, "keras")
+    environ["TFGAN_MNIST_DATA_DIR"] = os.path.join(host, "no_data_cache")
+    environ["TFDS_DATA_DIR"] = os.path.join(host, "no_tfds")
+
+
+pin_the_host(os.environ)
 
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402

@@ -46,38 +46,51 @@ def test_xla_compiled_steps_train(tiny_config):
     assert all(np.isfinite(v) for v in logs.values())
 
 
-def test_mixed_precision_warns_where_bfloat16_is_emulated(tmp_path):
-    from tfgan_mnist import config as config_lib
-    from tfgan_mnist import train
+def test_bfloat16_detection_gives_each_of_its_three_answers(tmp_path):
+    from tfgan_mnist import machine
 
-    avx2_only = {"fma", "avx2", "avx512f"}
-    assert train.bfloat16_is_fast(gpus=[], flags=avx2_only) is False
-    assert train.bfloat16_is_fast(gpus=[], flags=avx2_only | {"avx512_bf16"}) is True
-    assert train.bfloat16_is_fast(gpus=[], flags=avx2_only | {"amx_bf16"}) is True
+    avx512_no_bf16 = {"fma", "avx2", "avx512f"}  # Intel Ice Lake, AMD Zen 3
+    assert machine.bfloat16_from_cpu_flags(avx512_no_bf16) == "emulated"
+    assert machine.bfloat16_from_cpu_flags(avx512_no_bf16 | {"avx512_bf16"}) == "native"
+    assert machine.bfloat16_from_cpu_flags(avx512_no_bf16 | {"amx_bf16"}) == "native"
+    assert machine.bfloat16_from_cpu_flags(None) == "unknown"  # /proc/cpuinfo unreadable
+    assert machine.bfloat16_from_gpus([(7, 5)]) == "emulated"  # a T4
+    assert machine.bfloat16_from_gpus([(8, 0), (9, 0)]) == "native"
+    assert machine.bfloat16_from_gpus([(8, 6), (7, 0)]) == "emulated"  # every GPU must be
+    assert machine.bfloat16_from_gpus([(8, 0), None]) == "unknown"
     cpuinfo = tmp_path / "cpuinfo"
     cpuinfo.write_text("processor\t: 0\nflags\t\t: fpu sse avx2 fma\n")
-    assert train.cpu_flags(str(cpuinfo)) == {"fpu", "sse", "avx2", "fma"}
-    assert train.cpu_flags(str(tmp_path / "none")) is None
+    assert machine.cpu_flags(str(cpuinfo)) == {"fpu", "sse", "avx2", "fma"}
+    assert machine.cpu_flags(str(tmp_path / "none")) is None
+    for answer in ("native", "emulated", "unknown"):
+        assert machine.bfloat16_support({"TFGAN_MNIST_BFLOAT16": answer}) == answer
+    with pytest.raises(machine.MachineError) as raised:
+        machine.bfloat16_support({"TFGAN_MNIST_BFLOAT16": "yes"})
+    assert str(raised.value) == ("$TFGAN_MNIST_BFLOAT16=yes is not one of native, emulated, "
+                                 "unknown (or unset: detect)")
+
+
+def test_mixed_precision_warns_only_where_bfloat16_is_emulated():
     mixed = config_lib.Config(mixed_precision=True)
     assert "--mixed_precision: this machine has no native bfloat16" in \
-        train.precision_warning(mixed, fast=False)
-    assert train.precision_warning(mixed, fast=True) is None
-    assert train.precision_warning(mixed, fast=None) is None  # unknown: say nothing
-    assert train.precision_warning(config_lib.Config(), fast=False) is None
+        train.precision_warning(mixed, "emulated")
+    assert train.precision_warning(mixed, "native") is None
+    assert train.precision_warning(mixed, "unknown") is None  # unknown: say nothing
+    assert train.precision_warning(config_lib.Config(), "emulated") is None
 
 
 def test_mixed_precision_where_fast_follows_the_machine():
-    import keras
-
     where_fast = config_lib.Config(mixed_precision_where_fast=True)
     try:
-        train.set_precision(where_fast, fast=True)
+        train.set_precision(where_fast, "native")
         assert keras.mixed_precision.global_policy().name == "mixed_bfloat16"
-        train.set_precision(where_fast, fast=False)  # emulated bfloat16: float32 instead
-        assert keras.mixed_precision.global_policy().name == "float32"
-        assert train.uses_bfloat16(config_lib.Config(mixed_precision=True), fast=False)
-        assert not train.uses_bfloat16(config_lib.Config(), fast=True)
-        assert train.precision_warning(where_fast, fast=False) is None  # it never slows down
+        for slow_or_unknown in ("emulated", "unknown"):  # float32 unless known native
+            train.set_precision(where_fast, slow_or_unknown)
+            assert keras.mixed_precision.global_policy().name == "float32"
+        assert train.uses_bfloat16(config_lib.Config(mixed_precision=True), "emulated")
+        assert not train.uses_bfloat16(config_lib.Config(), "native")
+        assert train.precision_warning(where_fast, "emulated") is None  # never slows down
     finally:
         keras.mixed_precision.set_global_policy("float32")
-
+    # a config that names its precision never reads the machine
+    assert train.machine_bfloat16(config_lib.Config()) == "unknown"

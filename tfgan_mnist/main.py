@@ -21,7 +21,7 @@ quiet_tensorflow_import()
 from absl import app, flags, logging  # noqa: E402
 
 from tfgan_mnist import config as config_lib  # noqa: E402
-from tfgan_mnist import data, outputs, train, variants, workdir  # noqa: E402
+from tfgan_mnist import data, machine, outputs, train, variants, workdir  # noqa: E402
 
 FLAGS = flags.FLAGS
 
@@ -119,12 +119,16 @@ def main(argv):
     except config_lib.ConfigError as error:
         fail(str(error), USAGE_ERROR)
     check_options_fit_the_model(config)
+    try:
+        bfloat16 = train.machine_bfloat16(config)
+    except machine.MachineError as error:
+        fail(str(error), USAGE_ERROR)
     check_writable(config.run_dir)
 
     try:
         arrays = data.load_arrays(config.dataset, config.data_dir or None,
                                   download=config.download)
-        train.train(config, arrays)
+        train.train(config, arrays, bfloat16=bfloat16)
     except (data.DataError, train.TrainingDiverged, workdir.WorkdirError,
             config_lib.ConfigError, outputs.OutputError) as error:
         fail(str(error))

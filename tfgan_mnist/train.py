@@ -31,7 +31,7 @@ import keras
 import tensorflow as tf
 
 from tfgan_mnist import config as config_lib
-from tfgan_mnist import data, outputs, pipeline, summaries, variants, workdir
+from tfgan_mnist import data, machine, outputs, pipeline, summaries, variants, workdir
 from tfgan_mnist.workdir import (CHECKPOINT_DIR, FLAGFILE, WorkdirError,  # noqa: F401
                                  make_checkpoint)
 
@@ -39,6 +39,7 @@ SAMPLES_DIR = "samples"
 CALL_SECONDS = 1.0  # a chunk of steps lasts about this long, so stops are served promptly
 PROGRESS_SECONDS = 30.0  # a progress line at least this often, between --log_every lines
 MAX_ROLLBACKS = 3
+clock = time.perf_counter  # the loop's only time source: tests replace it with a fake one
 
 
 class TrainingDiverged(FloatingPointError):
@@ -74,44 +75,12 @@ def set_seeds(config):
         tf.config.experimental.enable_op_determinism()
 
 
-def cpu_flags(path="/proc/cpuinfo"):
-    """The CPU's feature flags (Linux), or None where they cannot be read."""
-    try:
-        with open(path) as file:
-            for line in file:
-                if line.startswith("flags"):
-                    return set(line.split(":", 1)[1].split())
-    except OSError:
-        pass
-    return None
+def precision_warning(config, bfloat16):
+    """A warning line when --mixed_precision will be slower than float32 here, else None.
 
-
-def bfloat16_is_fast(gpus=None, flags=None):
-    """Whether bfloat16 math runs natively here: True, False, or None where it cannot be told.
-
-    GPUs: compute capability 8.0 (Ampere) or newer. CPUs: AVX512_BF16 or
-    AMX; without them TensorFlow emulates bfloat16, several times slower
-    than float32 (the collection gan 4.4x on an AVX2-only AMD EPYC).
-    """
-    gpus = tf.config.list_physical_devices("GPU") if gpus is None else gpus
-    if gpus:
-        capabilities = [tf.config.experimental.get_device_details(gpu).get("compute_capability")
-                        for gpu in gpus]
-        if None in capabilities:
-            return None
-        return all(tuple(capability) >= (8, 0) for capability in capabilities)
-    flags = cpu_flags() if flags is None else flags
-    if flags is None:
-        return None
-    return bool(flags & {"avx512_bf16", "amx_bf16"})
-
-
-def precision_warning(config, fast=None):
-    """A warning line when --mixed_precision will be slower than float32 here, else None."""
-    if not config.mixed_precision:
-        return None
-    fast = bfloat16_is_fast() if fast is None else fast
-    if fast is not False:
+    `bfloat16`: this machine's answer (`machine.bfloat16_support()`); only "emulated"
+    warns, "unknown" says nothing."""
+    if not config.mixed_precision or bfloat16 != machine.EMULATED:
         return None
     return ("warning: --mixed_precision: this machine has no native bfloat16 (a CPU without "
             "AVX512_BF16 or AMX, or a GPU older than compute capability 8.0), so TensorFlow "
@@ -119,20 +88,26 @@ def precision_warning(config, fast=None):
             "--mixed_precision (or pass --nomixed_precision after a flagfile that sets it)")
 
 
-def uses_bfloat16(config, fast=None):
-    """Whether a run of `config` computes in bfloat16 here: --mixed_precision, or
-    --mixed_precision_where_fast on a machine with native bfloat16 (`fast`: known already)."""
+def uses_bfloat16(config, bfloat16):
+    """Whether a run of `config` computes in bfloat16 on a machine whose bfloat16 answer
+    is `bfloat16`: --mixed_precision, or --mixed_precision_where_fast where it is native."""
     if config.mixed_precision:
         return True
-    if not config.mixed_precision_where_fast:
-        return False
-    return (bfloat16_is_fast() if fast is None else fast) is True
+    return bool(config.mixed_precision_where_fast) and bfloat16 == machine.NATIVE
 
 
-def set_precision(config, fast=None):
+def set_precision(config, bfloat16):
     """Set Keras' global dtype policy for the models built next."""
     keras.mixed_precision.set_global_policy(
-        "mixed_bfloat16" if uses_bfloat16(config, fast) else "float32")
+        "mixed_bfloat16" if uses_bfloat16(config, bfloat16) else "float32")
+
+
+def machine_bfloat16(config):
+    """This machine's bfloat16 answer where `config` depends on it, else "unknown" without
+    looking (a config that names its precision needs no detection)."""
+    if config.mixed_precision or config.mixed_precision_where_fast:
+        return machine.bfloat16_support()
+    return machine.UNKNOWN
 
 
 def make_strategy(config):
@@ -144,8 +119,11 @@ def make_strategy(config):
     return tf.distribute.get_strategy()
 
 
-def prepare(config, arrays=None, warn=None, strategy=None):
-    """Build the run that `config` describes and restore its latest usable checkpoint."""
+def prepare(config, arrays=None, warn=None, strategy=None, bfloat16=None):
+    """Build the run that `config` describes and restore its latest usable checkpoint.
+
+    `bfloat16`: the machine's answer (`machine.bfloat16_support()`); None reads it where
+    the config's precision depends on it."""
     workdir.check_matches(config)
     if arrays is None:
         arrays = data.load_arrays(config.dataset, config.data_dir or None,
@@ -156,7 +134,7 @@ def prepare(config, arrays=None, warn=None, strategy=None):
         raise config_lib.ConfigError("batch_size", config.batch_size,
                                      f"must divide evenly over the {replicas} replicas")
     set_seeds(config)
-    set_precision(config)
+    set_precision(config, machine_bfloat16(config) if bfloat16 is None else bfloat16)
     with strategy.scope():  # model and optimizer variables are mirrored over the replicas
         model = variants.build(config)
     # Autoencoding models draw reconstructions of a few fixed real test images.
@@ -363,9 +341,11 @@ def make_step_function(model, sampler, jit_compile=False, strategy=None):
     return run_steps
 
 
-def train(config, arrays=None, out=None):
+def train(config, arrays=None, out=None, bfloat16=None):
     """Train `config.model` to `config.train_steps`, resuming from the workdir's checkpoint.
 
+    `bfloat16`: the machine's bfloat16 answer ("native", "emulated" or "unknown"); None
+    reads it (`machine.bfloat16_support()`) where the config's precision depends on it.
     Returns the last logged means of the model's metrics.
     """
     out = out or sys.stdout
@@ -378,19 +358,20 @@ def train(config, arrays=None, out=None):
 
     workdir.check_matches(config)
     strategy = make_strategy(config)
+    bfloat16 = machine_bfloat16(config) if bfloat16 is None else bfloat16
     if not is_chief(strategy):
-        return _train_as_worker(config, arrays, strategy, warn)
-    slower = precision_warning(config)
+        return _train_as_worker(config, arrays, strategy, warn, bfloat16)
+    slower = precision_warning(config, bfloat16)
     if slower:
         warn(slower)
     if config.mixed_precision_where_fast and not config.mixed_precision:
         say("--mixed_precision_where_fast: " + (
-            "bfloat16 (native on this machine)" if uses_bfloat16(config) else
-            "float32 (bfloat16 would be emulated here, several times slower)"))
+            "bfloat16 (native on this machine)" if uses_bfloat16(config, bfloat16) else
+            f"float32 (bfloat16 is {bfloat16} here: float32 unless it is known native)"))
     run_dir = config.run_dir
     os.makedirs(run_dir, exist_ok=True)
     with workdir.Lock(run_dir), _StopRequests() as stop:
-        run = prepare(config, arrays, warn, strategy)
+        run = prepare(config, arrays, warn, strategy, bfloat16)
         summaries.atomic_write(os.path.join(run_dir, FLAGFILE),
                                lambda tmp: open(tmp, "w").write(config.to_flags()))
         return _train_loop(run, stop, say, warn)
@@ -407,7 +388,7 @@ def is_chief(strategy):
     return resolver.task_type == "worker" and resolver.task_id == 0 and not has_chief
 
 
-def _train_as_worker(config, arrays, strategy, warn):
+def _train_as_worker(config, arrays, strategy, warn, bfloat16):
     """A non-chief worker: the same steps, collectives and saves, into a scratch folder.
 
     Multi-worker training needs every worker to run every step and every
@@ -416,7 +397,7 @@ def _train_as_worker(config, arrays, strategy, warn):
     folder that is removed at the end.
     """
     with tempfile.TemporaryDirectory(prefix="tfgan-worker-") as scratch:
-        run = prepare(config, arrays, warn, strategy)
+        run = prepare(config, arrays, warn, strategy, bfloat16)
         run.manager = tf.train.CheckpointManager(run.checkpoint.saveable, scratch, max_to_keep=1)
         with _StopRequests() as stop:
             return _train_loop(run, stop, lambda message: None, warn, chief=False)
@@ -435,7 +416,7 @@ def _train_loop(run, stop, say, warn, chief=True):
         say(f"already trained for the --train_minutes={config.train_minutes:g} budget (step "
             f"{step}); nothing to do")
         return {}
-    trained_before, loop_started = float(run.trained_seconds.numpy()), time.perf_counter()
+    trained_before, loop_started = float(run.trained_seconds.numpy()), clock()
     run_steps = make_step_function(model, run.sampler, config.jit_compile, run.strategy)
     writer = (tf.summary.create_file_writer(config.run_dir) if chief
               else tf.summary.create_noop_writer())
@@ -446,7 +427,7 @@ def _train_loop(run, stop, say, warn, chief=True):
             with writing(os.path.join(config.run_dir, SAMPLES_DIR), run):
                 write_hparams(config, model.metric_names)  # once, when the run starts
                 write_samples(run, 0)
-        last_time, last_step = time.perf_counter(), step
+        last_time, last_step = clock(), step
         said_time, said_step = last_time, step  # the last line printed, of either kind
         chunks = 0
         while step < total:
@@ -462,18 +443,18 @@ def _train_loop(run, stop, say, warn, chief=True):
                 count = max(1, min(count, int(CALL_SECONDS / seconds_per_step)))
             elif chunks == 0 and not multi_worker:
                 count = 1  # the first call traces and compiles: time the steps after it
-            started = time.perf_counter()
+            started = clock()
             done = int(run_steps(tf.constant(count, tf.int32)))
-            seconds_per_step = (time.perf_counter() - started) / done
+            seconds_per_step = (clock() - started) / done
             step += done
             chunks += 1
             if chunks == 1:
-                compile_seconds = time.perf_counter() - started
+                compile_seconds = clock() - started
             elif chunks == 2:
                 say(f"step {step}/{total}: compiled in {compile_seconds:.1f} s; "
                     f"{_format_step_time(seconds_per_step)} a step, "
                     f"left {_left(run, total - step, 1 / seconds_per_step, budget)}")
-                said_time, said_step = time.perf_counter(), step
+                said_time, said_step = clock(), step
             if done < count or not _all_finite(model):
                 bad = {n: float(t.result()) for n, t in model.trackers.items()
                        if not math.isfinite(float(t.result()))}
@@ -481,19 +462,19 @@ def _train_loop(run, stop, say, warn, chief=True):
                 if config.on_nan == "rollback" and rollbacks < MAX_ROLLBACKS:
                     rollbacks += 1
                     step = _roll_back(run, warn, f"{name} is {value} at step {step}")
-                    last_time, last_step = time.perf_counter(), step
+                    last_time, last_step = clock(), step
                     continue
                 raise TrainingDiverged(
                     f"{name} is {value} at step {step}; stopped without saving, the last "
                     f"checkpoint ({run.manager.latest_checkpoint}) is intact")
-            run.trained_seconds.assign(trained_before + time.perf_counter() - loop_started)
+            run.trained_seconds.assign(trained_before + clock() - loop_started)
             out_of_time = bool(budget) and float(run.trained_seconds.numpy()) >= budget
             done_all = step == total or out_of_time  # the last step of this run: write all
             if step % config.log_every == 0 or done_all:
                 logs = {name: float(t.result()) for name, t in model.trackers.items()}
                 for tracker in model.metrics:
                     tracker.reset_state()
-                now = time.perf_counter()
+                now = clock()
                 rate = (step - last_step) / (now - last_time)
                 last_time, last_step = now, step
                 summaries.write_scalars(logs, step)
@@ -505,8 +486,8 @@ def _train_loop(run, stop, say, warn, chief=True):
                 say(f"step {step}/{total}  {values}  {rate:.1f} steps/s  "
                     f"left {_left(run, total - step, rate, budget)}")
                 said_time, said_step = now, step
-            elif chunks > 2 and time.perf_counter() - said_time >= PROGRESS_SECONDS:
-                now = time.perf_counter()  # running means so far; TensorBoard gets the log lines
+            elif chunks > 2 and clock() - said_time >= PROGRESS_SECONDS:
+                now = clock()  # running means so far; TensorBoard gets the log lines
                 rate = (step - said_step) / (now - said_time)
                 values = "  ".join(f"{name} {float(t.result()):.4f}"
                                    for name, t in model.trackers.items())

@@ -52,7 +52,7 @@ def record_model(name):
     config = tiny_config(name)
     keras.backend.clear_session()  # layer names (and so variable paths) start afresh
     train.set_seeds(config)
-    train.set_precision(config)
+    train.set_precision(config, "unknown")  # TINY computes in float32 on every machine
     # registry.build: the code before variants.build existed, so the same tool records
     # an older tree (run it there with PYTHONPATH pointing at that tree).
     model = (variants.build if hasattr(variants, "build") else registry.build)(config)

@@ -1,0 +1,76 @@
+"""What this machine can do, read once and passed on as plain values.
+
+The rest of the package takes these answers as arguments (`train.set_precision(config,
+bfloat16)`), so a caller, or a test, can say what the machine is instead of having it
+read: only the functions here look at the hardware.
+
+bfloat16 support is one of three answers:
+
+- "native": the hardware computes bfloat16 (a CPU with AVX512_BF16 or AMX, a GPU of
+  compute capability 8.0 or newer);
+- "emulated": TensorFlow emulates it, several times slower than float32 (most laptop
+  CPUs, every AMD CPU before Zen 4, GPUs before Ampere);
+- "unknown": it cannot be told (no readable /proc/cpuinfo, a GPU that does not report
+  its compute capability).
+
+$TFGAN_MNIST_BFLOAT16 (one of the three) overrides the detection, for a virtual machine
+that hides its CPU flags, or to run as if on another machine.
+"""
+
+import os
+
+NATIVE, EMULATED, UNKNOWN = "native", "emulated", "unknown"
+BFLOAT16_ANSWERS = (NATIVE, EMULATED, UNKNOWN)
+BFLOAT16_ENV = "TFGAN_MNIST_BFLOAT16"
+NATIVE_CPU_FLAGS = frozenset({"avx512_bf16", "amx_bf16"})
+
+
+class MachineError(ValueError):
+    """A setting about the machine that cannot be used (e.g. a bad $TFGAN_MNIST_BFLOAT16)."""
+
+
+def cpu_flags(path="/proc/cpuinfo"):
+    """The CPU's feature flags (Linux), or None where they cannot be read."""
+    try:
+        with open(path) as file:
+            for line in file:
+                if line.startswith("flags"):
+                    return set(line.split(":", 1)[1].split())
+    except OSError:
+        pass
+    return None
+
+
+def bfloat16_from_cpu_flags(flags):
+    """The answer for a CPU with these feature flags (None: they could not be read)."""
+    if flags is None:
+        return UNKNOWN
+    return NATIVE if flags & NATIVE_CPU_FLAGS else EMULATED
+
+
+def bfloat16_from_gpus(capabilities):
+    """The answer for GPUs of these compute capabilities ((major, minor), or None where a
+    GPU does not report one): native only if every GPU is Ampere (8.0) or newer."""
+    if any(capability is None for capability in capabilities):
+        return UNKNOWN
+    return NATIVE if all(tuple(c) >= (8, 0) for c in capabilities) else EMULATED
+
+
+def bfloat16_support(environ=None):
+    """This machine's bfloat16 answer: $TFGAN_MNIST_BFLOAT16 if set, else the visible GPUs'
+    (where TensorFlow sees any), else the CPU's flags."""
+    environ = os.environ if environ is None else environ
+    forced = environ.get(BFLOAT16_ENV, "")
+    if forced:
+        if forced not in BFLOAT16_ANSWERS:
+            raise MachineError(f"${BFLOAT16_ENV}={forced} is not one of "
+                               f"{', '.join(BFLOAT16_ANSWERS)} (or unset: detect)")
+        return forced
+    import tensorflow as tf
+
+    gpus = tf.config.list_physical_devices("GPU")
+    if gpus:
+        return bfloat16_from_gpus(
+            [tf.config.experimental.get_device_details(gpu).get("compute_capability")
+             for gpu in gpus])
+    return bfloat16_from_cpu_flags(cpu_flags())

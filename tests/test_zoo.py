@@ -65,3 +65,42 @@ def test_time_cell_names_the_cores_a_row_had(zoo):
     assert zoo._time_here({"train_seconds": 762.0, "cpus": 2}) == "12.7 min, 2 cores"
     assert zoo._time_here({"train_seconds": 60.0, "cpus": 1}) == "1.0 min, 1 core"
     assert zoo._time_here({"train_seconds": 60.0}) == "1.0 min"
+
+
+def test_welch_test_and_ranks_that_admit_ties(zoo):
+    # p-values checked against a numerical integral of Student's t density
+    assert zoo.welch_p([1, 2, 3], [4, 5, 6]) == pytest.approx(0.0213116, abs=1e-6)  # df 4
+    assert zoo.welch_p([1, 2, 3, 4], [2, 4, 6, 9]) == pytest.approx(0.1647021, abs=1e-6)
+    assert zoo.welch_p([0.5, 0.5], [0.5, 0.5]) == 1.0
+    # The first three cannot be told apart (p 0.10, 0.10, 0.43): rank 1 each. The last is
+    # told from each of them (p 0.007, 0.011, 0.021), and from the one-seed row above it,
+    # which cannot be tested and is taken at its value.
+    runs = [[0.5, 0.55, 0.6], [0.6, 0.62, 0.7], [0.6, 0.7, 0.8], [0.9], [0.9, 1.0, 1.1]]
+    assert zoo.tie_ranks(runs) == [1, 1, 1, 4, 5]
+
+
+def test_seeds_pool_into_one_row_with_the_picture_of_the_run_nearest_the_mean(zoo):
+    def run(seed, fd, raw, score):
+        return {**row("gan", "10 min", fd), "seed": seed, "train_seconds": 60.0 * (seed + 1),
+                "weights": "averaged", "picture": f"results/gan-mnist-{seed}.png",
+                "metrics": {"frechet_distance": fd, "classifier_score": score,
+                            "class_histogram": [0.1] * 10},
+                "raw_metrics": {"frechet_distance": raw}}
+
+    results = {"gan/mnist": run(0, 0.6, 1.6, 9.0), "gan/mnist@seed=1": run(1, 0.5, 1.4, 9.2),
+               "gan/mnist@seed=2": run(2, 0.7, 1.9, 9.1),
+               "lsgan/mnist": {**row("lsgan", "10 min", 0.9), "train_seconds": 1.0}}
+    pooled = zoo.pool_seeds(results)
+    assert sorted(pooled) == ["gan/mnist", "lsgan/mnist"]
+    gan = pooled["gan/mnist"]
+    assert gan["seeds"] == [0, 1, 2] and gan["fd_runs"] == [0.6, 0.5, 0.7]
+    assert gan["raw_fd_runs"] == [1.6, 1.4, 1.9]
+    assert gan["metrics"] == pytest.approx({"frechet_distance": 0.6, "classifier_score": 9.1})
+    assert gan["train_seconds"] == 120.0
+    assert gan["picture"] == "results/gan-mnist-0.png"  # 0.6 is the mean
+    assert zoo._fd_spread(gan["fd_runs"]) == "0.60 ± 0.10"
+    assert zoo._range(gan["fd_runs"]) == "0.50-0.70"
+    assert pooled["lsgan/mnist"]["fd_runs"] == [0.9]
+    assert zoo._fd_spread([0.9]) == "0.90" and zoo._range([0.9]) == "-"
+    assert zoo.entry_key("gan", "mnist", 2) == "gan/mnist@seed=2"
+    assert zoo.entry_key("gan", "mnist") == "gan/mnist"

@@ -38,6 +38,7 @@ bfloat16 1.79x; so two lanes do 1.46x and 1.11x the work).
 import argparse
 import glob
 import json
+import math
 import os
 import shutil
 import subprocess
@@ -221,6 +222,144 @@ def merge_rows(results, other):
     return taken
 
 
+# ---- seeds: pooled rows and ranks that admit ties ----
+
+ALPHA = 0.05  # two rows are told apart when Welch's t-test gives p < ALPHA (two-sided)
+
+
+def _mean(values):
+    return sum(values) / len(values)
+
+
+def _std(values):
+    """The sample standard deviation (n - 1), 0 for one value."""
+    if len(values) < 2:
+        return 0.0
+    mean = _mean(values)
+    return math.sqrt(sum((v - mean) ** 2 for v in values) / (len(values) - 1))
+
+
+def _incomplete_beta(x, a, b):
+    """The regularized incomplete beta function I_x(a, b) (Lentz's continued fraction)."""
+    if x <= 0.0:
+        return 0.0
+    if x >= 1.0:
+        return 1.0
+    if x > (a + 1) / (a + b + 2):  # the fraction converges fast on this side only
+        return 1.0 - _incomplete_beta(1.0 - x, b, a)
+    front = math.exp(math.lgamma(a + b) - math.lgamma(a) - math.lgamma(b)
+                     + a * math.log(x) + b * math.log(1.0 - x)) / a
+    tiny, c, d = 1e-300, 1.0, 0.0
+    result = 0.0
+    for i in range(400):
+        m = i // 2
+        if i == 0:
+            numerator = 1.0
+        elif i % 2 == 0:
+            numerator = m * (b - m) * x / ((a + 2 * m - 1) * (a + 2 * m))
+        else:
+            numerator = -(a + m) * (a + b + m) * x / ((a + 2 * m) * (a + 2 * m + 1))
+        d = 1.0 + numerator * d
+        d = 1.0 / (d if abs(d) > tiny else tiny)
+        c = 1.0 + numerator / c
+        c = c if abs(c) > tiny else tiny
+        result = (result or 1.0) * c * d
+        if abs(c * d - 1.0) < 1e-12:
+            break
+    return front * (result - 1.0)
+
+
+def welch_p(a, b):
+    """Two-sided p-value of Welch's t-test for equal means of samples `a` and `b` (each of
+    two or more values); 1.0 where both have no spread and equal means."""
+    var_a, var_b = _std(a) ** 2 / len(a), _std(b) ** 2 / len(b)
+    difference = _mean(a) - _mean(b)
+    if var_a + var_b == 0.0:
+        return 1.0 if difference == 0.0 else 0.0
+    t = difference / math.sqrt(var_a + var_b)
+    df = (var_a + var_b) ** 2 / (var_a ** 2 / (len(a) - 1) + var_b ** 2 / (len(b) - 1))
+    return _incomplete_beta(df / (df + t * t), df / 2.0, 0.5)
+
+
+def told_apart(a, b):
+    """Whether two rows' FDs (one value per seed) differ: Welch's t-test at p < ALPHA where
+    both have two or more seeds; a row of one seed cannot be tested, and is taken at its
+    value (told apart from any other value), as a single-run ranking does."""
+    if len(a) < 2 or len(b) < 2:
+        return _mean(a) != _mean(b)
+    return welch_p(a, b) < ALPHA
+
+
+def tie_ranks(samples):
+    """Ranks of rows given as lists of FDs, best (lowest mean) first: 1 + the number of rows
+    whose mean is lower and that are told apart from this one, so rows the seeds cannot
+    tell apart share a rank. Returns the ranks in the order given."""
+    return [1 + sum(_mean(other) < _mean(own) and told_apart(other, own) for other in samples)
+            for own in samples]
+
+
+def _mean_metrics(all_metrics):
+    """The mean of each number the runs' metrics share (lists such as histograms dropped)."""
+    keys = set.intersection(*(set(m) for m in all_metrics))
+    return {key: _mean([m[key] for m in all_metrics]) for key in keys
+            if all(isinstance(m[key], (int, float)) and not isinstance(m[key], bool)
+                   for m in all_metrics)}
+
+
+def _averaged_fd(record):
+    return record["metrics"]["frechet_distance"]
+
+
+def _raw_fd(record):
+    return (record.get("raw_metrics") or record["metrics"])["frechet_distance"]
+
+
+def pooled_record(runs):
+    """One row from a model's runs on one dataset over several seeds: mean metrics, the
+    FD of every run (`fd_runs`, `raw_fd_runs`, `seeds`), and the picture, steps and
+    settings of the run whose averaged-G FD is closest to the mean."""
+    runs = sorted(runs, key=lambda r: r.get("seed", 0))
+    fds = [_averaged_fd(r) for r in runs]
+    nearest = min(runs, key=lambda r: abs(_averaged_fd(r) - _mean(fds)))
+    record = dict(nearest)
+    record["metrics"] = _mean_metrics([r["metrics"] for r in runs])
+    if all(r.get("raw_metrics") for r in runs):
+        record["raw_metrics"] = _mean_metrics([r["raw_metrics"] for r in runs])
+    record["train_seconds"] = _mean([r["train_seconds"] for r in runs])
+    record["seeds"] = [r.get("seed", 0) for r in runs]
+    record["fd_runs"], record["raw_fd_runs"] = fds, [_raw_fd(r) for r in runs]
+    record["histories"] = [r.get("history") or [] for r in runs]
+    record["picture_seed"] = nearest.get("seed", 0)
+    return record
+
+
+def pool_seeds(results):
+    """{"model/dataset": row}: a row's runs over its seeds (keys "...@seed=S", same budget
+    as seed 0's) pooled by `pooled_record`; a row of one run is that run."""
+    groups = {}
+    for key, record in sorted(results.items()):
+        groups.setdefault(key.split(SEED_MARK)[0], []).append(record)
+    rows = {}
+    for key, runs in groups.items():
+        first = min(runs, key=lambda r: r.get("seed", 0))
+        same = [r for r in runs if r.get("budget") == first.get("budget")]
+        rows[key] = pooled_record(same) if len(same) > 1 else {
+            **first, "fd_runs": [_averaged_fd(first)], "raw_fd_runs": [_raw_fd(first)],
+            "seeds": [first.get("seed", 0)], "histories": [first.get("history") or []]}
+    return rows
+
+
+def _fd_spread(values):
+    """An FD cell: the mean, and with several seeds "± std"."""
+    if len(values) < 2:
+        return f"{values[0]:.2f}"
+    return f"{_mean(values):.2f} ± {_std(values):.2f}"
+
+
+def _range(values):
+    return "-" if len(values) < 2 else f"{min(values):.2f}-{max(values):.2f}"
+
+
 def entry_budget(model, dataset, steps, max_steps):
     """(steps to pass to main or None for the config's, budget label) of one entry."""
     if steps:
@@ -257,6 +396,8 @@ def _steps(record):
 
 def _cell(record, key, pattern):
     value = record.get(key)
+    if isinstance(value, float) and pattern == "{:d}":  # a mean over seeds
+        return "-" if value is None else f"{value:.1f}".replace(".0", "")
     return "-" if value is None else pattern.format(value)
 
 
@@ -276,28 +417,32 @@ def _time_here(record):
 
 
 def leaderboard_lines(rows, dataset):
-    """The leaderboard table of one dataset: best averaged-generator FD first."""
+    """The leaderboard table of one dataset (pooled rows): best mean averaged-G FD first,
+    ranked by `tie_ranks`."""
     minutes = rows[0]["budget"]
     lines = [f"### {dataset}: {minutes} of idle 2-core training", "",
              f"![FD against minutes](results/fd-vs-minutes-{dataset}.png)", "",
-             "| rank | model | steps (idle steps/s, precision) | time here | FD raw G | "
-             "FD averaged G | " + " | ".join(c[1] for c in COLUMNS[1:]) + " | samples |",
-             "| --- | --- | --- | --- | --- | --- | " + " | ".join("---" for _ in COLUMNS[1:])
-             + " | --- |"]
+             "| rank | model | steps (idle steps/s, precision) | time here | seeds | FD raw G | "
+             "FD averaged G | best-worst | " + " | ".join(c[1] for c in COLUMNS[1:])
+             + " | samples |",
+             "| --- | --- | --- | --- | --- | --- | --- | --- | "
+             + " | ".join("---" for _ in COLUMNS[1:]) + " | --- |"]
     reference = rows[0]["reference"]
-    lines.append("| - | real data (10,000 training images) | - | - | - | "
-                 f"{_fd(reference)} | " + " | ".join(
+    lines.append("| - | real data (10,000 training images) | - | - | - | - | "
+                 f"{_fd(reference)} | - | " + " | ".join(
                      _cell(reference, key, pattern) for key, _, pattern in COLUMNS[1:])
                  + " | - |")
-    ranked = sorted(rows, key=lambda r: r["metrics"]["frechet_distance"])
-    for rank, record in enumerate(ranked, 1):
+    ranked = sorted(rows, key=lambda r: _mean(r["fd_runs"]))
+    for rank, record in zip(tie_ranks([r["fd_runs"] for r in ranked]), ranked):
         picture = f"![{record['model']}]({record['picture']})" if record["picture"] else "-"
-        raw = record.get("raw_metrics")
-        averaged = record["metrics"] if record.get("weights") == "averaged" else None
+        averaged = record.get("weights") == "averaged"
+        seeds = len(record["fd_runs"])
         lines.append(
-            f"| {rank} | {record['model']} | {record['steps']} ({record['idle_steps_per_s']:.1f}"
-            f", {record['precision']}) | {_time_here(record)} | "
-            f"{_fd(raw if averaged else record['metrics'])} | {_fd(averaged)} | " + " | ".join(
+            f"| {rank}{'' if seeds > 1 else ' †'} | {record['model']} | {record['steps']} "
+            f"({record['idle_steps_per_s']:.1f}, {record['precision']}) | "
+            f"{_time_here(record)} | {seeds} | {_fd_spread(record['raw_fd_runs'])} | "
+            f"{_fd_spread(record['fd_runs']) if averaged else '-'} | "
+            f"{_range(record['fd_runs'])} | " + " | ".join(
                 _cell(record["metrics"], key, pattern) for key, _, pattern in COLUMNS[1:])
             + f" | {picture} |")
     return lines + [""]
@@ -313,13 +458,23 @@ def draw_fd_figure(rows, dataset):
     import matplotlib.ticker
 
     figure, axes = plt.subplots(figsize=(8, 5), dpi=100)
-    for record in sorted(rows, key=lambda r: r["metrics"]["frechet_distance"]):
-        history = record.get("history") or []
-        if not history:
+    history = []
+    for record in sorted(rows, key=lambda r: _mean(r["fd_runs"])):
+        histories = [h for h in record["histories"] if h]
+        if not histories:
             continue
-        minutes = [entry["step"] / record["idle_steps_per_s"] / 60 for entry in history]
-        axes.plot(minutes, [entry["frechet_distance"] for entry in history], marker=".",
-                  label=record["model"])
+        steps = sorted(set.intersection(*({e["step"] for e in h} for h in histories)))
+        by_step = [{e["step"]: e["frechet_distance"] for e in h} for h in histories]
+        curves = [[fds[step] for step in steps] for fds in by_step]
+        minutes = [step / record["idle_steps_per_s"] / 60 for step in steps]
+        means = [_mean(column) for column in zip(*curves)]
+        label = record["model"] + (f" ({len(curves)} seeds)" if len(curves) > 1 else "")
+        line, = axes.plot(minutes, means, marker=".", label=label)
+        if len(curves) > 1:  # the band: best to worst seed at each evaluation
+            axes.fill_between(minutes, [min(c) for c in zip(*curves)],
+                              [max(c) for c in zip(*curves)], color=line.get_color(),
+                              alpha=0.2, linewidth=0)
+        history = histories[0]
     axes.set_yscale("log")
     axes.yaxis.set_major_formatter(matplotlib.ticker.FormatStrFormatter("%g"))
     axes.yaxis.set_minor_formatter(matplotlib.ticker.FormatStrFormatter("%g"))
@@ -349,7 +504,7 @@ def write_markdown(results):
              "discovered, not taught. Produced by `python tools/zoo.py`; times are wall-clock training time on "
              "the machine that ran it (CPU cores as listed). The CoGANs' pair agreement "
              "(the CoGAN paper's measure) is in [cogan.md](cogan.md).", ""]
-    results = {key: record for key, record in results.items() if SEED_MARK not in key}
+    results = pool_seeds(results)
     boards = {dataset: [r for r in results.values()
                         if r["dataset"] == dataset and _is_leaderboard(r)]
               for dataset in ("mnist", "fashion_mnist")}
@@ -368,6 +523,18 @@ def write_markdown(results):
                   "CPU: docs/results.json names each row's). Ranked by the averaged FD. The figure "
                   "plots the FD of 2,000 samples, evaluated during training, against idle "
                   "minutes. Made by `python tools/zoo.py --budget_minutes=10`.", "",
+                  "Seeds: a row trained with `--seeds=N` is N runs with `--seed=0` ... "
+                  "N-1 (weights, noise and data order) at the same budget. Its FD cells "
+                  "give the mean and the sample standard deviation over the seeds, "
+                  "best-worst the averaged-G FD of its best and worst seed; the other "
+                  "columns are means, and the samples are those of the run whose FD is "
+                  "nearest the mean. The figure draws a row's mean curve with a band from "
+                  "its best to its worst seed. Rank: 1 + the number of rows whose mean FD "
+                  f"is lower and that Welch's t-test (two-sided, p < {ALPHA:g}, on the "
+                  "seeds' averaged-G FDs) tells apart from this one, so rows whose seeds do "
+                  "not tell them apart share a rank. A rank marked † is a row of one seed: "
+                  "it cannot be tested and is ranked by its one value, as a single-run "
+                  "table would be.", "",
                   "A row scores the budget's last step, not the run's best: where a curve "
                   "turns up, the best checkpoint `--eval_every` kept may score better "
                   "(`python -m tfgan_mnist.evaluate --workdir=WORKDIR --checkpoint=best`; "
@@ -426,10 +593,9 @@ def write_readme_table(results):
              + " | ".join(names[k] for k in rest) + " |",
              "| --- | --- | --- | --- | --- | " + " | ".join("---" for _ in rest) + " |"]
     for dataset in ("mnist", "fashion_mnist"):
-        rows = [r for key, r in results.items()
-                if r["dataset"] == dataset and SEED_MARK not in key]
-        # leaderboard rows first, best averaged FD first; then the short-budget rows
-        rows.sort(key=lambda r: (not _is_leaderboard(r), r["metrics"]["frechet_distance"]
+        rows = [r for r in pool_seeds(results).values() if r["dataset"] == dataset]
+        # leaderboard rows first, best mean averaged FD first; then the short-budget rows
+        rows.sort(key=lambda r: (not _is_leaderboard(r), _mean(r["fd_runs"])
                                  if _is_leaderboard(r) else 0, r["model"]))
         if rows:
             lines.append(f"| real data | {dataset} | - | - | {_fd(rows[0]['reference'])} | "
@@ -437,11 +603,13 @@ def write_readme_table(results):
                                       for k in rest) + " |")
         for record in rows:
             averaged = record["weights"] == "averaged" if "weights" in record else False
-            raw = record.get("raw_metrics") if averaged else record["metrics"]
             steps = (f"{record['steps']} ({record['budget']})" if _is_leaderboard(record)
                      else _steps(record))
-            lines.append(f"| {record['model']} | {dataset} | {steps} | {_fd(raw)} | "
-                         f"{_fd(record['metrics'] if averaged else None)} | " + " | ".join(
+            seeds = len(record["fd_runs"])
+            steps += f", {seeds} seeds" if seeds > 1 else ""
+            lines.append(f"| {record['model']} | {dataset} | {steps} | "
+                         f"{_fd_spread(record['raw_fd_runs'])} | "
+                         f"{_fd_spread(record['fd_runs']) if averaged else '-'} | " + " | ".join(
                              _cell(record["metrics"], k, patterns[k]) for k in rest) + " |")
     head, rest = text.split(README_START, 1)
     _, tail = rest.split(README_END, 1)

@@ -32,12 +32,12 @@ pin_the_host(os.environ)
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from tfgan_mnist import gan  # noqa: E402
+from tfgan_mnist import data, datasets, sampling_weights  # noqa: E402
 
 # Standing batch-norm statistics over 2 batches of 32 in tests (16 of 256 by default):
 # every figure a tiny run writes recomputes them eagerly. test_gan checks the arithmetic.
-gan.STANDING_BATCHES = 2
-gan.STANDING_BATCH = 32
+sampling_weights.STANDING_BATCHES = 2
+sampling_weights.STANDING_BATCH = 32
 
 REPO_ROOT = pathlib.Path(__file__).resolve().parent.parent
 FIXTURE_DIR = REPO_ROOT / "tests" / "data"
@@ -79,12 +79,33 @@ def pytest_collection_modifyitems(config, items):
     items[:] = ordered
 
 
-def random_arrays(count=64, seed=0):
+def random_arrays(count=64, seed=0, image_shape=(28, 28)):
     """Synthetic uint8 images and labels shaped like the dataset's training split."""
     rng = np.random.default_rng(seed)
     return types.SimpleNamespace(
-        train_images=rng.integers(0, 256, (count, 28, 28), dtype=np.uint8),
+        train_images=rng.integers(0, 256, (count, *image_shape), dtype=np.uint8),
         train_labels=rng.integers(0, 10, count).astype(np.int64))
+
+
+def colour_arrays(data_dir=None, download=True):
+    """A made-up colour dataset: 64 training and 16 test images, 28x28x3, 10 classes. Each
+    channel has its own brightness, so a network that kept one channel for all three, or
+    dropped two, would show it."""
+    rng = np.random.default_rng(3)
+
+    def images(count):
+        pixels = rng.integers(0, 256, (count, 28, 28, 3)).astype(np.float64)
+        return (pixels * np.array([1.0, 0.6, 0.2])).astype(np.uint8)
+
+    return data.Arrays(images(64), rng.integers(0, 10, 64), images(16), rng.integers(0, 10, 16),
+                       source="made-up colour images (tests/conftest.py)")
+
+
+# Adding a dataset is one spec entry and its arrays: this made-up 3-channel one is
+# registered for the whole suite (and every subprocess that imports this file).
+COLOUR = datasets.register(datasets.DatasetSpec(
+    "made_up_colour", (28, 28, 3), tuple("abcdefghij"), load=colour_arrays,
+    about="random 28x28 RGB images for the tests"))
 
 
 @pytest.fixture

@@ -115,7 +115,7 @@ def test_unknown_dataset_lists_valid_names():
     with pytest.raises(data.DataError) as info:
         data.load_arrays("cifar10")
     assert "cifar10" in str(info.value)
-    for name in data.DATASETS:
+    for name in data.idx_family():
         assert name in str(info.value)
 
 
@@ -189,7 +189,7 @@ def test_load_arrays_uses_npz_when_there_are_no_idx_files(tmp_path):
 
 # --- the committed fixture -----------------------------------------------------
 
-@pytest.mark.parametrize("dataset", data.DATASETS)
+@pytest.mark.parametrize("dataset", data.idx_family())
 def test_fixture_loads_with_real_labels(dataset):
     arrays = data.load_arrays(dataset, data_dir=str(FIXTURE_DIR), download=False)
     assert arrays.train_images.shape == (512, 28, 28)
@@ -244,7 +244,7 @@ def test_prepared_tfds_copy_comes_first_for_the_default_dir(monkeypatch, tmp_pat
     write_dataset(tmp_path / "cache" / "mnist", random_split(5), random_split(4))
     loaded = []
     fake = data.Arrays(*random_split(3), *random_split(2), source="fake TFDS")
-    monkeypatch.setattr(data, "_load_tfds_copy", lambda path: loaded.append(path) or fake)
+    monkeypatch.setattr(data, "_load_tfds_copy", lambda path, spec: loaded.append(path) or fake)
     assert data.load_arrays("mnist") is fake
     assert loaded == [str(version_dir)]
     # An explicit data_dir asks for those files: they win over the TFDS copy.
@@ -256,7 +256,7 @@ def test_broken_tfds_copy_falls_back_to_local_files(monkeypatch, tmp_path):
     make_fake_tfds_copy(tmp_path / "no_tfds", "mnist", "3.0.1")
     write_dataset(tmp_path / "cache" / "mnist", random_split(5), random_split(4))
 
-    def broken(path):
+    def broken(path, spec):
         raise RuntimeError("unreadable")
 
     monkeypatch.setattr(data, "_load_tfds_copy", broken)

@@ -11,9 +11,10 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from conftest import FIXTURE_DIR
 from test_sample import (CONDITIONAL, assert_one_line_error, conditional_registered, run_cli,
                          tiny_workdir)
-from tfgan_mnist import checkpoints, export
+from tfgan_mnist import checkpoints, export, generators
 
 # Runs in a fresh interpreter where importing tfgan_mnist fails: loads the
 # SavedModel and serves the noise, so the SavedModel needs nothing of ours.
@@ -85,7 +86,7 @@ def test_export_writes_savedmodel_with_metadata_and_keras_file(exported):
 
 def test_savedmodel_serves_the_same_images_in_a_fresh_process(exported, tmp_path):
     workdir, out = exported
-    generator = checkpoints.load_generator(workdir)
+    generator = generators.load_generator(workdir)
     noise = np.random.default_rng(0).uniform(-1, 1, (6, 8)).astype(np.float32)
     expected = generator.images_from_noise(noise)[0]
     served = serve_in_fresh_process(out, tmp_path, noise)
@@ -123,11 +124,11 @@ def test_keras_file_round_trips_in_safe_mode(exported):
 
 def test_load_generator_gives_the_same_samples_from_every_source(exported):
     workdir, out = exported
-    from_workdir = checkpoints.load_generator(workdir).sample(7, seed=11)
+    from_workdir = generators.load_generator(workdir).sample(7, seed=11)
     assert from_workdir.shape == (7, 28, 28) and from_workdir.dtype == np.uint8
-    np.testing.assert_array_equal(checkpoints.load_generator(out).sample(7, seed=11),
+    np.testing.assert_array_equal(generators.load_generator(out).sample(7, seed=11),
                                   from_workdir)
-    np.testing.assert_array_equal(checkpoints.load_generator(out + ".keras").sample(7, seed=11),
+    np.testing.assert_array_equal(generators.load_generator(out + ".keras").sample(7, seed=11),
                                   from_workdir)
 
 
@@ -143,7 +144,7 @@ def test_conditional_export_takes_labels(tmp_path_factory, tmp_path):
         np.testing.assert_array_equal(served, generator.images_from_noise(noise, labels)[0])
         other = serve(noise=tf.constant(noise), labels=tf.constant([5, 1, 2, 3]))["images"]
         assert (other.numpy()[0] != served[0]).any() and (other.numpy()[1] == served[1]).all()
-        from_keras = checkpoints.load_generator(keras_file).sample(4, labels=labels, seed=3)
+        from_keras = generators.load_generator(keras_file).sample(4, labels=labels, seed=3)
         np.testing.assert_array_equal(from_keras, generator.sample(4, labels=labels, seed=3))
         # The .keras network serves (noise, labels) -> uint8 as the SavedModel does.
         network = keras.saving.load_model(keras_file)
@@ -154,7 +155,7 @@ def test_conditional_export_takes_labels(tmp_path_factory, tmp_path):
             network.serve(noise)
         for source in (saved, keras_file):  # images from given noise, from every source
             np.testing.assert_array_equal(
-                checkpoints.load_generator(source).images_from_noise(noise, labels)[0], served)
+                generators.load_generator(source).images_from_noise(noise, labels)[0], served)
 
 
 @pytest.mark.parametrize("args, code, fragments", [
@@ -187,7 +188,7 @@ def test_savedmodel_falls_back_to_the_whole_model(tmp_path_factory, tmp_path, mo
     monkeypatch.setattr(export, "sampling_network", lambda model: (_ for _ in ()).throw(
         ValueError("no network")))
     restored = checkpoints.restore(workdir)
-    generator = checkpoints.Generator(restored.model, restored.config, restored.step, "test")
+    generator = generators.Generator(restored.model, restored.config, restored.step, "test")
     saved = export.save_savedmodel(generator, str(tmp_path / "whole"))
     names = [name for name, _ in tf.train.list_variables(os.path.join(saved, "variables",
                                                                       "variables"))]
@@ -322,3 +323,16 @@ def test_a_full_disk_during_an_export_is_one_line_and_leaves_nothing(tmp_path_fa
     assert_one_line_error(err, f"cannot write {tmp_path}/e (no space left on the device); "
                           "nothing was exported; free some space or give another --out")
     assert os.listdir(tmp_path) == []
+
+
+def test_exports_made_before_dataset_specs_load_and_sample_the_same():
+    """Files exported by the code before networks took their image shape as an argument
+    (tests/data/exports_before_specs: gan and vanilla_gan, width 0.05, 2 steps) load with
+    today's code and draw the images they drew then."""
+    folder = FIXTURE_DIR / "exports_before_specs"
+    expected = np.load(folder / "expected_samples.npz")
+    for name in ("gan.keras", "vanilla_gan.keras", "gan"):
+        generator = generators.load_generator(str(folder / name))
+        assert generator.dataset == "mnist" and generator.step == 2
+        np.testing.assert_array_equal(generator.sample(4, seed=5),
+                                      expected[name.replace(".", "_")], err_msg=name)

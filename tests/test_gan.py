@@ -6,7 +6,7 @@ import pytest
 import tensorflow as tf
 
 from tfgan_mnist import config as config_lib
-from tfgan_mnist import gan, variants, workdir
+from tfgan_mnist import gan, sampling_weights, variants, workdir
 
 
 def tiny_vanilla(**overrides):
@@ -157,14 +157,14 @@ def test_standing_statistics_change_only_the_sampling_copy_and_are_batch_means()
                                copy_of(model.averaged)(latent, training=True).numpy(),
                                rtol=1e-4, atol=1e-5)
     one = {layer.path: (layer.moving_mean.numpy(), layer.moving_variance.numpy())
-           for layer in gan.batch_norm_layers(model.standing)}
+           for layer in sampling_weights.batch_norm_layers(model.standing)}
     model.use_standing_statistics(batches=1, batch_size=16, seed=5)
     two = {layer.path: (layer.moving_mean.numpy(), layer.moving_variance.numpy())
-           for layer in gan.batch_norm_layers(model.standing)}
+           for layer in sampling_weights.batch_norm_layers(model.standing)}
     # Two batches (seeds 4 and 5): the means of the two batches' statistics.
     model.use_standing_statistics(batches=2, batch_size=16, seed=4)
-    for layer, original in zip(gan.batch_norm_layers(model.standing),
-                               gan.batch_norm_layers(model.averaged)):
+    for layer, original in zip(sampling_weights.batch_norm_layers(model.standing),
+                               sampling_weights.batch_norm_layers(model.averaged)):
         np.testing.assert_allclose(layer.moving_mean.numpy(),
                                    (one[layer.path][0] + two[layer.path][0]) / 2, rtol=1e-5,
                                    atol=1e-6)
@@ -203,3 +203,31 @@ def test_standing_statistics_under_one_key_are_computed_once():
     assert len(made) == 4  # 5, 6, and each unkeyed block
     assert copies[0] is copies[1] and copies[2] is not copies[1]
     assert all(copy is not None for copy in copies)
+
+
+def test_a_discriminator_input_that_packs_the_batch_builds_and_trains():
+    """PacGAN-style packing (pairs of images as one input of twice the channels) halves
+    the batch D sees: the networks are built on a batch it divides (gan.BUILD_BATCH)."""
+    from tfgan_mnist.variants import common
+
+    seen = []
+
+    def pack_pairs(images):
+        shape = tf.shape(images)
+        seen.append(images.shape[0])
+        pairs = tf.reshape(images, [shape[0] // 2, 2, *images.shape[1:]])
+        return tf.concat([pairs[:, 0], pairs[:, 1]], axis=-1)
+
+    original = common.discriminator_input
+    common.discriminator_input = lambda config: pack_pairs
+    try:
+        keras.utils.set_random_seed(0)
+        model = variants.build(config_lib.Config(model="gan", width=0.05, z_dim=2, batch_size=8))
+    finally:
+        common.discriminator_input = original
+    assert seen == [gan.BUILD_BATCH]
+    assert model.discriminator.conv1.kernel.shape[2] == 2  # D reads two images' channels
+    images = tf.random.uniform((8, 28, 28, 1), seed=1)
+    logs = model.train_step((images, tf.zeros((8,), tf.int32)))
+    assert all(np.isfinite(float(v)) for v in logs.values())
+    assert model.discriminator(pack_pairs(images)).shape == (4, 1)  # one output per pair

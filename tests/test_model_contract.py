@@ -1,7 +1,8 @@
 """What every registered model must do: one contract, checked over the registry's own list.
 
 A newly registered model gets every test here without editing this file:
-one step eager and compiled with finite logs of its `metric_names`; each
+one step eager and compiled with finite logs of its `metric_names`, every
+discriminator call on images going through `discriminate`; each
 update changes its own variables (batch-norm statistics included) and
 nothing else; samples have the image shape, dtype and range, and given
 noise gives the same images again; a checkpoint round trip restores every
@@ -15,8 +16,9 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from tfgan_mnist import checkpoints, export, summaries, variants, workdir
+from tfgan_mnist import export, generators, summaries, variants, workdir
 from tfgan_mnist import config as config_lib
+from tfgan_mnist.variants import common
 
 MODELS = variants.names()
 BATCH = 8
@@ -38,9 +40,24 @@ def batch(model, seed=0):
     return images, tf.constant(np.arange(count) % 10, tf.int32)
 
 
+# Models whose discriminator reads no images: the VAEs have none, the AAE's reads codes.
+NO_IMAGE_DISCRIMINATOR = {"vae", "cvae", "aae"}
+
+
 @pytest.mark.parametrize("name", MODELS)
-def test_a_step_eager_and_compiled_logs_every_metric_finite(name):
+def test_a_step_eager_and_compiled_logs_every_metric_finite(name, monkeypatch):
+    # Every discriminator call on images goes through the model's one input path: with a
+    # `discriminator_input` that adds a channel, D is built on C + 1 channels, and a call
+    # that went around the path would hand it C and fail.
+    calls = []
+
+    def extra_channel(images):
+        calls.append(images.shape)
+        return tf.concat([images, tf.ones_like(images[..., :1])], axis=-1)
+
+    monkeypatch.setattr(common, "discriminator_input", lambda config: extra_channel)
     model = tiny(name)
+    assert bool(calls) == (name not in NO_IMAGE_DISCRIMINATOR), name
     for step, seed in ((model.train_step, 0), (tf.function(model.train_step), 1)):
         logs = step(batch(model, seed))
         assert set(logs) == set(model.metric_names)
@@ -83,11 +100,11 @@ def test_each_update_changes_its_own_variables_and_nothing_else(name):
 def test_samples_are_uint8_images_and_given_noise_gives_them_again(name):
     model = tiny(name)
     config = config_lib.Config(model=name, width=0.05, z_dim=2, batch_size=BATCH)
-    generator = checkpoints.load_generator(model, config=config)
+    generator = generators.load_generator(model, config=config)
     samples = generator.sample(6, seed=3)
     assert samples.shape == (6, 28, 28) and samples.dtype == np.uint8
     np.testing.assert_array_equal(generator.sample(6, seed=3), samples)
-    raw = checkpoints.output_list(model.generate(model.sample_latent(
+    raw = generators.output_list(model.generate(model.sample_latent(
         6, model.example_labels(6), seed=3)))
     low, high = model.image_range
     for images in raw:

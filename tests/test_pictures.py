@@ -69,9 +69,9 @@ def test_interpolate_draws_rows_of_paths(workdir, tmp_path, capsys):
 
 def test_interpolate_through_picked_samples_starts_and_ends_at_them(workdir, tmp_path,
                                                                     capsys):
-    from tfgan_mnist import checkpoints, sample
+    from tfgan_mnist import generators, sample
 
-    generator = checkpoints.load_generator(workdir)
+    generator = generators.load_generator(workdir)
     samples = tmp_path / "s.npz"
     images, _, _ = sample.write_samples(generator, str(tmp_path / "s.png"), str(samples), 10,
                                         seed=9)
@@ -157,10 +157,10 @@ def test_class_grid_and_hook_pictures_of_a_conditional_model(conditional_workdir
 
 
 def test_class_grid_rows_share_a_style_and_columns_follow_the_label(conditional_workdir):
-    from tfgan_mnist import checkpoints
+    from tfgan_mnist import generators
 
     with conditional_registered():
-        generator = checkpoints.load_generator(conditional_workdir)
+        generator = generators.load_generator(conditional_workdir)
         noise = np.repeat(np.asarray(generator.noise(1, 0)), 2, axis=0)
         same_noise = generator.images_from_noise(noise, [3, 3])[0]
         np.testing.assert_array_equal(same_noise[0], same_noise[1])

@@ -61,7 +61,7 @@ def build_conditional(config):
     model = TinyConditionalGAN(networks.MLPGenerator(hidden, seed=config.seed),
                                networks.MLPDiscriminator(hidden, seed=config.seed + 10),
                                latent_dim=config.z_dim, seed=config.seed)
-    model.compile(*adam_pair(config))
+    model.compile(adam_pair(config))
     return model
 
 
@@ -274,11 +274,11 @@ def test_per_class_gives_one_labelled_row_per_class():
 
 
 def test_labels_out_of_range_name_the_flag():
-    from tfgan_mnist import checkpoints
+    from tfgan_mnist import generators
 
     with pytest.raises(ValueError, match=r"--labels: labels are integers 0..9, got \[3, 12\]"):
-        checkpoints.check_labels([3, 12], 2, True, 10, "cgan")
-    np.testing.assert_array_equal(checkpoints.check_labels(None, 12, True, 10, "cgan"),
+        generators.check_labels([3, 12], 2, True, 10, "cgan")
+    np.testing.assert_array_equal(generators.check_labels(None, 12, True, 10, "cgan"),
                                   [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0, 1])
 
 

@@ -34,25 +34,29 @@ def build(name, **overrides):
 
 
 def prepare_images(images, model):
-    """uint8 images (n, 28, 28) -> float32 (n, 28, 28, 1) in `model.image_range`, for fit()."""
+    """uint8 images of the model's dataset, (n, H, W, C) or (n, H, W) for one channel ->
+    float32 (n, H, W, C) in `model.image_range`, for fit()."""
     import numpy as np
 
-    from tfgan_mnist import pipeline
+    from tfgan_mnist import idx, pipeline
 
     images = np.asarray(images)
-    if images.dtype != np.uint8 or images.shape[1:3] != (28, 28):
-        raise ValueError(f"prepare_images takes uint8 images shaped (n, 28, 28), got "
-                         f"{images.dtype} {images.shape}")
+    allowed = idx.expected_image_shapes(model.image_shape)
+    if images.dtype != np.uint8 or images.shape[1:] not in allowed:
+        raise ValueError("prepare_images takes uint8 images shaped " + " or ".join(
+            str(("n", *shape)).replace("'", "") for shape in allowed)
+            + f", got {images.dtype} {images.shape}")
     return pipeline.scale_images(images, model.image_range).numpy()
 
 
 def load_generator(source, checkpoint="latest"):
-    """A generator with `.sample(n, labels=None, seed=None)` -> uint8 (n, 28, 28).
+    """A generator with `.sample(n, labels=None, seed=None)` -> uint8 (n, H, W), or
+    (n, H, W, C) for images of several channels.
 
     `source` is a model from `build` (trained with fit), a training workdir
     (restored from `checkpoint`: "latest", "best" or a step), a SavedModel
     folder or a `.keras` file that `python -m tfgan_mnist.export` wrote.
     """
-    from tfgan_mnist import checkpoints
+    from tfgan_mnist import generators
 
-    return checkpoints.load_generator(source, checkpoint)
+    return generators.load_generator(source, checkpoint)

@@ -22,22 +22,23 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-DATASETS = ("mnist", "fashion_mnist")
-IMAGE_SHAPE = (28, 28, 1)
-NUM_CLASSES = 10
+from tfgan_mnist import datasets
+
 FEATURE_DIM = 128
+
+
+def with_classifier():
+    """The registered datasets that have a shipped classifier."""
+    return tuple(name for name in datasets.names() if datasets.get(name).classifier)
 
 
 def weights_filename(dataset):
     """Name of the shipped weights file for `dataset` inside tfgan_mnist/classifiers/."""
-    _check_dataset(dataset)
-    return f"{dataset}.weights.h5"
-
-
-def _check_dataset(dataset):
-    if dataset not in DATASETS:
-        raise ValueError(f"unknown dataset {dataset!r}; valid: "
-                         f"{', '.join(DATASETS)}")
+    spec = datasets.get(dataset)
+    if not spec.classifier:
+        raise ValueError(f"dataset {dataset!r} has no shipped classifier (its spec names "
+                         f"none); datasets with one: {', '.join(with_classifier())}")
+    return spec.classifier
 
 
 def _conv_block(x, filters, name):
@@ -49,9 +50,10 @@ def _conv_block(x, filters, name):
     return keras.layers.ReLU(name=f"{name}_relu")(x)
 
 
-def build_network(dropout_rate=0.3):
-    """The classifier network: images (N, 28, 28, 1) in [0, 1] -> [features, logits]."""
-    images = keras.Input(shape=IMAGE_SHAPE, name="images")
+def build_network(dropout_rate=0.3, image_shape=datasets.MNIST_SHAPE,
+                  num_classes=len(datasets.DIGITS)):
+    """The classifier network: images (N, H, W, C) in [0, 1] -> [features, logits]."""
+    images = keras.Input(shape=tuple(image_shape), name="images")
     # Centre the [0, 1] input so the first layer sees values around zero.
     x = keras.layers.Rescaling(2.0, offset=-1.0, name="to_symmetric")(images)
     # One convolution per resolution: a second 3x3 convolution at 28x28 or
@@ -76,12 +78,12 @@ def build_network(dropout_rate=0.3):
     x = keras.layers.BatchNormalization(name="features_bn")(x)
     features = keras.layers.ReLU(name="features")(x)
     x = keras.layers.Dropout(dropout_rate, name="dropout")(features)
-    logits = keras.layers.Dense(NUM_CLASSES, name="logits")(x)
+    logits = keras.layers.Dense(num_classes, name="logits")(x)
     return keras.Model(images, [features, logits], name="classifier")
 
 
-def images_to_float(images):
-    """(N, 28, 28) or (N, 28, 28, 1) images as float32 (N, 28, 28, 1) in [0, 1].
+def images_to_float(images, image_shape=datasets.MNIST_SHAPE):
+    """(N, H, W, C) images, or (N, H, W) of one channel, as float32 (N, H, W, C) in [0, 1].
 
     uint8 images are divided by 255. Float images must already lie in
     [0, 1]: generators with a tanh output produce [-1, 1] and must be
@@ -89,11 +91,13 @@ def images_to_float(images):
     give meaningless numbers, so that is an error.
     """
     images = np.asarray(images)
-    if images.ndim == 3:
+    image_shape = tuple(image_shape)
+    if images.ndim == 3 and image_shape[-1] == 1:
         images = images[..., None]
-    if images.ndim != 4 or images.shape[1:] != IMAGE_SHAPE:
-        raise ValueError(f"images must have shape (N, 28, 28) or "
-                         f"(N, 28, 28, 1), got {images.shape}")
+    if images.ndim != 4 or images.shape[1:] != image_shape:
+        allowed = ["(N, {}, {}, {})".format(*image_shape)] + (
+            ["(N, {}, {})".format(*image_shape[:2])] if image_shape[-1] == 1 else [])
+        raise ValueError(f"images must have shape {' or '.join(allowed)}, got {images.shape}")
     if images.dtype == np.uint8:
         return images.astype(np.float32) / 255.0
     images = images.astype(np.float32, copy=False)
@@ -113,20 +117,23 @@ class Classifier:
     def __init__(self, network, dataset=None):
         self.network = network
         self.dataset = dataset
+        self.image_shape = tuple(network.input_shape[1:])
+        self.num_classes = int(network.output_shape[1][-1])
         # One trace for every batch size: the batch dimension is left open.
         self._forward = tf.function(
             self._forward_batch,
-            input_signature=[tf.TensorSpec((None,) + IMAGE_SHAPE, tf.float32)])
+            input_signature=[tf.TensorSpec((None,) + self.image_shape, tf.float32)])
 
     def _forward_batch(self, images):
         features, logits = self.network(images, training=False)
         return features, logits
 
     def features_and_logits(self, images, batch_size=1000):
-        """Features (N, 128) and logits (N, 10), float32 NumPy arrays, for images in [0, 1]."""
-        images = images_to_float(images)
+        """Features (N, 128) and logits (N, classes), float32 NumPy arrays, for images in
+        [0, 1]."""
+        images = images_to_float(images, self.image_shape)
         features = np.empty((len(images), FEATURE_DIM), dtype=np.float32)
-        logits = np.empty((len(images), NUM_CLASSES), dtype=np.float32)
+        logits = np.empty((len(images), self.num_classes), dtype=np.float32)
         for start in range(0, len(images), batch_size):
             batch = tf.constant(images[start:start + batch_size])
             batch_features, batch_logits = self._forward(batch)
@@ -142,7 +149,7 @@ class Classifier:
 
 @functools.lru_cache(maxsize=None)
 def load_classifier(dataset):
-    """The shipped classifier for "mnist" or "fashion_mnist", loaded once per process."""
+    """The shipped classifier of a dataset whose spec names one, loaded once per process."""
     filename = weights_filename(dataset)
     resource = importlib.resources.files("tfgan_mnist") / "classifiers" / filename
     if not resource.is_file():
@@ -150,7 +157,8 @@ def load_classifier(dataset):
             f"classifier weights {filename} are missing from the package "
             f"data (tfgan_mnist/classifiers/); train them with "
             f"`python tools/train_classifier.py --dataset={dataset}`")
-    network = build_network()
+    spec = datasets.get(dataset)
+    network = build_network(image_shape=spec.image_shape, num_classes=spec.num_classes)
     # as_file gives a real file path even if the package is installed zipped.
     with importlib.resources.as_file(resource) as path:
         network.load_weights(str(path))

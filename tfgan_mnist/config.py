@@ -8,7 +8,7 @@ flag's help text, so the two cannot drift apart.
 import dataclasses
 import os
 
-DATASETS = ("mnist", "fashion_mnist")
+from tfgan_mnist import datasets
 # How CoGAN's second domain is made from first-domain images (variants/cogan.py).
 SECOND_DOMAINS = ("rotate", "negative", "edges")
 
@@ -30,7 +30,8 @@ class Config:
     """Everything a training run needs to know. Defaults are the vanilla GAN's."""
 
     model: str = _field("vanilla_gan", "Registered model to train.", choices="models")
-    dataset: str = _field("mnist", "Dataset to train on.", choices=DATASETS)
+    dataset: str = _field("mnist", "Dataset to train on (a registered spec: datasets.py).",
+                          choices="datasets")
     data_dir: str = _field(
         "",
         "Folder holding <dataset>/ with the four IDX files (gzipped or not) or "
@@ -181,6 +182,8 @@ class Config:
             if meta.get("non_negative") and not value >= 0:
                 raise ConfigError(field.name, value, "must be zero or positive")
             choices = meta.get("choices")
+            if choices == "datasets":
+                choices = datasets.names()
             if isinstance(choices, tuple) and value not in choices:
                 raise ConfigError(field.name, value, f"valid values: {', '.join(choices)}")
         if not 0.0 < self.diversity_ratio <= 1.0:
@@ -189,6 +192,10 @@ class Config:
             raise ConfigError("train_minutes", self.train_minutes,
                               "not with --strategy=multi_worker (each worker's clock would "
                               "stop it at another step); give --train_steps")
+        if self.eval_every and not datasets.get(self.dataset).classifier:
+            raise ConfigError("eval_every", self.eval_every,
+                              f"dataset {self.dataset} has no shipped classifier to score "
+                              "samples with; give --eval_every=0")
         if not 0.0 <= self.adversarial_weight <= 1.0:
             raise ConfigError("adversarial_weight", self.adversarial_weight, "must be in [0, 1]")
 

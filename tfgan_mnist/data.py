@@ -1,8 +1,10 @@
-"""MNIST and Fashion-MNIST as NumPy arrays, with offline-friendly sources.
+"""A registered dataset as NumPy arrays, with offline-friendly sources for the MNIST family.
 
-`load_arrays(dataset)` returns the 28x28 uint8 images and int64 labels of the
-train and test splits. It tries these sources in order and uses the first
-that has the data:
+`load_arrays(dataset)` returns the uint8 images and int64 labels of the train
+and test splits of a dataset registered in `datasets.py`, checked against its
+spec (image shape, class count). A spec with a `load` function of its own is
+loaded by it. MNIST and Fashion-MNIST (specs without one) come from the first
+of these sources that has the data:
 
 1. A copy that TensorFlow Datasets (TFDS) has already prepared on disk, in
    $TFDS_DATA_DIR or ~/tensorflow_datasets. Nothing is downloaded. TFDS
@@ -40,11 +42,9 @@ import zlib
 
 import numpy as np
 
-from tfgan_mnist import downloads
-from tfgan_mnist.idx import (IDX_NAMES, IMAGE_SIZE, NUM_CLASSES,  # noqa: F401 (API)
-                             DataError, check_split, read_idx, write_idx)
-
-DATASETS = ("mnist", "fashion_mnist")
+from tfgan_mnist import datasets, downloads
+from tfgan_mnist.idx import (IDX_NAMES, DataError, check_split, read_idx,  # noqa: F401 (API)
+                             write_idx)
 
 
 _NPZ_KEYS = ("x_train", "y_train", "x_test", "y_test")
@@ -62,9 +62,9 @@ def default_data_dir() -> str:
 class Arrays:
     """The train and test splits of one dataset, and where they came from."""
 
-    train_images: np.ndarray  # uint8, (N, 28, 28)
+    train_images: np.ndarray  # uint8, (N, H, W, C), or (N, H, W) for one channel
     train_labels: np.ndarray  # int64, (N,)
-    test_images: np.ndarray   # uint8, (M, 28, 28)
+    test_images: np.ndarray   # uint8, like train_images
     test_labels: np.ndarray   # int64, (M,)
     source: str               # human-readable origin, for logs and reports
 
@@ -73,8 +73,15 @@ class Arrays:
 # Checking arrays, reading .npz files (IDX files: idx.py)
 # ---------------------------------------------------------------------------
 
-def read_npz(path):
-    """Read a Keras-style .npz (x_train, y_train, x_test, y_test), validated.
+def split_checks(spec):
+    """check_split's keyword arguments for a dataset of `spec`: its shape and class count
+    (unlabelled images: labels of one class, 0)."""
+    return {"image_shape": spec.image_shape, "num_classes": max(1, spec.num_classes)}
+
+
+def read_npz(path, spec=None):
+    """Read a Keras-style .npz (x_train, y_train, x_test, y_test), validated against
+    `spec` (default: MNIST's shape and classes).
 
     Returns the tuple (x_train, y_train, x_test, y_test) with uint8 images and
     int64 labels; any problem raises a DataError naming the file.
@@ -93,10 +100,11 @@ def read_npz(path):
         raise DataError(f"{path}: file not found") from None
     except (OSError, ValueError, EOFError, zipfile.BadZipFile, zlib.error) as error:
         raise DataError(f"{path}: not a readable .npz file ({error})") from None
+    checks = split_checks(spec) if spec else {}
     x_train, y_train = check_split(arrays["x_train"], arrays["y_train"],
-                                    f"{path} [x_train]", f"{path} [y_train]")
+                                    f"{path} [x_train]", f"{path} [y_train]", **checks)
     x_test, y_test = check_split(arrays["x_test"], arrays["y_test"],
-                                  f"{path} [x_test]", f"{path} [y_test]")
+                                  f"{path} [x_test]", f"{path} [y_test]", **checks)
     return x_train, y_train, x_test, y_test
 
 
@@ -134,7 +142,7 @@ def _find_prepared_tfds(dataset: str, tfds_dir: str | None = None) -> str | None
     return max(found)[1] if found else None
 
 
-def _load_tfds_copy(version_dir: str) -> Arrays:
+def _load_tfds_copy(version_dir: str, spec) -> Arrays:
     """Load a prepared TFDS copy from its version directory, without downloading."""
     import tensorflow_datasets as tfds  # slow import: only when a copy exists
 
@@ -143,11 +151,13 @@ def _load_tfds_copy(version_dir: str) -> Arrays:
     for split in ("train", "test"):
         batch = tfds.as_numpy(builder.as_dataset(split=split, batch_size=-1,
                                                  shuffle_files=False))
-        # TFDS stores the images as (N, 28, 28, 1), in the order it shuffled
-        # them into when preparing the copy, not the original files' order.
-        images = np.asarray(batch["image"]).reshape(-1, IMAGE_SIZE, IMAGE_SIZE)
+        # TFDS stores the images as (N, H, W, C), in the order it shuffled them
+        # into when preparing the copy, not the original files' order.
+        images = np.asarray(batch["image"])
+        if spec.channels == 1 and images.ndim == 4 and images.shape[-1] == 1:
+            images = images[..., 0]  # one channel: (N, H, W), as the IDX files give it
         where = f"TFDS copy in {version_dir} [{split}]"
-        splits.extend(check_split(images, batch["label"], where, where))
+        splits.extend(check_split(images, batch["label"], where, where, **split_checks(spec)))
     return Arrays(*splits, source=f"TFDS copy in {version_dir}")
 
 
@@ -167,13 +177,13 @@ def _find_idx_files(folder: str) -> dict:
     return found
 
 
-def _load_idx_folder(paths: dict, source: str) -> Arrays:
+def _load_idx_folder(paths: dict, source: str, spec) -> Arrays:
     """Read and validate the four IDX files named in `paths` (role -> path)."""
     arrays = {role: read_idx(path) for role, path in paths.items()}
     train = check_split(arrays["train_images"], arrays["train_labels"],
-                         paths["train_images"], paths["train_labels"])
+                         paths["train_images"], paths["train_labels"], **split_checks(spec))
     test = check_split(arrays["test_images"], arrays["test_labels"],
-                        paths["test_images"], paths["test_labels"])
+                        paths["test_images"], paths["test_labels"], **split_checks(spec))
     return Arrays(*train, *test, source=source)
 
 
@@ -184,12 +194,13 @@ def _load_local(dataset: str, folder: str, tried: list, note: str = "") -> Array
     that are present but broken raise DataError: silently replacing data the
     user put there would hide the problem.
     """
+    spec = datasets.get(dataset)
     idx_paths = _find_idx_files(folder)
     if len(idx_paths) == len(IDX_NAMES):
-        return _load_idx_folder(idx_paths, f"local files in {folder} (IDX{note})")
+        return _load_idx_folder(idx_paths, f"local files in {folder} (IDX{note})", spec)
     npz_path = os.path.join(folder, f"{dataset}.npz")
     if os.path.isfile(npz_path):
-        return Arrays(*read_npz(npz_path), source=f"local files in {folder} "
+        return Arrays(*read_npz(npz_path, spec), source=f"local files in {folder} "
                                                   f"({dataset}.npz{note})")
     if idx_paths:
         missing = [IDX_NAMES[role] for role in IDX_NAMES if role not in idx_paths]
@@ -237,7 +248,8 @@ def _tfds_download(dataset: str) -> Arrays:
                             "reachable from this machine")
         logger.info("Downloading %s with TFDS into %s", dataset, tfds_dir)
         builder.download_and_prepare()
-        return _load_tfds_copy(_find_prepared_tfds(dataset, tfds_dir) or builder.data_dir)
+        return _load_tfds_copy(_find_prepared_tfds(dataset, tfds_dir) or builder.data_dir,
+                               datasets.get(dataset))
     except DataError:
         raise
     except Exception as error:  # noqa: BLE001 - TFDS raises many kinds of errors
@@ -249,6 +261,24 @@ def _tfds_download(dataset: str) -> Arrays:
 # The entry point
 # ---------------------------------------------------------------------------
 
+def check_arrays(arrays, spec):
+    """`arrays` (from a spec's own `load`) checked against `spec`, as `Arrays`."""
+    source = getattr(arrays, "source", f"the {spec.name} spec's load function")
+    train = check_split(arrays.train_images, arrays.train_labels, f"{source} [train images]",
+                        f"{source} [train labels]", **split_checks(spec))
+    if getattr(arrays, "test_images", None) is None:
+        return Arrays(*train, None, None, source=source)
+    test = check_split(arrays.test_images, arrays.test_labels, f"{source} [test images]",
+                       f"{source} [test labels]", **split_checks(spec))
+    return Arrays(*train, *test, source=source)
+
+
+def idx_family():
+    """The registered datasets that the package's own sources load (IDX files, .npz, TFDS
+    copies, downloads): those whose spec has no `load` of its own."""
+    return tuple(name for name in datasets.names() if datasets.get(name).load is None)
+
+
 def load_arrays(dataset: str, data_dir: str | None = None, download: bool = True) -> Arrays:
     """Return the train and test arrays of `dataset` from the first source that has them.
 
@@ -258,8 +288,12 @@ def load_arrays(dataset: str, data_dir: str | None = None, download: bool = True
     `<data_dir>/<dataset>/`, and TFDS's own download as a last resort.
     Raises DataError listing what was tried when no source works.
     """
-    if dataset not in DATASETS:
-        raise DataError(f"unknown dataset {dataset!r}; valid names: {', '.join(DATASETS)}")
+    try:
+        spec = datasets.get(dataset)
+    except datasets.DatasetError as error:
+        raise DataError(str(error)) from None
+    if spec.load is not None:
+        return check_arrays(spec.load(data_dir, download), spec)
     explicit_dir = data_dir is not None
     data_dir = os.path.expanduser(data_dir) if explicit_dir else default_data_dir()
     folder = os.path.join(data_dir, dataset)
@@ -271,7 +305,7 @@ def load_arrays(dataset: str, data_dir: str | None = None, download: bool = True
             tried.append(f"prepared TFDS copy in {_tfds_data_dir()}: none found")
             return None
         try:
-            return _load_tfds_copy(version_dir)
+            return _load_tfds_copy(version_dir, spec)
         except Exception as error:  # noqa: BLE001 - fall back to the other sources
             message = str(error).splitlines()[0] if str(error) else ""
             tried.append(f"TFDS copy in {version_dir}: {type(error).__name__}: {message}")
@@ -302,5 +336,5 @@ def load_arrays(dataset: str, data_dir: str | None = None, download: bool = True
     raise DataError(
         f"cannot load {dataset!r}. Tried: {'; '.join(tried)}. To fix: put the four IDX "
         f"files ({', '.join(IDX_NAMES.values())}, plain or .gz) or {dataset}.npz into "
-        f"{folder}/, or run once with downloads allowed where {downloads.FETCH_NEEDS[dataset]} "
+        f"{folder}/, or run once with downloads allowed where {spec.fetch_needs} "
         "is reachable")

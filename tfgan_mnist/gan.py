@@ -24,20 +24,31 @@ Models whose update is of another shape (VAE, AAE, VAE-GAN, CoGAN) are
 `GenerativeModel`, the interface the trainer and the programs rely on.
 """
 
-import contextlib
 import dataclasses
 
 import keras
 import tensorflow as tf
 
 from tfgan_mnist import losses, summaries
-from tfgan_mnist.networks import IMAGE_SHAPE
+from tfgan_mnist.sampling_weights import SamplingWeights
+from tfgan_mnist.datasets import DIGITS
+from tfgan_mnist.networks import DEFAULT_IMAGE_SHAPE, image_shape_of
 
-# Standing batch-norm statistics: batches of fresh generator inputs they average over, and
-# whether sampling (figures, evaluation, sample, pictures, export) uses them by default.
-STANDING_BATCHES = 16
-STANDING_BATCH = 256
+# Whether sampling (figures, evaluation, sample, pictures, export) uses standing batch-norm
+# statistics by default (`sampling_weights.SamplingWeights`).
 BN_STATISTICS_DEFAULT = "standing"
+
+
+# The batch networks are built on (zeros, inference mode): a multiple of 2, 3 and 4, so a
+# `discriminator_input` that packs images into groups still gets whole groups.
+BUILD_BATCH = 12
+
+
+def replica_scaled(loss):
+    """`loss` divided by the replicas in sync, for its gradient: a distribution strategy
+    sums the replicas' gradients, which then are those of the global mean. Every update
+    of every model scales its loss here and nowhere else."""
+    return loss / tf.distribute.get_strategy().num_replicas_in_sync
 
 
 def replica_share(draw, batch_size, event_shape):
@@ -135,7 +146,7 @@ def learned_state(network):
     return [v for v in network.variables if not v.path.endswith("seed_generator_state")]
 
 
-class GenerativeModel(keras.Model):
+class GenerativeModel(SamplingWeights, keras.Model):
     """What the trainer needs of any model: a step counter, trackers, sampling, figures.
 
     Subclasses create their networks, implement `sample_latent`,
@@ -145,15 +156,22 @@ class GenerativeModel(keras.Model):
 
     image_range = (0.0, 1.0)
     conditional = False
-    num_classes = 10
     noise = "uniform"  # U[-1, 1]; "normal" is N(0, 1)
     # True: training batches interleave two fixed, disjoint halves of the training set
     # (pipeline.DomainHalvesSampler), for models of two domains (cogan_conv)
     domain_halves = False
     metric_names = ()
 
-    def __init__(self, *, latent_dim, seed=None, name=None, **kwargs):
+    def __init__(self, *, latent_dim, seed=None, name=None, image_shape=DEFAULT_IMAGE_SHAPE,
+                 num_classes=len(DIGITS), discriminator_input=None, **kwargs):
         super().__init__(name=name or type(self).__name__.lower(), **kwargs)
+        # The dataset spec's (builders pass them): what the networks draw and read, and
+        # how many classes the labels have.
+        self.image_shape = image_shape_of(image_shape)
+        self.num_classes = int(num_classes)
+        # A function of D's input batch applied before every discriminator call on images
+        # (`discriminate`): packing, augmentation. None: the batch as it is.
+        self.discriminator_input = discriminator_input
         self.latent_dim = latent_dim
         self.noise_seed = keras.random.SeedGenerator(seed)
         self.step = keras.Variable(0, dtype="int64", trainable=False, name="step")
@@ -199,9 +217,8 @@ class GenerativeModel(keras.Model):
     def update_gradients(self, loss_fn, variables, images, labels, total_name=None):
         """(gradients, logs) of `loss_fn(images, labels) -> (loss or terms, logs)`.
 
-        Under a distribution strategy the replicas' gradients are summed:
-        dividing the loss by their count makes that the gradient of the
-        global mean. Terms are logged under their names, before the logs;
+        The loss is scaled for the replicas (`replica_scaled`). Terms are logged
+        under their names, before the logs;
         `total_name` also logs their weighted sum (a VAE's neg_elbo).
         """
         with tf.GradientTape() as tape:
@@ -211,7 +228,7 @@ class GenerativeModel(keras.Model):
                 loss = total_loss(loss)
             if total_name:
                 logs = {total_name: loss, **logs}
-            scaled = loss / tf.distribute.get_strategy().num_replicas_in_sync
+            scaled = replica_scaled(loss)
         return tape.gradient(scaled, variables), logs
 
     def apply_update(self, loss_fn, optimizer, variables, images, labels):
@@ -219,6 +236,16 @@ class GenerativeModel(keras.Model):
         gradients, logs = self.update_gradients(loss_fn, variables, images, labels)
         optimizer.apply(gradients, variables)
         return logs
+
+    def discriminate(self, network, inputs, training=False, **kwargs):
+        """`network(inputs)` for a discriminator on images: the one path every model's
+        discriminator calls take (its phases, its set-up), so that `discriminator_input`,
+        given at construction, applies to all of them. `network` is a discriminator or one
+        of its methods (infoGAN's `score`). Discriminators on codes (the AAE's) take their
+        inputs directly."""
+        if self.discriminator_input is not None:
+            inputs = self.discriminator_input(inputs)
+        return network(inputs, training=training, **kwargs)
 
     # ----- sampling -----------------------------------------------------
 
@@ -285,150 +312,6 @@ class GenerativeModel(keras.Model):
         raise ValueError(f"{type(self).__name__} has no single network from generator inputs "
                          "to images")
 
-    def sampling_network(self):
-        """The network sampling uses and an export saves: the copy with standing batch-norm
-        statistics once `use_standing_statistics` made one, else the averaged copy where it
-        is kept and `use_average` is on (the default), else the trained network."""
-        if self.standing is not None:
-            return self.standing
-        if self.averaged is not None and self.use_average:
-            return self.averaged
-        return self.trained_network()
-
-    # ----- standing batch-norm statistics (BigGAN's "standing stats") -----------
-
-    standing = None  # a copy of the sampling network with recomputed batch-norm statistics
-
-    def use_standing_statistics(self, batches=None, batch_size=None, seed=0):
-        """Sample from a copy of `sampling_network()` whose batch-norm statistics are the
-        means of the batch statistics of `batches` batches of fresh generator inputs
-        (defaults: STANDING_BATCHES of STANDING_BATCH).
-
-        The moving statistics Keras keeps during training start at mean 0 and
-        variance 1 and trail the weights (the averaged weights never had
-        statistics of their own: theirs are the trained network's). The copy's
-        statistics are those of the weights being sampled, as at training time.
-        The trained network and the averaged copy do not change. Conditional
-        models draw every class in turn. Returns the number of batch-norm layers
-        (0: there are none, nothing changes).
-        """
-        batches = STANDING_BATCHES if batches is None else batches
-        batch_size = STANDING_BATCH if batch_size is None else batch_size
-        object.__setattr__(self, "standing", None)
-        try:
-            source = self.sampling_network()
-        except ValueError:  # no single generator network (CoGAN from two generators)
-            return 0
-        if not batch_norm_layers(source):
-            return 0
-        config = {**source.get_config(), "name": f"standing_{source.name}"}
-        copy = type(source).from_config(config)
-        copy(self.sample_latent(1, self.example_labels(1), seed=0), training=False)
-        for target, value in zip(copy.variables, source.variables):
-            target.assign(value)
-        layers = batch_norm_layers(copy)
-        for index in range(batches):
-            # momentum k / (k + 1) after k batches: the moving statistic is the running
-            # mean of the batches' statistics, the first batch replacing the start value.
-            for layer in layers:
-                layer.momentum = index / (index + 1)
-            labels = (tf.range(batch_size) % self.num_classes if self.conditional else None)
-            copy(self.sample_latent(batch_size, labels, seed=seed + index),
-                 training=True)
-        for layer, original in zip(layers, batch_norm_layers(source)):
-            layer.momentum = original.momentum
-        object.__setattr__(self, "standing", copy)
-        return len(layers)
-
-    def drop_standing_statistics(self):
-        """Sample from the averaged or trained network again (their moving statistics)."""
-        object.__setattr__(self, "standing", None)
-
-    _standing_made_for = None  # (key, copy) of the last copy made under a key
-
-    @contextlib.contextmanager
-    def standing_statistics(self, enabled=True, key=None):
-        """Within the block, sampling uses standing statistics of the current weights (the
-        trainer draws its figures and evaluations so); after it, the networks' own again.
-
-        With a `key` (the trainer passes the step: weights do not change within one),
-        the copy made last under the same key is used again, so the figures and the
-        evaluation of one step recompute the statistics once."""
-        if enabled:
-            made = self._standing_made_for
-            if key is not None and made is not None and made[0] == key:
-                object.__setattr__(self, "standing", made[1])
-            else:
-                self.use_standing_statistics()
-                object.__setattr__(self, "_standing_made_for",
-                                   None if key is None else (key, self.standing))
-        try:
-            yield self
-        finally:
-            if enabled:
-                self.drop_standing_statistics()
-
-    # ----- averaged generator weights (Yazici et al. 2019) ----------------------
-
-    averaged = None  # the averaged copy of trained_network(), once enable_average made it
-    use_average = True  # sampling, figures, export and evaluation use it; False: raw weights
-    ema_decay = 0.0
-
-    def enable_average(self, decay):
-        """Keep an exponential moving average of the trained network's weights (decay in (0, 1)).
-
-        The copy is another instance of the network's class (from its config),
-        named averaged_<name>, starting from the current weights; checkpoints
-        hold it (`extra_state`). Training never reads it.
-        """
-        if not decay:
-            return
-        network = self.trained_network()
-        config = {**network.get_config(), "name": f"averaged_{network.name}"}
-        copy = type(network).from_config(config)
-        copy(self.sample_latent(1, self.example_labels(1), seed=0), training=False)
-        self.ema_decay = float(decay)
-        # Not tracked by the model: checkpoints hold them as extras (workdir.RunCheckpoint),
-        # so checkpoints written before the average existed still fit the model.
-        object.__setattr__(self, "averaged", copy)
-        object.__setattr__(self, "average_updates", keras.Variable(
-            0, dtype="int64", trainable=False, name="average_updates"))
-        self.copy_to_average()
-
-    def extra_state(self):
-        """{name: trackable} a checkpoint holds beside the model: the average, where kept."""
-        if self.averaged is None:
-            return {}
-        return {"averaged": self.averaged, "average_updates": self.average_updates}
-
-    def copy_to_average(self):
-        """Set the averaged weights to the trained ones (at the start, or for an older run)."""
-        for average, variable in zip(self.averaged.variables, self.trained_network().variables):
-            average.assign(variable)
-
-    def update_average(self):
-        """One step of the average: a <- d a + (1 - d) w, d = min(decay, (1 + t) / (10 + t)).
-
-        t is the step count; the warm-up keeps early averages from being mostly
-        the initial weights. Batch-norm statistics (and other non-trainable
-        state) are copied as they are.
-        """
-        if self.averaged is None:
-            return
-        step = tf.cast(self.step, tf.float32)
-        decay = tf.minimum(self.ema_decay, (1.0 + step) / (10.0 + step))
-        for average, variable in zip(self.averaged.variables, self.trained_network().variables):
-            if variable.trainable:
-                average.assign(decay * average + (1.0 - decay) * tf.cast(variable, average.dtype))
-            else:
-                average.assign(variable)
-        self.average_updates.assign_add(1)
-
-    def after_restore(self):
-        """A run restored from a checkpoint without averaged weights starts them from its own."""
-        if self.averaged is not None and int(self.average_updates.numpy()) == 0:
-            self.copy_to_average()
-
     def finish_step(self, logs):
         """The end of every train_step: count the step, move the average, track the logs.
 
@@ -456,7 +339,7 @@ class GenerativeModel(keras.Model):
         return {}
 
     def set_reference_images(self, images_uint8, labels=None):
-        """Real test images (uint8 (n, 28, 28)) for figures; models that draw them keep some."""
+        """Real test images (uint8 (n, H, W[, C])) for figures; models that draw them keep some."""
         return None
 
     def figures(self, grid_size):
@@ -465,18 +348,12 @@ class GenerativeModel(keras.Model):
         return {"grid": summaries.Figure(images.numpy(), grid_size, grid_size)}
 
 
-def batch_norm_layers(network):
-    """The BatchNormalization layers inside a Keras network, in a fixed order."""
-    return [layer for layer in network._flatten_layers(include_self=False)
-            if isinstance(layer, keras.layers.BatchNormalization)]
-
-
 class GAN(GenerativeModel):
     """A generator and a discriminator trained in alternation.
 
     Subclasses set the class attributes and override hooks; see the module
     docstring. Inputs to `train_step` are `(images, labels)` with images
-    shaped (d_steps * batch, 28, 28, 1) in `image_range`.
+    shaped (d_steps * batch, *image_shape) in `image_range`.
     """
 
     # Loss terms each phase adds to its adversarial loss (see LossTerm).
@@ -506,11 +383,22 @@ class GAN(GenerativeModel):
 
     # ----- set-up -------------------------------------------------------
 
-    def compile(self, d_optimizer, g_optimizer, **kwargs):
-        """Attach one optimizer per network and create every variable now."""
+    def compile(self, optimizers, g_optimizer=None, **kwargs):
+        """Attach the optimizers and create every variable now.
+
+        `optimizers` is {"d_optimizer": ..., "g_optimizer": ...}: every model's compile
+        takes its optimizers by name (`multiphase.MultiPhaseModel.compile`), the names
+        its checkpoints use. `compile(d_optimizer, g_optimizer)` is the same for a GAN.
+        """
+        if g_optimizer is not None:
+            optimizers = {"d_optimizer": optimizers, "g_optimizer": g_optimizer}
+        if not isinstance(optimizers, dict) or sorted(optimizers) != ["d_optimizer",
+                                                                      "g_optimizer"]:
+            raise ValueError(f"{type(self).__name__}.compile takes {{'d_optimizer': ..., "
+                             f"'g_optimizer': ...}}; got {optimizers!r}")
         super().compile(**kwargs)
-        self.d_optimizer = d_optimizer
-        self.g_optimizer = g_optimizer
+        self.d_optimizer = optimizers["d_optimizer"]
+        self.g_optimizer = optimizers["g_optimizer"]
         self.build_networks()
         # Built here, not lazily inside a traced step: a variable created in
         # tf.function or under a distribution strategy's replica fails.
@@ -520,7 +408,8 @@ class GAN(GenerativeModel):
     def build_networks(self):
         """Create the networks' variables by calling them once on zeros."""
         self.generator(self.sample_latent(1, self.example_labels(1)), training=False)
-        self.call_discriminator(tf.zeros((1, *IMAGE_SHAPE)), self.example_labels(1))
+        self.call_discriminator(tf.zeros((BUILD_BATCH, *self.image_shape)),
+                                self.example_labels(BUILD_BATCH))
         self.built = True
 
     def named_optimizers(self):
@@ -538,7 +427,7 @@ class GAN(GenerativeModel):
 
     def discriminator_outputs(self, images, labels, training=False):
         """D's full outputs for `images` (conditional variants also pass `labels`)."""
-        return self.discriminator(images, training=training)
+        return self.discriminate(self.discriminator, images, training)
 
     def real_discriminator_outputs(self, images, labels, training=False):
         """D's outputs for the real batch; infoGAN reads its Q head only on fakes."""
@@ -669,14 +558,13 @@ class GAN(GenerativeModel):
         one training-mode pass on fakes serves both losses.
         """
         batch_size = tf.shape(images)[0]
-        replicas = tf.distribute.get_strategy().num_replicas_in_sync  # see update_gradients
         with tf.GradientTape() as g_tape, tf.GradientTape() as d_tape:
             fake_images = self.generator(self.sample_latent(batch_size, labels), training=True)
             real_outputs = self.call_discriminator(images, labels, training=True)
             fake_outputs = self.call_discriminator(fake_images, labels, training=True)
             g_loss = self.generator_loss(fake_outputs)
             d_loss = self.discriminator_loss(real_outputs, fake_outputs)
-            g_scaled, d_scaled = g_loss / replicas, d_loss / replicas
+            g_scaled, d_scaled = replica_scaled(g_loss), replica_scaled(d_loss)
         g_gradients = g_tape.gradient(g_scaled, self.g_variables)
         d_gradients = d_tape.gradient(d_scaled, self.d_variables)
         self.g_optimizer.apply(g_gradients, self.g_variables)

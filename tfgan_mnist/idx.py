@@ -12,9 +12,7 @@ import zlib
 
 import numpy as np
 
-
-IMAGE_SIZE = 28
-NUM_CLASSES = 10
+from tfgan_mnist import datasets
 
 
 class DataError(Exception):
@@ -139,13 +137,24 @@ def write_idx(path, array: np.ndarray) -> None:
     write_atomic(path, content)
 
 
-def check_split(images, labels, images_name, labels_name):
-    """Validate one split and return it as (uint8 images, int64 labels)."""
+def expected_image_shapes(image_shape):
+    """The shapes one image may have in a split of `image_shape` (H, W, C): (H, W, C), and
+    (H, W) for one channel."""
+    height, width, channels = image_shape
+    return [(height, width, channels)] + ([(height, width)] if channels == 1 else [])
+
+
+def check_split(images, labels, images_name, labels_name, image_shape=datasets.MNIST_SHAPE,
+                num_classes=len(datasets.DIGITS)):
+    """Validate one split of a dataset whose images are `image_shape` (H, W, C) and whose
+    labels are 0..num_classes-1; return it as (uint8 images, int64 labels). One-channel
+    images may come as (N, H, W) and stay so."""
     images = np.asarray(images)
     labels = np.asarray(labels)
-    if images.ndim != 3 or images.shape[1:] != (IMAGE_SIZE, IMAGE_SIZE):
+    allowed = expected_image_shapes(image_shape)
+    if images.shape[1:] not in allowed:
         raise DataError(f"{images_name}: images have shape {images.shape}; expected "
-                        f"(N, {IMAGE_SIZE}, {IMAGE_SIZE})")
+                        + " or ".join(str(("N", *shape)).replace("'", "") for shape in allowed))
     if images.dtype != np.uint8:
         # Accept other integer types holding pixel values, as some .npz files do.
         if (images.dtype.kind not in "iu"
@@ -156,14 +165,15 @@ def check_split(images, labels, images_name, labels_name):
     if labels.ndim != 1:
         raise DataError(f"{labels_name}: labels have shape {labels.shape}; expected (N,)")
     if labels.dtype.kind not in "iu":
-        raise DataError(f"{labels_name}: labels are {labels.dtype}; expected integers 0..9")
+        raise DataError(f"{labels_name}: labels are {labels.dtype}; expected integers "
+                        f"0..{num_classes - 1}")
     if len(images) == 0:
         raise DataError(f"{images_name}: holds no images")
     if len(labels) != len(images):
         raise DataError(f"{labels_name} has {len(labels)} labels but {images_name} "
                         f"has {len(images)} images; the counts must match")
     low, high = int(labels.min()), int(labels.max())
-    if low < 0 or high >= NUM_CLASSES:
+    if low < 0 or high >= num_classes:
         bad = low if low < 0 else high
-        raise DataError(f"{labels_name}: found label {bad}; labels must be 0..{NUM_CLASSES - 1}")
+        raise DataError(f"{labels_name}: found label {bad}; labels must be 0..{num_classes - 1}")
     return images, labels.astype(np.int64)

@@ -21,7 +21,7 @@ quiet_tensorflow_import()
 from absl import app, flags, logging  # noqa: E402
 
 from tfgan_mnist import config as config_lib  # noqa: E402
-from tfgan_mnist import data, machine, outputs, train, variants, workdir  # noqa: E402
+from tfgan_mnist import data, datasets, machine, outputs, train, variants, workdir  # noqa: E402
 
 FLAGS = flags.FLAGS
 
@@ -32,6 +32,8 @@ def _define_flags():
         choices = field.metadata.get("choices")
         if choices == "models":
             choices = variants.names()
+        if choices == "datasets":
+            choices = list(datasets.names())
         if choices:
             flags.DEFINE_enum(field.name, field.default, choices, help_text)
         elif field.type in (bool, "bool"):

@@ -163,7 +163,7 @@ class MultiPhaseModel(gan.GenerativeModel):
     # ----- reference images ----------------------------------------------
 
     def set_reference_images(self, images_uint8, labels=None):
-        """Keep some real images (uint8, (n, 28, 28)) for figures; the trainer calls it once.
+        """Keep some real images (uint8, (n, H, W[, C])) for figures; the trainer calls it once.
 
         The first `reference_count` go into the reconstruction figure; tools
         that plot the latent space pass their own images to `encode`.

@@ -37,7 +37,7 @@ from absl import flags  # noqa: E402
 from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
 from matplotlib.figure import Figure as MatplotlibFigure  # noqa: E402
 
-from tfgan_mnist import checkpoints, outputs, summaries  # noqa: E402
+from tfgan_mnist import checkpoints, generators, outputs, summaries  # noqa: E402
 
 PICTURES_DIR = "pictures"
 # Kinds some models declare (summaries.Picture), named in --help and errors.
@@ -125,7 +125,7 @@ def draw_interpolation(generator, path, rows=6, steps=10, seed=0, pick=None, sam
         else:
             row_classes = np.arange(count) % generator.num_classes
         labels = np.repeat(row_classes, steps)
-        names = checkpoints.class_names(generator.dataset, generator.num_classes)
+        names = generators.class_names(generator.dataset, generator.num_classes)
         row_labels = [names[c] if row_labels is None else f"{row_labels[i]} {names[c]}"
                       for i, c in enumerate(row_classes)]
     else:
@@ -153,7 +153,7 @@ def draw_class_grid(generator, path, rows=8, seed=0):
     summaries.save_grid_png(
         path, images, rows, classes,
         title=f"{generator.model_name}, step {generator.step}: one style per row",
-        col_labels=checkpoints.class_names(generator.dataset, classes))
+        col_labels=generators.class_names(generator.dataset, classes))
     return rows, classes
 
 
@@ -224,6 +224,12 @@ def gif_figure(workdir, figure=None):
     return "grid" if "grid" in folders or not folders else folders[0]
 
 
+def _is_grey(image):
+    """Whether every pixel of an RGB image has r = g = b."""
+    pixels = np.asarray(image)
+    return bool((pixels[..., 0] == pixels[..., 1]).all() and (pixels[..., 1] == pixels[..., 2]).all())
+
+
 def draw_gif(frames, path, fps=4):
     """An animated GIF of PNG frames (same pixel size as the first); return (width, height)."""
     from PIL import Image
@@ -233,8 +239,11 @@ def draw_gif(frames, path, fps=4):
     images = []
     for frame in frames:
         with Image.open(frame) as image:
-            image = image.convert("L")
+            image = image.convert("RGB")
             images.append(image if image.size == size else image.resize(size))
+    # grey grids (every pixel r = g = b) as grey frames; colour ones keep their colour
+    if all(_is_grey(image) for image in images):
+        images = [image.convert("L") for image in images]
     summaries.atomic_write(path, lambda tmp: images[0].save(
         tmp, format="GIF", save_all=True, append_images=images[1:],
         duration=int(round(1000 / fps)), loop=0, comment=outputs.MARK.encode()))
@@ -325,7 +334,7 @@ flags.DEFINE_string("out", None, "Output file. Default: <workdir>/pictures/<kind
 flags.DEFINE_string("checkpoint", "latest", "latest, best, a kept step number, or a "
                     "checkpoint path prefix.", flag_values=FLAGS)
 flags.DEFINE_integer("seed", 0, "Seed of the noise.", flag_values=FLAGS)
-checkpoints.define_weight_flags(FLAGS, "Draw")
+cli.define_weight_flags(FLAGS, "Draw")
 flags.DEFINE_integer("rows", 8, "Rows: interpolation paths, styles, or pairs.",
                      lower_bound=1, flag_values=FLAGS)
 flags.DEFINE_integer("steps", 10, "Images along each interpolation path or code sweep.",
@@ -390,11 +399,11 @@ def draw(kind, workdir, out, explicit=False):
         tags = [t.strip() for t in FLAGS.tags.split(",") if t.strip()] if FLAGS.tags else None
         draw_losses(workdir, out, tags)
         return [out]
-    generator = checkpoints.load_generator(workdir, FLAGS.checkpoint,
+    generator = generators.load_generator(workdir, FLAGS.checkpoint,
                                            raw_weights=FLAGS.raw_weights,
                                            bn_statistics=FLAGS.bn_statistics)
     if kind == "interpolate":
-        pick = checkpoints.parse_int_list(FLAGS.pick, "pick") if FLAGS.pick else None
+        pick = cli.parse_int_list(FLAGS.pick, "pick") if FLAGS.pick else None
         samples = FLAGS.samples or os.path.join(workdir, "samples.npz")
         draw_interpolation(generator, out, FLAGS.rows, FLAGS.steps, FLAGS.seed, pick,
                            samples, FLAGS.label)
@@ -413,7 +422,7 @@ def draw(kind, workdir, out, explicit=False):
 
 def main(argv):
     """Run the pictures command on argv; errors end with one line on stderr."""
-    argv = checkpoints.parse_flags(FLAGS, argv, USAGE)
+    argv = cli.parse_flags(FLAGS, argv, USAGE)
     if len(argv) != 2:
         cli.fail(f"give one picture kind: {', '.join(KINDS)} "
                          f"(got {' '.join(argv[1:]) or 'none'})", cli.USAGE_ERROR)

@@ -2,7 +2,7 @@
 
 Restores the workdir's latest checkpoint (or `--checkpoint=best`, a step
 number or a path) and writes `--num` samples as a PNG grid and as an `.npz`
-with `images` uint8 (N, 28, 28), `noise` float32 (N, latent_dim) (the noise
+with `images` uint8 (N, H, W) ((N, H, W, C) for several channels), `noise` float32 (N, latent_dim) (the noise
 they came from, for `pictures interpolate --pick`), and `labels` int32 (N,)
 for conditional models. `--seed` reproduces a drawing; without it a random
 seed is drawn and printed.
@@ -23,14 +23,14 @@ cli.quiet_tensorflow_import()  # before anything that imports TensorFlow
 import numpy as np  # noqa: E402
 from absl import flags  # noqa: E402
 
-from tfgan_mnist import checkpoints, outputs, summaries  # noqa: E402
+from tfgan_mnist import checkpoints, generators, outputs, summaries  # noqa: E402
 
 FLAGS = flags.FlagValues()
 flags.DEFINE_string("workdir", None, "Training workdir to sample from.", flag_values=FLAGS)
 flags.DEFINE_string("checkpoint", "latest",
                     "latest, best (from <workdir>/checkpoints_best), a kept step number, or a "
                     "checkpoint path prefix.", flag_values=FLAGS)
-checkpoints.define_weight_flags(FLAGS, "Sample")
+cli.define_weight_flags(FLAGS, "Sample")
 flags.DEFINE_integer("num", 64, "Number of samples.", lower_bound=1, flag_values=FLAGS)
 flags.DEFINE_string("out", None,
                     "Output path: PATH.npz writes the array alone; PATH.png (or no extension) "
@@ -86,10 +86,10 @@ def choose_labels(generator, labels_text, per_class, num, num_given):
     if per_class:
         each = max(1, num // classes)
         labels = np.repeat(np.arange(classes), each)
-        names = checkpoints.class_names(generator.dataset, classes)
+        names = generators.class_names(generator.dataset, classes)
         return len(labels), labels, classes, each, names
     if labels_text is not None:
-        labels = checkpoints.parse_int_list(labels_text, "labels")
+        labels = cli.parse_int_list(labels_text, "labels")
         if not labels:
             raise ValueError(f"--labels={labels_text}: give at least one label")
         bad = [label for label in labels if not 0 <= label < classes]
@@ -111,7 +111,7 @@ def write_samples(generator, png_path, npz_path, count, labels=None, seed=None, 
     `caption_labels`: caption every cell with its class (for `--labels`).
     Returns (images, labels, seed).
     """
-    seed = checkpoints.fresh_seed() if seed is None else seed
+    seed = generators.fresh_seed() if seed is None else seed
     images_per_output, labels = generator.sample_outputs(count, labels, seed)
     images = images_per_output[0]
     if rows is None:
@@ -122,7 +122,7 @@ def write_samples(generator, png_path, npz_path, count, labels=None, seed=None, 
     if png_path is not None:
         padded = np.full((rows * cols, *images.shape[1:]), 255, np.uint8)  # blank cells: white
         padded[:count] = images
-        names = checkpoints.class_names(generator.dataset, generator.num_classes)
+        names = generators.class_names(generator.dataset, generator.num_classes)
         summaries.save_grid_png(
             png_path, padded, rows, cols,
             title=f"{generator.model_name} on {generator.dataset}, step {generator.step}, "
@@ -144,9 +144,9 @@ def write_samples(generator, png_path, npz_path, count, labels=None, seed=None, 
 
 def main(argv):
     """Run the sample command on argv; errors end with one line on stderr."""
-    checkpoints.parse_workdir_command(FLAGS, argv, USAGE, "sample from")
+    cli.parse_workdir_command(FLAGS, argv, USAGE, "sample from")
     try:
-        generator = checkpoints.load_generator(FLAGS.workdir, FLAGS.checkpoint,
+        generator = generators.load_generator(FLAGS.workdir, FLAGS.checkpoint,
                                                raw_weights=FLAGS.raw_weights,
                                                bn_statistics=FLAGS.bn_statistics)
     except checkpoints.LoadError as error:

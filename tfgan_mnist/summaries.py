@@ -17,7 +17,7 @@ from tfgan_mnist import outputs  # noqa: E402
 
 @dataclasses.dataclass
 class Figure:
-    """uint8 images (n, 28, 28, 1) to draw as a rows x cols grid, with optional labels.
+    """uint8 images (n, H, W[, C]) to draw as a rows x cols grid, with optional labels.
 
     `row_labels` / `col_labels` name each row / column (say, the value of a
     swept code); `row_title` / `col_title` say what those labels are (say,
@@ -35,16 +35,28 @@ class Figure:
     cell_labels: list = None
 
 
-def tile(images, rows, cols, padding=2):
-    """uint8 images (n, h, w[, 1]) -> one uint8 (rows*h + gaps, cols*w + gaps) grid."""
+def displayable(images):
+    """uint8 images as pictures show them: (n, h, w) grey for one channel (given as
+    (n, h, w) or (n, h, w, 1)), (n, h, w, 3) colour for three; any other channel count is
+    an error, never a channel silently dropped."""
     images = np.asarray(images)
-    if images.ndim == 4:
-        images = images[..., 0]
-    n, height, width = images.shape
+    if images.ndim == 4 and images.shape[-1] == 1:
+        return images[..., 0]
+    if images.ndim == 3 or (images.ndim == 4 and images.shape[-1] == 3):
+        return images
+    raise ValueError(f"pictures show images of shape (n, h, w), (n, h, w, 1) or (n, h, w, 3); "
+                     f"got {images.shape}")
+
+
+def tile(images, rows, cols, padding=2, fill=0):
+    """uint8 images (n, h, w[, c]) -> one uint8 (rows*h + gaps, cols*w + gaps[, 3]) grid:
+    grey for one channel, RGB for three."""
+    images = displayable(images)
+    n, height, width = images.shape[:3]
     if n < rows * cols:
         raise ValueError(f"a {rows}x{cols} grid needs {rows * cols} images, got {n}")
-    grid = np.zeros((rows * (height + padding) - padding, cols * (width + padding) - padding),
-                    np.uint8)
+    grid = np.full((rows * (height + padding) - padding, cols * (width + padding) - padding,
+                    *images.shape[3:]), fill, np.uint8)
     for index in range(rows * cols):
         row, col = divmod(index, cols)
         top, left = row * (height + padding), col * (width + padding)
@@ -99,9 +111,7 @@ def save_grid_png(path, images, rows, cols, title=None, row_labels=None, col_lab
     image pixel under a title strip (labels left out): 10,000 images take
     well under a second instead of minutes.
     """
-    images = np.asarray(images)
-    if images.ndim == 4:
-        images = images[..., 0]
+    images = displayable(images)
     if rows * cols > LARGE_GRID:
         _save_tiled_png(path, images, rows, cols, title)
         return
@@ -122,20 +132,24 @@ def save_grid_png(path, images, rows, cols, title=None, row_labels=None, col_lab
     # One Axes shows the whole tiled grid (one Axes per cell took about a second
     # for 100 cells); the white gaps between cells are part of the image, and the
     # labels are placed in its pixel coordinates.
-    n, cell_height, cell_width = images.shape
+    n, cell_height, cell_width = images.shape[:3]
     # gaps of about 0.03 inches, 0.18 with a caption over every cell; equal both
     # ways so that the pixels stay square and the grid fills its width
     gap = round(cell_width / cell * (0.18 if cell_labels is not None else 0.03))
     gap_x = gap_y = max(1, gap)
     pitch_x, pitch_y = cell_width + gap_x, cell_height + gap_y
-    tiled = np.full((rows * pitch_y - gap_y, cols * pitch_x - gap_x), 255, np.uint8)
+    tiled = np.full((rows * pitch_y - gap_y, cols * pitch_x - gap_x, *images.shape[3:]), 255,
+                    np.uint8)
     for index in range(min(n, rows * cols)):
         row, col = divmod(index, cols)
         tiled[row * pitch_y:row * pitch_y + cell_height,
               col * pitch_x:col * pitch_x + cell_width] = images[index]
     axis = figure.add_axes((left_margin / width, 0.05 / height, grid_width / width,
                             rows * cell / height))
-    axis.imshow(tiled, cmap="Greys_r", vmin=0, vmax=255)
+    if tiled.ndim == 3:  # colour: the pixels as they are
+        axis.imshow(tiled, interpolation="nearest")
+    else:
+        axis.imshow(tiled, cmap="Greys_r", vmin=0, vmax=255)
     axis.set_axis_off()
     for row in range(rows):
         if row_labels is not None:
@@ -180,10 +194,11 @@ def _save_tiled_png(path, images, rows, cols, title):
     padded[:len(images)] = images[:rows * cols]
     grid = tile(padded, rows, cols, padding=2)
     strip = 24 if title else 0
-    canvas = Image.new("L", (grid.shape[1], grid.shape[0] + strip), 255)
+    mode = "RGB" if grid.ndim == 3 else "L"
+    canvas = Image.new(mode, (grid.shape[1], grid.shape[0] + strip), (255,) * len(mode))
     canvas.paste(Image.fromarray(grid), (0, strip))
     if title:
-        ImageDraw.Draw(canvas).text((4, 4), str(title), fill=0,
+        ImageDraw.Draw(canvas).text((4, 4), str(title), fill=(0,) * len(mode),
                                     font=ImageFont.load_default(size=14))
     info = PngImagePlugin.PngInfo()
     for key, value in outputs.PNG_METADATA.items():
@@ -204,5 +219,6 @@ def write_histograms(variables, step):
 
 
 def write_grid_image(name, grid, step):
-    """A uint8 grid as an image summary."""
-    tf.summary.image(name, grid[None, :, :, None], step=step)
+    """A uint8 grid (grey (h, w) or colour (h, w, 3)) as an image summary."""
+    grid = np.asarray(grid)
+    tf.summary.image(name, grid[None, ..., None] if grid.ndim == 2 else grid[None], step=step)

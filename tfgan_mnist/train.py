@@ -28,10 +28,12 @@ import tempfile
 import time
 
 import keras
+import numpy as np
 import tensorflow as tf
 
 from tfgan_mnist import config as config_lib
-from tfgan_mnist import data, machine, outputs, pipeline, summaries, variants, workdir
+from tfgan_mnist import (data, datasets, idx, machine, outputs, pipeline, summaries, variants,
+                         workdir)
 from tfgan_mnist.workdir import (CHECKPOINT_DIR, FLAGFILE, WorkdirError,  # noqa: F401
                                  make_checkpoint)
 
@@ -110,6 +112,17 @@ def machine_bfloat16(config):
     return machine.UNKNOWN
 
 
+def check_image_shape(images, dataset):
+    """A DataError unless `images` have the shape of `dataset`'s spec (one channel may come
+    without its axis)."""
+    image_shape = datasets.get(dataset).image_shape
+    allowed = idx.expected_image_shapes(image_shape)
+    if tuple(np.shape(images)[1:]) not in allowed:
+        raise data.DataError(
+            f"--dataset={dataset}: training images of shape {tuple(np.shape(images)[1:])}; the "
+            f"spec's images are " + " or ".join(str(shape) for shape in allowed))
+
+
 def make_strategy(config):
     """The tf.distribute strategy that `config.strategy` names."""
     if config.strategy == "mirrored":
@@ -128,6 +141,7 @@ def prepare(config, arrays=None, warn=None, strategy=None, bfloat16=None):
     if arrays is None:
         arrays = data.load_arrays(config.dataset, config.data_dir or None,
                                   download=config.download)
+    check_image_shape(arrays.train_images, config.dataset)
     strategy = strategy or make_strategy(config)
     replicas = strategy.num_replicas_in_sync
     if config.batch_size % replicas:
@@ -552,10 +566,10 @@ def _evaluate_and_keep_best(run, step, say):
     """
     import json
 
-    from tfgan_mnist import checkpoints, evaluate
+    from tfgan_mnist import evaluate, generators
 
     config = run.config
-    generator = checkpoints.Generator(run.model, config, step, "training")
+    generator = generators.Generator(run.model, config, step, "training")
     with standing_statistics(run, step):
         report = evaluate.evaluate(generator, config.eval_samples, seed=0,
                                    data_dir=config.data_dir, quick=True)

@@ -32,7 +32,7 @@ from tfgan_mnist import classifier as classifier_lib  # noqa: E402
 from tfgan_mnist import metrics  # noqa: E402
 
 FLAGS = flags.FLAGS
-flags.DEFINE_enum("dataset", "mnist", list(classifier_lib.DATASETS),
+flags.DEFINE_enum("dataset", "mnist", list(classifier_lib.with_classifier()),
                   "Whose classifier (and data, for the real case) to use.")
 flags.DEFINE_integer("num_images", 10000, "Images in each of the two sets.")
 flags.DEFINE_string("data_dir", None, "Dataset directory for the real case.")
@@ -87,8 +87,7 @@ def score(classifier, real_images, generated_images, requested_labels, title):
     def class_statistics():
         predicted = np.argmax(logits, axis=1)
         histogram = metrics.class_histogram(predicted)
-        uniform = np.full(classifier_lib.NUM_CLASSES,
-                          1.0 / classifier_lib.NUM_CLASSES)
+        uniform = np.full(classifier.num_classes, 1.0 / classifier.num_classes)
         return (metrics.histogram_kl(histogram, uniform),
                 metrics.count_rare_classes(histogram),
                 metrics.conditional_accuracy(predicted, requested_labels))
@@ -114,9 +113,9 @@ def main(argv):
 
     rng = np.random.default_rng(0)
     score(classifier,
-          rng.uniform(size=(count, 28, 28, 1)).astype(np.float32),
-          rng.uniform(size=(count, 28, 28, 1)).astype(np.float32),
-          rng.integers(0, classifier_lib.NUM_CLASSES, count),
+          rng.uniform(size=(count, *classifier.image_shape)).astype(np.float32),
+          rng.uniform(size=(count, *classifier.image_shape)).astype(np.float32),
+          rng.integers(0, classifier.num_classes, count),
           "random inputs")
 
     try:

@@ -27,7 +27,7 @@ def main():
     from tfgan_mnist.cli import quiet_tensorflow_import
 
     quiet_tensorflow_import()
-    from tfgan_mnist import checkpoints, evaluate
+    from tfgan_mnist import evaluate, generators
 
     print("| run | step | FD trained, moving | trained, standing | averaged, moving | "
           "averaged, standing |\n| --- | --- | --- | --- | --- | --- |", flush=True)
@@ -35,7 +35,7 @@ def main():
         cells = []
         for raw in (True, False):
             for statistics in ("moving", "standing"):
-                generator = checkpoints.load_generator(workdir, raw_weights=raw,
+                generator = generators.load_generator(workdir, raw_weights=raw,
                                                        bn_statistics=statistics)
                 report = evaluate.evaluate(generator, args.num_samples, quick=True,
                                            data_dir=generator.config.data_dir)

@@ -55,14 +55,14 @@ def main():
     from tfgan_mnist.cli import quiet_tensorflow_import
 
     quiet_tensorflow_import()
-    from tfgan_mnist import checkpoints, classifier as classifier_lib, data
+    from tfgan_mnist import classifier as classifier_lib, data, generators
     from tfgan_mnist.variants import cogan
 
     print("| run | model | dataset | task | step | pixel agreement | class agreement | "
           "class agreement, real |\n| --- | --- | --- | --- | --- | --- | --- | --- |",
           flush=True)
     for workdir in args.workdirs:
-        generator = checkpoints.load_generator(workdir)
+        generator = generators.load_generator(workdir)
         model, config = generator.model, generator.config
         if not hasattr(model, "generate_pair"):
             sys.exit(f"{workdir}: a {generator.model_name} run, not a CoGAN")

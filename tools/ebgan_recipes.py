@@ -73,7 +73,7 @@ def main():
     quiet_tensorflow_import()
     import numpy as np
 
-    from tfgan_mnist import checkpoints, evaluate
+    from tfgan_mnist import evaluate, generators
 
     env = dict(os.environ, PYTHONPATH=REPO_ROOT)
     rows = []
@@ -86,7 +86,7 @@ def main():
                         f"--dataset={args.dataset}", f"--workdir={workdir}",
                         f"--train_steps={args.steps}", *flags, *args.flags.split()],
                        cwd=REPO_ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
-        generator = checkpoints.load_generator(workdir)
+        generator = generators.load_generator(workdir)
         report = evaluate.evaluate(generator, 2000, quick=True, data_dir=generator.config.data_dir)
         images = generator.sample(2000, seed=1).astype(np.float32) / 255
         spread = float(images.std(axis=0).mean())

@@ -25,7 +25,7 @@ import numpy as np  # noqa: E402
 from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
-from tfgan_mnist import checkpoints, data, pipeline, summaries, train  # noqa: E402
+from tfgan_mnist import checkpoints, cli, data, pipeline, summaries, train  # noqa: E402
 
 FLAGS = flags.FlagValues()  # its own flags: importing this module defines nothing global
 flags.DEFINE_string("workdir", None, "A run's folder (holds run.flags and checkpoints/).",
@@ -57,7 +57,7 @@ def save_latent_scatter(path, codes, labels, title):
 
 
 def main(argv):
-    checkpoints.parse_workdir_command(FLAGS, argv, __doc__.split("\n")[0], "draw")
+    cli.parse_workdir_command(FLAGS, argv, __doc__.split("\n")[0], "draw")
     config = config_from_workdir(FLAGS.workdir)
     if FLAGS.data_dir is not None:
         config = config.replace(data_dir=FLAGS.data_dir)

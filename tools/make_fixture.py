@@ -56,7 +56,7 @@ def main() -> None:
                         help="Where the full datasets are; default: the data layer's cache.")
     args = parser.parse_args()
     try:
-        for dataset in data.DATASETS:
+        for dataset in data.idx_family():
             write_fixture(dataset, args.out_dir, args.data_dir)
     except data.DataError as error:
         sys.exit(f"error: {error}")

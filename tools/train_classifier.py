@@ -29,10 +29,10 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 from tfgan_mnist import classifier as classifier_lib  # noqa: E402
-from tfgan_mnist import data  # noqa: E402
+from tfgan_mnist import data, datasets  # noqa: E402
 
 FLAGS = flags.FLAGS
-flags.DEFINE_enum("dataset", None, list(classifier_lib.DATASETS),
+flags.DEFINE_enum("dataset", None, list(classifier_lib.with_classifier()),
                   "Dataset to train on.")
 flags.DEFINE_integer("epochs", None,
                      "Passes over the 60,000 training images; default: "
@@ -94,13 +94,20 @@ def test_accuracy(network, test_images, test_labels):
     return float(np.mean(predictions == test_labels))
 
 
+def spec_network():
+    """The classifier network for --dataset's image shape and classes."""
+    spec = datasets.get(FLAGS.dataset)
+    return classifier_lib.build_network(image_shape=spec.image_shape,
+                                        num_classes=spec.num_classes)
+
+
 def train(arrays, epochs, batch_size, learning_rate, max_shift, seed):
     """Train a classifier network on `arrays` (a data.Arrays) and return it."""
     keras.utils.set_random_seed(seed)
     tf.config.experimental.enable_op_determinism()
     rng = np.random.default_rng(seed)
 
-    network = classifier_lib.build_network()
+    network = spec_network()
     # The training model shares the layers and only exposes the logits; the
     # saved weights are those of `network`, with both outputs.
     training_model = keras.Model(network.input, network.outputs[1])
@@ -178,7 +185,7 @@ def main(argv):
     save_weights(network, output)
 
     # Measure the file that was written, reloaded the way users load it.
-    reloaded = classifier_lib.build_network()
+    reloaded = spec_network()
     reloaded.load_weights(str(output))
     accuracy = test_accuracy(reloaded, to_model_input(arrays.test_images),
                              arrays.test_labels)

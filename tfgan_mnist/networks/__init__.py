@@ -1,9 +1,11 @@
 """One library of networks, a module per architecture family, all Keras subclassed models.
 
-Every generator returns images shaped (batch, 28, 28, 1) in its model's image
-range; every discriminator takes that shape. Networks hold no loss code.
+Every generator returns images shaped (batch, height, width, channels) in its
+model's image range, the shape it is given (`image_shape`, the dataset spec's;
+MNIST's by default); every discriminator takes that shape. Networks hold no
+loss code.
 
-- `common`: image shape, width and seeding rules, batch norm, Keras registration
+- `common`: image shapes, width and seeding rules, batch norm, Keras registration
 - `tf1_tutorial`: the TF1 vanilla-GAN tutorial's MLPs
 - `tf_dcgan_tutorial`: the TensorFlow DCGAN tutorial's conv nets
 - `pytorch_gan`: PyTorch-GAN's MLPs (gan.py, aae.py)
@@ -16,8 +18,8 @@ Everything public is also importable from `tfgan_mnist.networks` itself.
 """
 
 from tfgan_mnist.networks.common import (  # noqa: F401
-    IMAGE_SHAPE, IMAGE_PIXELS, BATCH_NORM, batch_norm, lrelu, scaled_units, offset_seed,
-    Seeds, xavier_normal, serializable,
+    DEFAULT_IMAGE_SHAPE, image_shape_of, pixels, reduced_size, BATCH_NORM, batch_norm, lrelu,
+    scaled_units, offset_seed, Seeds, xavier_normal, serializable,
 )
 from tfgan_mnist.networks.tf1_tutorial import (  # noqa: F401
     MLPGenerator, MLPDiscriminator,

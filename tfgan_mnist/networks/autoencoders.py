@@ -6,8 +6,9 @@ discriminator.
 import keras
 import tensorflow as tf
 
-from tfgan_mnist.networks.common import (IMAGE_SHAPE, batch_norm, lrelu, offset_seed,
-                                         scaled_units, serializable)
+from tfgan_mnist.datasets import DIGITS
+from tfgan_mnist.networks.common import (DEFAULT_IMAGE_SHAPE, batch_norm, image_shape_of, lrelu,
+                                         offset_seed, reduced_size, scaled_units, serializable)
 
 
 # ----- TwistedW ops.py layers -------------------------------------------------
@@ -34,7 +35,7 @@ def twistedw_linear(units, seed, name):
         units, name=name, kernel_initializer=keras.initializers.RandomNormal(stddev=0.02, seed=seed))
 
 
-def one_hot(labels, num_classes=10, dtype=tf.float32):
+def one_hot(labels, num_classes=len(DIGITS), dtype=tf.float32):
     """int labels -> one-hot rows of `dtype` (the compute dtype under mixed precision)."""
     return tf.one_hot(tf.cast(labels, tf.int32), num_classes, dtype=dtype)
 
@@ -46,14 +47,15 @@ class ConvEncoder(keras.Model):
     TwistedW VAE.py `encoder`: conv64 lrelu; conv128 BN lrelu; fc1024 BN
     lrelu; fc 2*z_dim. The standard deviation is `1e-6 + softplus(.)` of the
     second half, not exp(log-variance / 2). The conditional version (CVAE.py)
-    first appends the one-hot label as 10 constant image channels.
+    first appends the one-hot label as `num_classes` constant image channels.
     """
 
     def __init__(self, latent_dim, width=1.0, conditional=False, seed=None, name="encoder",
-                 **kwargs):
+                 num_classes=len(DIGITS), **kwargs):
         super().__init__(name=name, **kwargs)
         self.latent_dim = latent_dim
         self.conditional = conditional
+        self.num_classes = num_classes
         self.conv1 = twistedw_conv(scaled_units(64, width), offset_seed(seed, 0), "en_conv1")
         self.conv2 = twistedw_conv(scaled_units(128, width), offset_seed(seed, 1), "en_conv2")
         self.bn2 = batch_norm("en_bn2")
@@ -65,8 +67,8 @@ class ConvEncoder(keras.Model):
     def call(self, images, labels=None, training=False):
         if self.conditional:
             # conv_cond_concat: the one-hot label tiled over every pixel.
-            y = one_hot(labels, dtype=images.dtype)[:, None, None, :]
-            y = tf.tile(y, [1, IMAGE_SHAPE[0], IMAGE_SHAPE[1], 1])
+            y = one_hot(labels, self.num_classes, dtype=images.dtype)[:, None, None, :]
+            y = tf.tile(y, [1, tf.shape(images)[1], tf.shape(images)[2], 1])
             images = tf.concat([images, y], axis=-1)
         net = lrelu(self.conv1(images))
         net = lrelu(self.bn2(self.conv2(net), training=training))
@@ -83,24 +85,30 @@ class ConvDecoder(keras.Model):
 
     TwistedW VAE.py `decoder` (= its GAN.py generator). `call` returns
     probabilities; `return_logits=True` gives the pre-sigmoid outputs, which
-    the Bernoulli likelihood uses for numerical stability.
+    the Bernoulli likelihood uses for numerical stability. For other image
+    shapes: maps of a quarter of the height and width, as many output
+    channels as the images have.
     """
 
-    def __init__(self, width=1.0, seed=None, name="decoder", **kwargs):
+    def __init__(self, width=1.0, seed=None, name="decoder", image_shape=DEFAULT_IMAGE_SHAPE,
+                 **kwargs):
         super().__init__(name=name, **kwargs)
         self.channels = scaled_units(128, width)
+        self.rows, self.cols = reduced_size(image_shape, 4, "the collection's decoder")
         self.fc1 = twistedw_linear(scaled_units(1024, width), offset_seed(seed, 0), "de_fc1")
         self.bn1 = batch_norm("de_bn1")
-        self.fc2 = twistedw_linear(self.channels * 7 * 7, offset_seed(seed, 1), "de_fc2")
+        self.fc2 = twistedw_linear(self.channels * self.rows * self.cols, offset_seed(seed, 1),
+                                   "de_fc2")
         self.bn2 = batch_norm("de_bn2")
         self.dc3 = twistedw_deconv(scaled_units(64, width), offset_seed(seed, 2), "de_dc3")
         self.bn3 = batch_norm("de_bn3")
-        self.dc4 = twistedw_deconv(1, offset_seed(seed, 3), "de_dc4")
+        self.dc4 = twistedw_deconv(image_shape_of(image_shape)[2], offset_seed(seed, 3),
+                                   "de_dc4")
 
     def call(self, z, training=False, return_logits=False):
         net = tf.nn.relu(self.bn1(self.fc1(z), training=training))
         net = tf.nn.relu(self.bn2(self.fc2(net), training=training))
-        net = tf.reshape(net, [-1, 7, 7, self.channels])
+        net = tf.reshape(net, [-1, self.rows, self.cols, self.channels])
         net = tf.nn.relu(self.bn3(self.dc3(net), training=training))
         logits = self.dc4(net)
         return logits if return_logits else tf.sigmoid(logits)

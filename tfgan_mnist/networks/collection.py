@@ -5,7 +5,8 @@ nets, a classifier head, SAGAN's attention, BEGAN's autoencoder discriminator.
 
 import keras
 
-from tfgan_mnist.networks.common import Seeds, batch_norm, offset_seed, scaled_units, serializable
+from tfgan_mnist.networks.common import (DEFAULT_IMAGE_SHAPE, Seeds, batch_norm, image_shape_of,
+                                         offset_seed, reduced_size, scaled_units, serializable)
 
 
 # ----- the TwistedW/tensorflow-GANs collection (forked from
@@ -77,26 +78,29 @@ class AutoencoderDiscriminator(keras.Model):
     sources (TwistedW EBGAN.py, BEGAN.py): EBGAN keeps it linear ("bn and relu
     are excluded since code is used in pullaway_loss"), BEGAN applies batch
     norm and ReLU; `code_norm_relu` selects the latter. `decoder_norm=False`
-    drops the FC layer's batch norm (for EBGAN recipes).
+    drops the FC layer's batch norm (for EBGAN recipes). For other image
+    shapes: maps of half the height and width, a reconstruction of as many
+    channels as the images have.
     """
 
     def __init__(self, width=1.0, code_norm_relu=False, seed=None, name="discriminator",
-                 decoder_norm=True, **kwargs):
+                 decoder_norm=True, image_shape=DEFAULT_IMAGE_SHAPE, **kwargs):
         super().__init__(name=name, **kwargs)
         seeds = Seeds(seed)
         channels = scaled_units(64, width)
+        rows, cols = reduced_size(image_shape, 2, "the autoencoder discriminator")
         self.conv1 = keras.layers.Conv2D(channels, 4, strides=2, padding="same",
                                          kernel_initializer=_conv_init(seeds.next()), name="conv1")
         self.flatten = keras.layers.Flatten()
         self.code = keras.layers.Dense(scaled_units(32, width),
                                        kernel_initializer=_normal_init(seeds.next()), name="code")
         self.code_bn = batch_norm("code_bn") if code_norm_relu else None
-        self.fc3 = keras.layers.Dense(14 * 14 * channels, kernel_initializer=_normal_init(seeds.next()),
-                                      name="fc3")
+        self.fc3 = keras.layers.Dense(rows * cols * channels,
+                                      kernel_initializer=_normal_init(seeds.next()), name="fc3")
         self.bn3 = batch_norm("bn3") if decoder_norm else None
-        self.to_maps = keras.layers.Reshape((14, 14, channels))
+        self.to_maps = keras.layers.Reshape((rows, cols, channels))
         self.reconstruction = keras.layers.Conv2DTranspose(
-            1, 4, strides=2, padding="same", activation="sigmoid",
+            image_shape_of(image_shape)[2], 4, strides=2, padding="same", activation="sigmoid",
             kernel_initializer=_normal_init(seeds.next()), name="reconstruction")
 
     def call(self, images, training=False):
@@ -202,28 +206,31 @@ class CollectionGenerator(keras.Model):
 
     The inputs are the noise, with any label or code already concatenated.
     `attention=True` adds SAGAN's self-attention after the 7x7 reshape
-    (TwistedW SAGAN.py).
+    (TwistedW SAGAN.py). For other image shapes: maps of a quarter of the
+    height and width, as many output channels as the images have.
     """
 
-    def __init__(self, width=1.0, seed=None, attention=False, name="generator", **kwargs):
+    def __init__(self, width=1.0, seed=None, attention=False, name="generator",
+                 image_shape=DEFAULT_IMAGE_SHAPE, **kwargs):
         super().__init__(name=name, **kwargs)
         channels = scaled_units(128, width)
+        rows, cols = reduced_size(image_shape, 4, "the collection's generator")
         self.attention = (SelfAttention(channels, seed=offset_seed(seed, 4)) if attention
                           else None)
         self.fc1 = keras.layers.Dense(scaled_units(1024, width), kernel_initializer=_normal_init(seed),
                                       name="fc1")
         self.bn1 = batch_norm("bn1")
-        self.fc2 = keras.layers.Dense(7 * 7 * channels,
+        self.fc2 = keras.layers.Dense(rows * cols * channels,
                                       kernel_initializer=_normal_init(offset_seed(seed, 1)),
                                       name="fc2")
         self.bn2 = batch_norm("bn2")
-        self.reshape = keras.layers.Reshape((7, 7, channels))
+        self.reshape = keras.layers.Reshape((rows, cols, channels))
         self.dc3 = keras.layers.Conv2DTranspose(
             scaled_units(64, width), 4, strides=2, padding="same",
             kernel_initializer=_normal_init(offset_seed(seed, 2)), name="dc3")
         self.bn3 = batch_norm("bn3")
         self.dc4 = keras.layers.Conv2DTranspose(
-            1, 4, strides=2, padding="same", activation="sigmoid",
+            image_shape_of(image_shape)[2], 4, strides=2, padding="same", activation="sigmoid",
             kernel_initializer=_normal_init(offset_seed(seed, 3)), name="dc4")
         self.relu = keras.layers.ReLU()
 

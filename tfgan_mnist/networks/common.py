@@ -1,15 +1,44 @@
-"""What every network module shares: image shape, width and seeding rules, batch
+"""What every network module shares: image shapes, width and seeding rules, batch
 norm, Keras registration.
+
+Every network that reads or draws images takes `image_shape` (height, width,
+channels), the dataset spec's; its default is the MNIST shape, which is also
+what a network saved before shapes were arguments loads with.
 """
 
 import functools
 import inspect
+import math
 
 import keras
 import tensorflow as tf
 
-IMAGE_SHAPE = (28, 28, 1)
-IMAGE_PIXELS = 28 * 28
+from tfgan_mnist.datasets import MNIST_SHAPE
+
+DEFAULT_IMAGE_SHAPE = MNIST_SHAPE
+
+
+def image_shape_of(image_shape):
+    """`image_shape` as a tuple of three ints (a saved config holds a list)."""
+    shape = tuple(int(size) for size in image_shape)
+    if len(shape) != 3:
+        raise ValueError(f"image_shape {image_shape} is not (height, width, channels)")
+    return shape
+
+
+def pixels(image_shape):
+    """Values in one image of `image_shape`: an MLP's input or output size."""
+    return math.prod(image_shape_of(image_shape))
+
+
+def reduced_size(image_shape, factor, network):
+    """(height, width) / factor: the feature map a conv net upsamples from by `factor`
+    (or downsamples to). Sizes that `factor` does not divide are refused, naming the net."""
+    height, width, _ = image_shape_of(image_shape)
+    if height % factor or width % factor:
+        raise ValueError(f"{network} needs image height and width divisible by {factor}; "
+                         f"got {height}x{width}")
+    return height // factor, width // factor
 
 # ops.py's `bn` of the TwistedW collection and PyTorch's BatchNorm1d defaults
 # agree: decay (Keras momentum) 0.9, epsilon 1e-5.

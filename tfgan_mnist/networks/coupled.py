@@ -8,18 +8,18 @@ discriminators sharing their last.
 
 import keras
 
-from tfgan_mnist.networks.common import (BATCH_NORM, IMAGE_PIXELS, IMAGE_SHAPE, Seeds,
-                                         serializable, xavier_normal)
+from tfgan_mnist.networks.common import (BATCH_NORM, DEFAULT_IMAGE_SHAPE, Seeds, image_shape_of,
+                                         pixels, serializable, xavier_normal)
 
 
 class DomainGenerator(keras.Model):
     """One domain's generator: a (possibly shared) trunk, then its own output layer."""
 
-    def __init__(self, trunk, head, name, **kwargs):
+    def __init__(self, trunk, head, name, image_shape=DEFAULT_IMAGE_SHAPE, **kwargs):
         super().__init__(name=name, **kwargs)
         self.trunk = trunk
         self.head = head
-        self.to_image = keras.layers.Reshape(IMAGE_SHAPE)
+        self.to_image = keras.layers.Reshape(image_shape_of(image_shape))
 
     def call(self, z, training=False):
         return self.to_image(self.head(self.trunk(z)))
@@ -38,18 +38,19 @@ class DomainDiscriminator(keras.Model):
         return self.last(self.first(self.flatten(images)))
 
 
-def coupled_generators(hidden_units, seed=None):
-    """(G1, G2) sharing one trunk Dense(hidden, ReLU); private Dense(784, sigmoid) heads."""
+def coupled_generators(hidden_units, seed=None, image_shape=DEFAULT_IMAGE_SHAPE):
+    """(G1, G2) sharing one trunk Dense(hidden, ReLU); private Dense(H*W*C, sigmoid) heads
+    (MNIST: 784)."""
     def seeded(offset):
         return None if seed is None else seed + offset
 
     trunk = keras.layers.Dense(hidden_units, activation="relu",
                                kernel_initializer=xavier_normal(seeded(0)), name="shared_trunk")
-    heads = [keras.layers.Dense(IMAGE_PIXELS, activation="sigmoid",
+    heads = [keras.layers.Dense(pixels(image_shape), activation="sigmoid",
                                 kernel_initializer=xavier_normal(seeded(i)), name=f"head_{i}")
              for i in (1, 2)]
-    return (DomainGenerator(trunk, heads[0], name="generator_1"),
-            DomainGenerator(trunk, heads[1], name="generator_2"))
+    return (DomainGenerator(trunk, heads[0], name="generator_1", image_shape=image_shape),
+            DomainGenerator(trunk, heads[1], name="generator_2", image_shape=image_shape))
 
 
 @serializable
@@ -61,9 +62,10 @@ class CoupledGenerators(keras.Model):
     can be sampled and saved (a `.keras` export) as one Keras model.
     """
 
-    def __init__(self, hidden_units=128, seed=None, name="generators", **kwargs):
+    def __init__(self, hidden_units=128, seed=None, name="generators",
+                 image_shape=DEFAULT_IMAGE_SHAPE, **kwargs):
         super().__init__(name=name, **kwargs)
-        self.generator_1, self.generator_2 = coupled_generators(hidden_units, seed)
+        self.generator_1, self.generator_2 = coupled_generators(hidden_units, seed, image_shape)
 
     def call(self, z, training=False):
         return self.generator_1(z, training=training), self.generator_2(z, training=training)
@@ -141,11 +143,19 @@ class ConvCoupledGenerators(keras.Model):
     stride 2, padding 1 to 512 x 7 x 7, 256 x 13 x 13, 128 x 25 x 25, each
     with batch norm without scale or offset and a PReLU; then one transposed
     conv 6x6, padding 1, per domain to 1 x 28 x 28 and a sigmoid. `width`
-    scales the four shared widths (1.0: the paper's).
+    scales the four shared widths (1.0: the paper's). The layer sizes make
+    28 x 28 images and no other size; the output channels are the images'.
     """
 
-    def __init__(self, width=1.0, seed=None, name="generators", **kwargs):
+    OUTPUT_SIZE = (28, 28)  # CoGen28x28: 4 -> 7 -> 13 -> 25 -> 28
+
+    def __init__(self, width=1.0, seed=None, name="generators", image_shape=DEFAULT_IMAGE_SHAPE,
+                 **kwargs):
         super().__init__(name=name, **kwargs)
+        height, width_pixels, channels = image_shape_of(image_shape)
+        if (height, width_pixels) != self.OUTPUT_SIZE:
+            raise ValueError("the CoGAN paper's generators draw {}x{} images; the dataset's "
+                             "are {}x{}".format(*self.OUTPUT_SIZE, height, width_pixels))
         seeds = Seeds(seed)
         trunk = []
         for index, (filters, kernel, crop) in enumerate(
@@ -156,7 +166,7 @@ class ConvCoupledGenerators(keras.Model):
                                                       **BATCH_NORM, name=f"shared_bn{index}"),
                       _prelu(f"shared_prelu{index}")]
         trunk = keras.Sequential(trunk, name="shared_trunk")
-        heads = [keras.Sequential(_deconv(1, 6, 1, seeds.next(), f"dconv4_{domain}")
+        heads = [keras.Sequential(_deconv(channels, 6, 1, seeds.next(), f"dconv4_{domain}")
                                   + [keras.layers.Activation("sigmoid", name=f"sigmoid_{domain}")],
                                   name=f"head_{domain}")
                  for domain in ("a", "b")]

@@ -7,7 +7,8 @@ import math
 import keras
 import tensorflow as tf
 
-from tfgan_mnist.networks.common import (IMAGE_PIXELS, IMAGE_SHAPE, Seeds, batch_norm, lrelu,
+from tfgan_mnist.networks.common import (DEFAULT_IMAGE_SHAPE, Seeds, batch_norm, image_shape_of,
+                                         lrelu, pixels,
                                          offset_seed, scaled_units, serializable)
 
 
@@ -38,7 +39,8 @@ class BatchNormMLPGenerator(keras.Model):
     0.1, i.e. Keras momentum 0.9 (see PyTorch-GAN issue #116): we keep that.
     """
 
-    def __init__(self, latent_dim, width=1.0, seed=None, name="generator", **kwargs):
+    def __init__(self, latent_dim, width=1.0, seed=None, name="generator",
+                 image_shape=DEFAULT_IMAGE_SHAPE, **kwargs):
         super().__init__(name=name, **kwargs)
         seeds = Seeds(seed)
         fan_in = latent_dim
@@ -53,10 +55,11 @@ class BatchNormMLPGenerator(keras.Model):
                     momentum=0.9, epsilon=0.8, name=f"bn{index}"))
             fan_in = units
         kernel, bias = torch_linear_initializers(fan_in, seeds)
-        self.image = keras.layers.Dense(IMAGE_PIXELS, activation="tanh", kernel_initializer=kernel,
+        self.image = keras.layers.Dense(pixels(image_shape), activation="tanh",
+                                        kernel_initializer=kernel,
                                         bias_initializer=bias, name="image")
         self.activation = keras.layers.LeakyReLU(negative_slope=0.2)
-        self.to_image = keras.layers.Reshape(IMAGE_SHAPE)
+        self.to_image = keras.layers.Reshape(image_shape_of(image_shape))
 
     @property
     def blocks(self):
@@ -81,11 +84,12 @@ class LeakyMLPDiscriminator(keras.Model):
     cross-entropy on logits.
     """
 
-    def __init__(self, width=1.0, seed=None, name="discriminator", **kwargs):
+    def __init__(self, width=1.0, seed=None, name="discriminator",
+                 image_shape=DEFAULT_IMAGE_SHAPE, **kwargs):
         super().__init__(name=name, **kwargs)
         seeds = Seeds(seed)
         self.flatten = keras.layers.Flatten()
-        fan_in = IMAGE_PIXELS
+        fan_in = pixels(image_shape)  # PyTorch's initialisation bound reads the input size
         for index, units in enumerate((512, 256)):
             units = scaled_units(units, width)
             kernel, bias = torch_linear_initializers(fan_in, seeds)
@@ -129,11 +133,12 @@ class MLPGaussianEncoder(keras.Model):
     `call` returns the parameters; `sample` draws z = mu + exp(logvar / 2) * eps.
     """
 
-    def __init__(self, latent_dim, width=1.0, seed=None, name="encoder", **kwargs):
+    def __init__(self, latent_dim, width=1.0, seed=None, name="encoder",
+                 image_shape=DEFAULT_IMAGE_SHAPE, **kwargs):
         super().__init__(name=name, **kwargs)
         hidden = scaled_units(512, width)
         self.flatten = keras.layers.Flatten()
-        self.fc1 = torch_dense(hidden, IMAGE_PIXELS, offset_seed(seed, 0), "fc1")
+        self.fc1 = torch_dense(hidden, pixels(image_shape), offset_seed(seed, 0), "fc1")
         self.fc2 = torch_dense(hidden, hidden, offset_seed(seed, 1), "fc2")
         self.bn2 = batch_norm("bn2")
         self.mu = torch_dense(latent_dim, hidden, offset_seed(seed, 2), "mu")
@@ -149,14 +154,15 @@ class MLPGaussianEncoder(keras.Model):
 class MLPDecoder(keras.Model):
     """z -> image in [-1, 1]: latent-512-512(BN)-784, LeakyReLU 0.2, tanh (aae.py `Decoder`)."""
 
-    def __init__(self, latent_dim, width=1.0, seed=None, name="decoder", **kwargs):
+    def __init__(self, latent_dim, width=1.0, seed=None, name="decoder",
+                 image_shape=DEFAULT_IMAGE_SHAPE, **kwargs):
         super().__init__(name=name, **kwargs)
         hidden = scaled_units(512, width)
         self.fc1 = torch_dense(hidden, latent_dim, offset_seed(seed, 0), "fc1")
         self.fc2 = torch_dense(hidden, hidden, offset_seed(seed, 1), "fc2")
         self.bn2 = batch_norm("bn2")
-        self.fc3 = torch_dense(IMAGE_PIXELS, hidden, offset_seed(seed, 2), "fc3")
-        self.to_image = keras.layers.Reshape(IMAGE_SHAPE)
+        self.fc3 = torch_dense(pixels(image_shape), hidden, offset_seed(seed, 2), "fc3")
+        self.to_image = keras.layers.Reshape(image_shape_of(image_shape))
 
     def call(self, z, training=False):
         net = lrelu(self.fc1(z))

@@ -2,7 +2,8 @@
 
 import keras
 
-from tfgan_mnist.networks.common import Seeds, scaled_units, serializable
+from tfgan_mnist.networks.common import (DEFAULT_IMAGE_SHAPE, Seeds, image_shape_of, reduced_size,
+                                         scaled_units, serializable)
 
 
 # ----- the TensorFlow DCGAN tutorial (tensorflow/docs, tutorials/generative/dcgan.ipynb)
@@ -19,16 +20,20 @@ class DCGANGenerator(keras.Model):
 
     Each hidden layer has no bias and is followed by BatchNormalization and
     LeakyReLU, as in the tutorial's `make_generator_model`. Output in [-1, 1].
+    For other image shapes: maps of a quarter of the height and width, and as
+    many output channels as the images have.
     """
 
-    def __init__(self, width=1.0, seed=None, name="generator", **kwargs):
+    def __init__(self, width=1.0, seed=None, name="generator", image_shape=DEFAULT_IMAGE_SHAPE,
+                 **kwargs):
         super().__init__(name=name, **kwargs)
         seeds = Seeds(seed)
         init = lambda: keras.initializers.GlorotUniform(seed=seeds.next())  # noqa: E731
+        rows, cols = reduced_size(image_shape, 4, "the DCGAN tutorial's generator")
         self.base_channels = scaled_units(256, width)
-        self.dense = keras.layers.Dense(7 * 7 * self.base_channels, use_bias=False,
+        self.dense = keras.layers.Dense(rows * cols * self.base_channels, use_bias=False,
                                         kernel_initializer=init(), name="dense")
-        self.to_maps = keras.layers.Reshape((7, 7, self.base_channels))
+        self.to_maps = keras.layers.Reshape((rows, cols, self.base_channels))
         self.deconv1 = keras.layers.Conv2DTranspose(
             scaled_units(128, width), 5, strides=1, padding="same", use_bias=False,
             kernel_initializer=init(), name="deconv1")
@@ -36,7 +41,8 @@ class DCGANGenerator(keras.Model):
             scaled_units(64, width), 5, strides=2, padding="same", use_bias=False,
             kernel_initializer=init(), name="deconv2")
         self.image = keras.layers.Conv2DTranspose(
-            1, 5, strides=2, padding="same", use_bias=False, activation="tanh",
+            image_shape_of(image_shape)[2], 5, strides=2, padding="same", use_bias=False,
+            activation="tanh",
             kernel_initializer=init(), name="image")
         # Named attributes, not a list: tf.train.Checkpoint saves a Keras layer's
         # attribute layers but not the layers inside a list attribute, and the

@@ -27,9 +27,8 @@ import tensorflow as tf
 from tfgan_mnist import losses, multiphase, registry
 from tfgan_mnist.networks import LatentDiscriminator, MLPDecoder, MLPGaussianEncoder
 from tfgan_mnist.gan import statistics_frozen
-from tfgan_mnist.networks import IMAGE_SHAPE
 from tfgan_mnist.variants.autoencoding import AutoencodingModel
-from tfgan_mnist.variants.common import adam_pair
+from tfgan_mnist.variants.common import adam_pair, image_shape, model_arguments
 
 
 class AAE(AutoencodingModel):
@@ -45,7 +44,7 @@ class AAE(AutoencodingModel):
         self.adversarial_weight = adversarial_weight
 
     def build_networks(self):
-        self.encoder(tf.zeros((1, *IMAGE_SHAPE)), training=False)
+        self.encoder(tf.zeros((1, *self.image_shape)), training=False)
         self.decoder(tf.zeros((1, self.latent_dim)), training=False)
         self.discriminator(tf.zeros((1, self.latent_dim)), training=False)
 
@@ -96,10 +95,12 @@ class AAE(AutoencodingModel):
 def build(config):
     """AAE: Adam(--g_learning_rate) on encoder+decoder, Adam(--d_learning_rate) on D."""
     model = AAE(
-        MLPGaussianEncoder(config.z_dim, config.width, seed=config.seed),
-        MLPDecoder(config.z_dim, config.width, seed=config.seed + 10),
+        MLPGaussianEncoder(config.z_dim, config.width, seed=config.seed,
+                           image_shape=image_shape(config)),
+        MLPDecoder(config.z_dim, config.width, seed=config.seed + 10,
+                   image_shape=image_shape(config)),
         LatentDiscriminator(config.z_dim, config.width, seed=config.seed + 20),
-        latent_dim=config.z_dim, adversarial_weight=config.adversarial_weight, seed=config.seed)
-    d_optimizer, g_optimizer = adam_pair(config)
-    model.compile({"d_optimizer": d_optimizer, "g_optimizer": g_optimizer})
+        latent_dim=config.z_dim, adversarial_weight=config.adversarial_weight, seed=config.seed,
+        **model_arguments(config))
+    model.compile(adam_pair(config))
     return model

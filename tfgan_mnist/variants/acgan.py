@@ -16,8 +16,9 @@ import tensorflow as tf
 
 from tfgan_mnist import losses, networks, registry
 from tfgan_mnist.gan import LossTerm
-from tfgan_mnist.variants.collection import (NUM_CLASSES, ConditionalCollectionGAN,
-                                             build_collection, class_accuracy)
+from tfgan_mnist.variants.collection import (ConditionalCollectionGAN, build_collection,
+                                             class_accuracy)
+from tfgan_mnist.variants.common import num_classes
 
 CLASSIFIER_UNITS = 128  # ACGAN.py: linear(x, 128, scope='c_fc1')
 
@@ -31,13 +32,14 @@ class ACGAN(ConditionalCollectionGAN):
         """Cross-entropy of the class logits of the real and the generated images."""
         real_classes, fake_classes = context.real_outputs[1], context.fake_outputs[1]
         loss = losses.acgan_discriminator_loss(real_classes, fake_classes,
-                                               tf.one_hot(context.labels, NUM_CLASSES))
+                                               tf.one_hot(context.labels, self.num_classes))
         return loss, {"real_class_accuracy": class_accuracy(real_classes, context.labels)}
 
     def generator_class_loss(self, context):
         """Cross-entropy of the generated images' class logits against their labels."""
         fake_classes = context.fake_outputs[1]
-        loss = losses.acgan_generator_loss(fake_classes, tf.one_hot(context.labels, NUM_CLASSES))
+        loss = losses.acgan_generator_loss(fake_classes,
+                                           tf.one_hot(context.labels, self.num_classes))
         return loss, {"fake_class_accuracy": class_accuracy(fake_classes, context.labels)}
 
     discriminator_terms = (LossTerm("d_class_loss", discriminator_class_loss,
@@ -50,5 +52,6 @@ class ACGAN(ConditionalCollectionGAN):
 def build(config):
     """The collection's ACGAN, compiled with Adam for D (with its classifier) and G."""
     head = networks.ClassifierHead(networks.scaled_units(CLASSIFIER_UNITS, config.width),
-                                   NUM_CLASSES, seed=config.seed + 20, name="classifier")
+                                   num_classes(config), seed=config.seed + 20,
+                                   name="classifier")
     return build_collection(ACGAN, config, head=head)

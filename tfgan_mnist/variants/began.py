@@ -33,7 +33,7 @@ import keras
 import tensorflow as tf
 
 from tfgan_mnist import gan, losses, networks, registry
-from tfgan_mnist.variants.common import adam_pair
+from tfgan_mnist.variants.common import adam_pair, image_shape, model_arguments
 
 
 class BEGAN(gan.GAN):
@@ -51,7 +51,7 @@ class BEGAN(gan.GAN):
 
     def energy(self, images, training=False):
         """L(images): the autoencoder's reconstruction error on the batch."""
-        reconstructions, _ = self.discriminator(images, training=training)
+        reconstructions, _ = self.discriminate(self.discriminator, images, training)
         return losses.reconstruction_energy(images, reconstructions)
 
     def discriminator_outputs(self, images, labels, training=False):
@@ -78,10 +78,12 @@ class BEGAN(gan.GAN):
 def build(config):
     """The collection's BEGAN, compiled with two Adam optimizers."""
     model = BEGAN(
-        networks.CollectionGenerator(config.width, seed=config.seed),
+        networks.CollectionGenerator(config.width, seed=config.seed,
+                                     image_shape=image_shape(config)),
         networks.AutoencoderDiscriminator(config.width, code_norm_relu=True,
-                                          seed=config.seed + 10),
+                                          seed=config.seed + 10, image_shape=image_shape(config)),
         gamma=config.diversity_ratio, k_learning_rate=config.k_learning_rate,
-        latent_dim=config.z_dim, d_steps=config.d_steps, seed=config.seed)
-    model.compile(*adam_pair(config))
+        latent_dim=config.z_dim, d_steps=config.d_steps, seed=config.seed,
+        **model_arguments(config))
+    model.compile(adam_pair(config))
     return model

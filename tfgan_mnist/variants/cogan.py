@@ -38,11 +38,11 @@ import numpy as np
 import tensorflow as tf
 
 from tfgan_mnist import losses, multiphase, registry, summaries
-from tfgan_mnist.gan import statistics_frozen
-from tfgan_mnist.config import SECOND_DOMAINS
-from tfgan_mnist.networks import (IMAGE_SHAPE, ConvCoupledGenerators, CoupledGenerators,
+from tfgan_mnist.gan import BUILD_BATCH, statistics_frozen
+from tfgan_mnist.config import SECOND_DOMAINS, ConfigError
+from tfgan_mnist.networks import (ConvCoupledGenerators, CoupledGenerators,
                                   coupled_discriminators, shared_variables)
-from tfgan_mnist.variants.common import adam_pair
+from tfgan_mnist.variants.common import adam_pair, image_shape, model_arguments
 
 
 def inverse_second_domain(images, kind):
@@ -65,7 +65,7 @@ def pixel_agreement(first, second, kind, threshold=0.5):
     """The CoGAN paper's pair measure: the fraction of pixels where domain-1 images, carried
     into domain 2 by the task's transform, and domain-2 images agree after thresholding.
 
-    `first` and `second` are (n, 28, 28, 1) in [0, 1], pairs from the same codes.
+    `first` and `second` are (n, H, W, C) in [0, 1], pairs from the same codes.
     """
     expected = second_domain_images(first, kind)
     return float(tf.reduce_mean(tf.cast(
@@ -74,7 +74,7 @@ def pixel_agreement(first, second, kind, threshold=0.5):
 
 
 def second_domain_images(images, kind):
-    """Domain-2 versions of domain-1 images in [0, 1], shaped (n, 28, 28, 1).
+    """Domain-2 versions of domain-1 images in [0, 1], shaped (n, H, W, C).
 
     rotate: 90 degrees counter-clockwise (as np.rot90 and scipy's rotate(90));
     negative: 1 - x; edges: grey dilation with a 3x3 square minus the image,
@@ -90,6 +90,15 @@ def second_domain_images(images, kind):
         dilated = tf.nn.max_pool2d(images, ksize=3, strides=1, padding="SAME")
         return dilated - images
     raise ValueError(f"unknown second domain {kind!r}; valid: {', '.join(SECOND_DOMAINS)}")
+
+
+def check_second_domain(config):
+    """A ConfigError where --second_domain cannot be made from the dataset's images."""
+    height, width, _ = image_shape(config)
+    if config.second_domain == "rotate" and height != width:
+        raise ConfigError("second_domain", "rotate", f"a rotated image keeps its shape only "
+                          f"if it is square; {config.dataset}'s are {height}x{width} (give "
+                          "negative or edges)")
 
 
 class CoGAN(multiphase.MultiPhaseModel):
@@ -116,8 +125,9 @@ class CoGAN(multiphase.MultiPhaseModel):
         z = tf.zeros((1, self.latent_dim))
         self.generator_1(z)
         self.generator_2(z)
-        self.discriminator_1(tf.zeros((1, *IMAGE_SHAPE)))
-        self.discriminator_2(tf.zeros((1, *IMAGE_SHAPE)))
+        images = tf.zeros((BUILD_BATCH, *self.image_shape))
+        self.discriminate(self.discriminator_1, images)
+        self.discriminate(self.discriminator_2, images)
 
     def define_phases(self, optimizers):
         return [
@@ -185,7 +195,7 @@ class CoGAN(multiphase.MultiPhaseModel):
         """`rows` codes, each drawn in domain 1 (left) and domain 2 (right)."""
         first, second = self.generate_pair(self.draw_noise(rows, seed))
         images = tf.stack([self.to_uint8(first), self.to_uint8(second)], axis=1)
-        return summaries.Figure(tf.reshape(images, [2 * rows, *IMAGE_SHAPE]).numpy(), rows, 2,
+        return summaries.Figure(tf.reshape(images, [2 * rows, *self.image_shape]).numpy(), rows, 2,
                                 col_labels=["domain 1", "domain 2"])
 
     # ----- losses ----------------------------------------------------------------
@@ -204,11 +214,11 @@ class CoGAN(multiphase.MultiPhaseModel):
             fake_1, fake_2 = self.generate_pair(self.draw_noise(tf.shape(real_1)[0]),
                                                 training=True)
         d1_loss = losses.minimax_discriminator_loss(
-            self.discriminator_1(real_1, training=True),
-            self.discriminator_1(tf.stop_gradient(fake_1), training=True))
+            self.discriminate(self.discriminator_1, real_1, training=True),
+            self.discriminate(self.discriminator_1, tf.stop_gradient(fake_1), training=True))
         d2_loss = losses.minimax_discriminator_loss(
-            self.discriminator_2(real_2, training=True),
-            self.discriminator_2(tf.stop_gradient(fake_2), training=True))
+            self.discriminate(self.discriminator_2, real_2, training=True),
+            self.discriminate(self.discriminator_2, tf.stop_gradient(fake_2), training=True))
         return {"d1_loss": (self.domain_weight, d1_loss), "d2_loss": (self.domain_weight, d2_loss),
                 **self.extra_terms((self.discriminator_1, self.discriminator_2), "d")}, {}
 
@@ -216,8 +226,10 @@ class CoGAN(multiphase.MultiPhaseModel):
         """Terms G1 loss and G2 loss: both generators from the same z."""
         fake_1, fake_2 = self.generate_pair(self.draw_noise(tf.shape(images)[0] // 2),
                                             training=True)
-        g1_loss = losses.modified_generator_loss(self.discriminator_1(fake_1, training=True))
-        g2_loss = losses.modified_generator_loss(self.discriminator_2(fake_2, training=True))
+        g1_loss = losses.modified_generator_loss(
+            self.discriminate(self.discriminator_1, fake_1, training=True))
+        g2_loss = losses.modified_generator_loss(
+            self.discriminate(self.discriminator_2, fake_2, training=True))
         return {"g1_loss": (self.domain_weight, g1_loss), "g2_loss": (self.domain_weight, g2_loss),
                 **self.extra_terms((self.generator_1, self.generator_2), "g")}, {}
 
@@ -228,7 +240,7 @@ class CoGAN(multiphase.MultiPhaseModel):
         pairs_per_row = max(1, grid_size // 2)
         z = self.grid_latent(grid_size, pairs_per_row)
         images_1, images_2 = self.generate_pair(z)
-        interleaved = tf.reshape(tf.stack([images_1, images_2], axis=1), [-1, *IMAGE_SHAPE])
+        interleaved = tf.reshape(tf.stack([images_1, images_2], axis=1), [-1, *self.image_shape])
         figures = {"pairs": summaries.Figure(
             self.to_uint8(interleaved).numpy(), grid_size, 2 * pairs_per_row,
             col_labels=["domain 1", "domain 2"] * pairs_per_row)}
@@ -244,10 +256,12 @@ class CoGAN(multiphase.MultiPhaseModel):
 @registry.register("cogan", "Coupled GAN of the TF1 tutorial (MLPs, shared G trunk and D top)")
 def build(config):
     """CoGAN; --batch_size counts both domains (half each); --second_domain picks domain 2."""
+    check_second_domain(config)
     hidden_units = max(1, round(128 * config.width))
-    model = CoGAN(CoupledGenerators(hidden_units, seed=config.seed),
+    model = CoGAN(CoupledGenerators(hidden_units, seed=config.seed,
+                                    image_shape=image_shape(config)),
                   coupled_discriminators(hidden_units, seed=config.seed + 10),
-                  latent_dim=config.z_dim, second_domain=config.second_domain, seed=config.seed)
-    d_optimizer, g_optimizer = adam_pair(config)
-    model.compile({"d_optimizer": d_optimizer, "g_optimizer": g_optimizer})
+                  latent_dim=config.z_dim, second_domain=config.second_domain, seed=config.seed,
+                  **model_arguments(config))
+    model.compile(adam_pair(config))
     return model

@@ -41,7 +41,7 @@ import tensorflow as tf
 from tfgan_mnist import multiphase, registry
 from tfgan_mnist.networks import ConvCoupledGenerators, conv_coupled_discriminators
 from tfgan_mnist.variants import cogan
-from tfgan_mnist.variants.common import adam_pair
+from tfgan_mnist.variants.common import adam_pair, image_shape, model_arguments
 
 WEIGHT_DECAY = 5e-4  # the official PyTorch trainer's and Caffe solver's
 
@@ -83,10 +83,12 @@ class ConvCoGAN(cogan.CoGAN):
                                  "edges/negative tasks)")
 def build(config):
     """The paper's CoGAN; --batch_size counts both domains (half each), --width scales it."""
-    model = ConvCoGAN(ConvCoupledGenerators(config.width, seed=config.seed),
+    cogan.check_second_domain(config)
+    model = ConvCoGAN(ConvCoupledGenerators(config.width, seed=config.seed,
+                                            image_shape=image_shape(config)),
                       conv_coupled_discriminators(config.width, seed=config.seed + 10),
                       latent_dim=config.z_dim, second_domain=config.second_domain,
-                      weight_decay=config.weight_decay, seed=config.seed)
-    d_optimizer, g_optimizer = adam_pair(config)
-    model.compile({"d_optimizer": d_optimizer, "g_optimizer": g_optimizer})
+                      weight_decay=config.weight_decay, seed=config.seed,
+                      **model_arguments(config))
+    model.compile(adam_pair(config))
     return model

@@ -21,9 +21,8 @@ import numpy as np
 import tensorflow as tf
 
 from tfgan_mnist import gan, networks, summaries
-from tfgan_mnist.variants.common import adam_pair
+from tfgan_mnist.variants.common import adam_pair, image_shape, model_arguments
 
-NUM_CLASSES = 10
 STYLE_ROWS = 10  # rows of fixed noise in the class-by-style grid
 
 
@@ -42,13 +41,13 @@ class ConditionalCollectionGAN(CollectionGAN):
 
     def generator_inputs(self, noise, labels):
         """[noise, one_hot(labels)]: the collection's `concat([z, y], 1)`."""
-        one_hot = tf.one_hot(tf.cast(labels, tf.int32), NUM_CLASSES, dtype=noise.dtype)
+        one_hot = tf.one_hot(tf.cast(labels, tf.int32), self.num_classes, dtype=noise.dtype)
         return tf.concat([noise, one_hot], axis=1)
 
     def random_labels(self, batch_size, seed=None):
         """Uniformly drawn class labels."""
         seed = self.noise_seed if seed is None else seed
-        return keras.random.randint((batch_size,), 0, NUM_CLASSES, seed=seed, dtype="int32")
+        return keras.random.randint((batch_size,), 0, self.num_classes, seed=seed, dtype="int32")
 
     def sample_latent(self, batch_size, labels=None, seed=None):
         """Noise with the given labels (drawn uniformly when None)."""
@@ -58,15 +57,15 @@ class ConditionalCollectionGAN(CollectionGAN):
         return self.generator_inputs(noise, labels)
 
     def grid_latent(self, rows, cols, seed=1234):
-        """Fixed inputs for the default grid: labels 0..9 in reading order."""
-        labels = tf.range(rows * cols) % NUM_CLASSES
+        """Fixed inputs for the default grid: labels 0, 1, ... in reading order."""
+        labels = tf.range(rows * cols) % self.num_classes
         return self.sample_latent(rows * cols, labels, seed=seed)
 
     def class_by_style_latent(self, seed=4321):
-        """10 rows of fixed noise x one column per class (row-major)."""
+        """STYLE_ROWS rows of fixed noise x one column per class (row-major)."""
         noise = self.draw_noise(STYLE_ROWS, seed)
-        noise = tf.repeat(noise, NUM_CLASSES, axis=0)
-        labels = tf.tile(tf.range(NUM_CLASSES), [STYLE_ROWS])
+        noise = tf.repeat(noise, self.num_classes, axis=0)
+        labels = tf.tile(tf.range(self.num_classes), [STYLE_ROWS])
         return self.generator_inputs(noise, labels)
 
     def figures(self, grid_size):
@@ -74,7 +73,7 @@ class ConditionalCollectionGAN(CollectionGAN):
         figures = super().figures(grid_size)
         images = self.to_uint8(self(self.class_by_style_latent()))
         figures["class_by_style"] = summaries.Figure(
-            images.numpy(), STYLE_ROWS, NUM_CLASSES, col_labels=list(range(NUM_CLASSES)))
+            images.numpy(), STYLE_ROWS, self.num_classes, col_labels=list(range(self.num_classes)))
         return figures
 
 
@@ -92,8 +91,10 @@ def class_accuracy(logits, labels):
 def build_collection(model_class, config, head=None, **kwargs):
     """A compiled `model_class` on the collection's networks, sized by `config.width`."""
     model = model_class(
-        networks.CollectionGenerator(config.width, seed=config.seed),
+        networks.CollectionGenerator(config.width, seed=config.seed,
+                                     image_shape=image_shape(config)),
         networks.CollectionDiscriminator(config.width, head=head, seed=config.seed + 10),
-        latent_dim=config.z_dim, d_steps=config.d_steps, seed=config.seed, **kwargs)
-    model.compile(*adam_pair(config))
+        latent_dim=config.z_dim, d_steps=config.d_steps, seed=config.seed,
+        **model_arguments(config), **kwargs)
+    model.compile(adam_pair(config))
     return model

@@ -1,11 +1,47 @@
-"""Helpers that model builders share."""
+"""Helpers that model builders share: the dataset's shape and classes, the optimizers."""
 
 import keras
 
+from tfgan_mnist import datasets
+
+
+def spec(config):
+    """The spec of the dataset `config` trains on (`datasets.py`)."""
+    return datasets.get(config.dataset)
+
+
+def discriminator_input(config):
+    """The function of D's input batch that `config` asks for (`GenerativeModel.discriminate`
+    applies it before every discriminator call on images); None: the batch as it is."""
+    return None
+
+
+def model_arguments(config):
+    """What every model's constructor takes from the config besides its networks: the
+    dataset's image shape and class count, and the discriminator's input function."""
+    dataset = spec(config)
+    return {"image_shape": dataset.image_shape, "num_classes": max(1, dataset.num_classes),
+            "discriminator_input": discriminator_input(config)}
+
+
+def num_classes(config):
+    """The class count of the config's dataset (1 for unlabelled images)."""
+    return model_arguments(config)["num_classes"]
+
+
+def image_shape(config):
+    """The image shape (height, width, channels) the networks draw and read."""
+    return spec(config).image_shape
+
+
+def adam(config, learning_rate):
+    """The one optimizer every model is built with: Adam at `learning_rate` with the
+    config's betas."""
+    return keras.optimizers.Adam(learning_rate, beta_1=config.beta1, beta_2=config.beta2)
+
 
 def adam_pair(config):
-    """(d_optimizer, g_optimizer): Adam with the config's learning rates and betas."""
-    return (
-        keras.optimizers.Adam(config.d_learning_rate, beta_1=config.beta1, beta_2=config.beta2),
-        keras.optimizers.Adam(config.g_learning_rate, beta_1=config.beta1, beta_2=config.beta2),
-    )
+    """{"d_optimizer", "g_optimizer"}: Adam with the config's learning rates and betas, by
+    the names every two-network model's `compile` takes."""
+    return {"d_optimizer": adam(config, config.d_learning_rate),
+            "g_optimizer": adam(config, config.g_learning_rate)}

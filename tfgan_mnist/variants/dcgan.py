@@ -20,7 +20,7 @@ the batch, then one G update.
 """
 
 from tfgan_mnist import gan, networks, registry
-from tfgan_mnist.variants.common import adam_pair
+from tfgan_mnist.variants.common import adam_pair, image_shape, model_arguments
 
 
 class DCGAN(gan.GAN):
@@ -36,8 +36,9 @@ class DCGAN(gan.GAN):
 def build(config):
     """The tutorial's DCGAN, compiled with two Adam optimizers."""
     model = DCGAN(
-        networks.DCGANGenerator(config.width, seed=config.seed),
+        networks.DCGANGenerator(config.width, seed=config.seed, image_shape=image_shape(config)),
         networks.DCGANDiscriminator(config.width, seed=config.seed + 10),
-        latent_dim=config.z_dim, d_steps=config.d_steps, seed=config.seed)
-    model.compile(*adam_pair(config))
+        latent_dim=config.z_dim, d_steps=config.d_steps, seed=config.seed,
+        **model_arguments(config))
+    model.compile(adam_pair(config))
     return model

@@ -39,7 +39,7 @@ hinge still pushes, and the pull-away term.
 import tensorflow as tf
 
 from tfgan_mnist import gan, losses, networks, registry
-from tfgan_mnist.variants.common import adam_pair
+from tfgan_mnist.variants.common import adam_pair, image_shape, model_arguments
 
 ENERGIES = ("mse", "collection")
 
@@ -98,7 +98,7 @@ class EBGAN(gan.GAN):
 
     def discriminator_outputs(self, images, labels, training=False):
         """(energies, codes) of a batch."""
-        reconstructions, code = self.discriminator(images, training=training)
+        reconstructions, code = self.discriminate(self.discriminator, images, training)
         return self.energies(images, reconstructions), code
 
     def discriminator_outputs_both(self, real_images, fake_images, labels):
@@ -109,7 +109,7 @@ class EBGAN(gan.GAN):
             return super().discriminator_outputs_both(real_images, fake_images, labels)
         count = tf.shape(real_images)[0]
         images = tf.concat([real_images, tf.cast(fake_images, real_images.dtype)], axis=0)
-        reconstructions, code = self.discriminator(images, training=True)
+        reconstructions, code = self.discriminate(self.discriminator, images, training=True)
         return ((self.energies(real_images, reconstructions[:count]), code[:count]),
                 (self.energies(fake_images, reconstructions[count:]), code[count:]))
 
@@ -128,13 +128,15 @@ class EBGAN(gan.GAN):
 def build(config):
     """EBGAN on the collection's networks, compiled with two Adam optimizers."""
     model = EBGAN(
-        networks.CollectionGenerator(config.width, seed=config.seed),
+        networks.CollectionGenerator(config.width, seed=config.seed,
+                                     image_shape=image_shape(config)),
         networks.AutoencoderDiscriminator(config.width, code_norm_relu=False,
                                           decoder_norm=config.ebgan_batch_norm,
-                                          seed=config.seed + 10),
+                                          seed=config.seed + 10, image_shape=image_shape(config)),
         margin=config.energy_margin, pt_weight=config.pt_weight,
         pt_squared=config.pt_squared, energy=config.ebgan_energy,
         joint_batch=config.ebgan_joint_batch,
-        latent_dim=config.z_dim, d_steps=config.d_steps, seed=config.seed)
-    model.compile(*adam_pair(config))
+        latent_dim=config.z_dim, d_steps=config.d_steps, seed=config.seed,
+        **model_arguments(config))
+    model.compile(adam_pair(config))
     return model

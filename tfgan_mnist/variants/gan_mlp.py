@@ -22,7 +22,7 @@ the moving variance).
 """
 
 from tfgan_mnist import gan, losses, networks, registry
-from tfgan_mnist.variants.common import adam_pair
+from tfgan_mnist.variants.common import adam_pair, image_shape, model_arguments
 
 
 class MLPGAN(gan.GAN):
@@ -38,8 +38,11 @@ class MLPGAN(gan.GAN):
 def build(config):
     """PyTorch-GAN's gan.py, compiled with two Adam optimizers."""
     model = MLPGAN(
-        networks.BatchNormMLPGenerator(config.z_dim, config.width, seed=config.seed),
-        networks.LeakyMLPDiscriminator(config.width, seed=config.seed + 10),
-        latent_dim=config.z_dim, d_steps=config.d_steps, seed=config.seed)
-    model.compile(*adam_pair(config))
+        networks.BatchNormMLPGenerator(config.z_dim, config.width, seed=config.seed,
+                                       image_shape=image_shape(config)),
+        networks.LeakyMLPDiscriminator(config.width, seed=config.seed + 10,
+                                       image_shape=image_shape(config)),
+        latent_dim=config.z_dim, d_steps=config.d_steps, seed=config.seed,
+        **model_arguments(config))
+    model.compile(adam_pair(config))
     return model

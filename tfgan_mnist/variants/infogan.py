@@ -29,8 +29,9 @@ import tensorflow as tf
 
 from tfgan_mnist import losses, networks, registry, summaries
 from tfgan_mnist.gan import LossTerm
-from tfgan_mnist.variants.collection import (NUM_CLASSES, ConditionalCollectionGAN, _other_seed,
+from tfgan_mnist.variants.collection import (ConditionalCollectionGAN, _other_seed,
                                              build_collection, class_accuracy)
+from tfgan_mnist.variants.common import num_classes
 
 NUM_CONTINUOUS = 2
 Q_UNITS = 64  # infoGAN.py: linear(x, 64, scope='c_fc1'), "reduced by half"
@@ -67,13 +68,13 @@ class InfoGAN(ConditionalCollectionGAN):
     def split_codes(self, generator_inputs):
         """(one-hot categorical code, continuous codes) of generator inputs."""
         codes = generator_inputs[:, self.latent_dim:]
-        return codes[:, :NUM_CLASSES], codes[:, NUM_CLASSES:]
+        return codes[:, :self.num_classes], codes[:, self.num_classes:]
 
     def information_losses(self, generator_inputs, q_outputs):
         """(weighted info loss, categorical part, continuous part, categorical accuracy)."""
         one_hot, continuous = self.split_codes(generator_inputs)
-        categorical_logits = q_outputs[:, :NUM_CLASSES]
-        continuous_predictions = q_outputs[:, NUM_CLASSES:]  # raw: the codes are in [-1, 1]
+        categorical_logits = q_outputs[:, :self.num_classes]
+        continuous_predictions = q_outputs[:, self.num_classes:]  # raw: the codes are in [-1, 1]
         categorical = losses.categorical_mutual_information_penalty(one_hot, categorical_logits)
         continuous_loss = losses.continuous_mutual_information_penalty(
             continuous, continuous_predictions)
@@ -92,7 +93,7 @@ class InfoGAN(ConditionalCollectionGAN):
 
     def real_discriminator_outputs(self, images, labels, training=False):
         """D's logit alone: Q reads only generated images, as in infoGAN.py."""
-        return (self.discriminator.score(images, training=training),)
+        return (self.discriminate(self.discriminator.score, images, training),)
 
     def discriminator_information(self, context):
         """The weighted information loss of Q on the generated images, and its parts."""
@@ -112,13 +113,13 @@ class InfoGAN(ConditionalCollectionGAN):
     # ----- figures ------------------------------------------------------------
 
     def continuous_sweep_latent(self, code, seed=2468, steps=SWEEP_STEPS):
-        """Rows: categorical code 0..9; columns: continuous code `code` from -1 to 1.
+        """Rows: each categorical code; columns: continuous code `code` from -1 to 1.
 
         One fixed noise vector throughout, the other continuous code at 0.
         """
-        noise = tf.repeat(self.draw_noise(1, seed), NUM_CLASSES * steps, axis=0)
-        labels = tf.repeat(tf.range(NUM_CLASSES), steps)
-        values = tf.tile(tf.linspace(-1.0, 1.0, steps), [NUM_CLASSES])
+        noise = tf.repeat(self.draw_noise(1, seed), self.num_classes * steps, axis=0)
+        labels = tf.repeat(tf.range(self.num_classes), steps)
+        values = tf.tile(tf.linspace(-1.0, 1.0, steps), [self.num_classes])
         continuous = tf.one_hot(code, NUM_CONTINUOUS) * values[:, None]
         return self.generator_inputs(noise, labels, continuous)
 
@@ -130,7 +131,8 @@ class InfoGAN(ConditionalCollectionGAN):
             images = self.to_uint8(self(self.continuous_sweep_latent(code, seed, steps)))
             other = ", ".join(f"code {c}" for c in range(NUM_CONTINUOUS) if c != code)
             sweeps[f"continuous_code_{code}"] = summaries.Figure(
-                images.numpy(), NUM_CLASSES, steps, row_labels=list(range(NUM_CLASSES)),
+                images.numpy(), self.num_classes, steps,
+                row_labels=list(range(self.num_classes)),
                 col_labels=[f"{v:.1f}" for v in values], row_title="categorical code",
                 col_title=f"continuous code {code} from -1 to 1 ({other} at 0)")
         return sweeps
@@ -145,11 +147,13 @@ class InfoGAN(ConditionalCollectionGAN):
         return {**super().figures(grid_size), **self.code_sweeps()}
 
 
-@registry.register("infogan", "infoGAN: 10-way + 2 continuous codes read back by a Q head")
+@registry.register("infogan", "infoGAN: a categorical code (one value per class) and 2 "
+                              "continuous codes read back by a Q head")
 def build(config):
     """The collection's infoGAN, compiled with Adam for D (with Q) and G."""
     head = networks.ClassifierHead(networks.scaled_units(Q_UNITS, config.width),
-                                   NUM_CLASSES + NUM_CONTINUOUS, seed=config.seed + 20,
+                                   num_classes(config) + NUM_CONTINUOUS,
+                                   seed=config.seed + 20,
                                    name="q_head")
     return build_collection(InfoGAN, config, head=head, supervised=config.info_supervised,
                             categorical_weight=config.info_categorical_weight,

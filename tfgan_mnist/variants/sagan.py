@@ -26,7 +26,7 @@ Both gammas are logged, to show how much each network uses attention.
 import tensorflow as tf
 
 from tfgan_mnist import gan, networks, registry
-from tfgan_mnist.variants.common import adam_pair
+from tfgan_mnist.variants.common import adam_pair, image_shape, model_arguments
 
 
 class SAGAN(gan.GAN):
@@ -45,8 +45,10 @@ class SAGAN(gan.GAN):
 def build(config):
     """The collection's SAGAN, compiled with two Adam optimizers."""
     model = SAGAN(
-        networks.CollectionGenerator(config.width, attention=True, seed=config.seed),
+        networks.CollectionGenerator(config.width, attention=True, seed=config.seed,
+                                     image_shape=image_shape(config)),
         networks.CollectionDiscriminator(config.width, attention=True, seed=config.seed + 10),
-        latent_dim=config.z_dim, d_steps=config.d_steps, seed=config.seed)
-    model.compile(*adam_pair(config))
+        latent_dim=config.z_dim, d_steps=config.d_steps, seed=config.seed,
+        **model_arguments(config))
+    model.compile(adam_pair(config))
     return model

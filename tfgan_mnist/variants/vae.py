@@ -19,8 +19,8 @@ import tensorflow as tf
 
 from tfgan_mnist import losses, multiphase, registry
 from tfgan_mnist.networks import ConvDecoder, ConvEncoder
-from tfgan_mnist.networks import IMAGE_SHAPE
 from tfgan_mnist.variants.autoencoding import AutoencodingModel
+from tfgan_mnist.variants.common import adam, image_shape, model_arguments, num_classes
 
 
 class VAE(AutoencodingModel):
@@ -33,7 +33,7 @@ class VAE(AutoencodingModel):
 
     def build_networks(self):
         labels = self.example_labels(1)
-        self.encoder(tf.zeros((1, *IMAGE_SHAPE)), labels=labels, training=False)
+        self.encoder(tf.zeros((1, *self.image_shape)), labels=labels, training=False)
         self.decoder(self.sample_latent(1, labels), training=False)
 
     def define_phases(self, optimizers):
@@ -65,11 +65,10 @@ class CVAE(VAE):
 def _build(model_class, config):
     model = model_class(
         ConvEncoder(config.z_dim, config.width, conditional=model_class.conditional,
-                    seed=config.seed),
-        ConvDecoder(config.width, seed=config.seed + 10),
-        latent_dim=config.z_dim, seed=config.seed)
-    model.compile({"optimizer": keras.optimizers.Adam(
-        config.g_learning_rate, beta_1=config.beta1, beta_2=config.beta2)})
+                    seed=config.seed, num_classes=num_classes(config)),
+        ConvDecoder(config.width, seed=config.seed + 10, image_shape=image_shape(config)),
+        latent_dim=config.z_dim, seed=config.seed, **model_arguments(config))
+    model.compile({"optimizer": adam(config, config.g_learning_rate)})
     return model
 
 

@@ -34,9 +34,10 @@ import keras
 import tensorflow as tf
 
 from tfgan_mnist import losses, multiphase, registry
-from tfgan_mnist.gan import statistics_frozen
-from tfgan_mnist.networks import IMAGE_SHAPE, ConvDecoder, ConvEncoder, MinibatchDiscriminator
+from tfgan_mnist.gan import BUILD_BATCH, statistics_frozen
+from tfgan_mnist.networks import ConvDecoder, ConvEncoder, MinibatchDiscriminator
 from tfgan_mnist.variants.autoencoding import AutoencodingModel
+from tfgan_mnist.variants.common import adam, image_shape, model_arguments
 
 FEATURE_NLL_DECODER_WEIGHT = 1e-8  # VAE_GAN.py: dec_loss = dec_loss_d - 1e-8 * LL_loss
 FEATURE_NLL_ENCODER_DIVISOR = 4 * 4 * 256  # VAE_GAN.py: enc_loss = -LL_loss / (4 * 4 * 256) ...
@@ -60,9 +61,9 @@ class VAEGAN(AutoencodingModel):
         self.discriminator = discriminator
 
     def build_networks(self):
-        self.encoder(tf.zeros((1, *IMAGE_SHAPE)), training=False)
+        self.encoder(tf.zeros((1, *self.image_shape)), training=False)
         self.decoder(tf.zeros((1, self.latent_dim)), training=False)
-        self.discriminator(tf.zeros((2, *IMAGE_SHAPE)), training=False)
+        self.discriminate(self.discriminator, tf.zeros((BUILD_BATCH, *self.image_shape)))
 
     def define_phases(self, optimizers):
         return [
@@ -94,9 +95,10 @@ class VAEGAN(AutoencodingModel):
             reconstructed = tf.stop_gradient(self.decoder(z, training=True))
             prior = tf.stop_gradient(
                 self.decoder(self.draw_noise(tf.shape(images)[0]), training=True))
-        real_logits, _ = self.discriminator(images, training=True)
-        reconstructed_logits, _ = self.discriminator(reconstructed, training=True)
-        prior_logits, _ = self.discriminator(prior, training=True)
+        real_logits, _ = self.discriminate(self.discriminator, images, training=True)
+        reconstructed_logits, _ = self.discriminate(self.discriminator, reconstructed,
+                                                    training=True)
+        prior_logits, _ = self.discriminate(self.discriminator, prior, training=True)
         # SCE(real, 1) + SCE(reconstructed, 0), then + SCE(prior, 0)
         loss = (losses.minimax_discriminator_loss(real_logits, reconstructed_logits)
                 + _fake_loss(prior_logits))
@@ -113,10 +115,10 @@ class VAEGAN(AutoencodingModel):
         reconstructed = self.decoder(z, training=True)
         prior = self.decoder(self.draw_noise(tf.shape(images)[0]), training=True)
         with statistics_frozen(self.discriminator):
-            _, real_features = self.discriminator(images, training=True)
-            reconstructed_logits, reconstructed_features = self.discriminator(
-                reconstructed, training=True)
-            prior_logits, _ = self.discriminator(prior, training=True)
+            _, real_features = self.discriminate(self.discriminator, images, training=True)
+            reconstructed_logits, reconstructed_features = self.discriminate(
+                self.discriminator, reconstructed, training=True)
+            prior_logits, _ = self.discriminate(self.discriminator, prior, training=True)
         feature_nll = losses.unit_gaussian_negative_log_likelihood(
             reconstructed_features, tf.stop_gradient(real_features))
         loss = (losses.modified_generator_loss(reconstructed_logits)
@@ -129,9 +131,10 @@ class VAEGAN(AutoencodingModel):
         z, mean, stddev = self._posterior_sample(images)
         with statistics_frozen(self.decoder), statistics_frozen(self.discriminator):
             reconstructed_logits = self.decoder(z, training=True, return_logits=True)
-            _, real_features = self.discriminator(images, training=True)
-            _, reconstructed_features = self.discriminator(tf.sigmoid(reconstructed_logits),
-                                                           training=True)
+            _, real_features = self.discriminate(self.discriminator, images, training=True)
+            _, reconstructed_features = self.discriminate(self.discriminator,
+                                                          tf.sigmoid(reconstructed_logits),
+                                                          training=True)
         feature_nll = losses.unit_gaussian_negative_log_likelihood(
             reconstructed_features, tf.stop_gradient(real_features))
         kl = losses.gaussian_kl_divergence(mean, stddev)
@@ -149,14 +152,10 @@ def build(config):
     """VAE-GAN: Adam --d_learning_rate (D), --g_learning_rate (decoder), --e_learning_rate."""
     model = VAEGAN(
         ConvEncoder(config.z_dim, config.width, seed=config.seed),
-        ConvDecoder(config.width, seed=config.seed + 10),
+        ConvDecoder(config.width, seed=config.seed + 10, image_shape=image_shape(config)),
         MinibatchDiscriminator(config.width, seed=config.seed + 20),
-        latent_dim=config.z_dim, seed=config.seed)
-
-    def adam(learning_rate):
-        return keras.optimizers.Adam(learning_rate, beta_1=config.beta1, beta_2=config.beta2)
-
-    model.compile({"d_optimizer": adam(config.d_learning_rate),
-                   "g_optimizer": adam(config.g_learning_rate),
-                   "e_optimizer": adam(config.e_learning_rate)})
+        latent_dim=config.z_dim, seed=config.seed, **model_arguments(config))
+    model.compile({"d_optimizer": adam(config, config.d_learning_rate),
+                   "g_optimizer": adam(config, config.g_learning_rate),
+                   "e_optimizer": adam(config, config.e_learning_rate)})
     return model

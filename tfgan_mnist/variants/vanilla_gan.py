@@ -9,7 +9,7 @@ enough for recognizable digits.
 """
 
 from tfgan_mnist import gan, networks, registry
-from tfgan_mnist.variants.common import adam_pair
+from tfgan_mnist.variants.common import adam_pair, image_shape, model_arguments
 
 
 class VanillaGAN(gan.GAN):
@@ -21,8 +21,9 @@ def build(config):
     """Vanilla MLP GAN, compiled with two Adam optimizers."""
     hidden_units = max(1, round(128 * config.width))
     model = VanillaGAN(
-        networks.MLPGenerator(hidden_units, seed=config.seed),
+        networks.MLPGenerator(hidden_units, seed=config.seed, image_shape=image_shape(config)),
         networks.MLPDiscriminator(hidden_units, seed=config.seed + 10),
-        latent_dim=config.z_dim, d_steps=config.d_steps, seed=config.seed)
-    model.compile(*adam_pair(config))
+        latent_dim=config.z_dim, d_steps=config.d_steps, seed=config.seed,
+        **model_arguments(config))
+    model.compile(adam_pair(config))
     return model

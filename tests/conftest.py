@@ -1,7 +1,9 @@
 """Shared test helpers: tiny configs, synthetic and fixture data."""
 
+import atexit
 import os
 import pathlib
+import shutil
 import tempfile
 import types
 
@@ -9,19 +11,21 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 
 def pin_the_host(environ):
-    """Make the suite independent of the machine it runs on (README, "Tests").
+    """Make the suite independent of the machine it runs on (README, "Two commands").
 
     Set before TensorFlow or Keras is imported, in this process and so in every
     subprocess a test starts: no test reads the CPU's bfloat16 support (it is "unknown"
     unless $TFGAN_MNIST_BFLOAT16 names another answer, which is how the suite is run as
     if on another CPU), sees a GPU, reads ~/.keras/keras.json (its backend, floatx or
-    image_data_format), or finds data under ~/.cache or ~/tensorflow_datasets. The number
-    of cores, the machine's speed and the locale are pinned where a test depends on them.
+    image_data_format), or finds data or evaluation caches under ~/.cache or
+    ~/tensorflow_datasets. Tests of timing run on a fake clock (test_train.fake_clock);
+    the number of cores only sets how many xdist workers share the tests.
     """
     environ.setdefault("TFGAN_MNIST_BFLOAT16", "unknown")
     environ["CUDA_VISIBLE_DEVICES"] = ""
     environ["KERAS_BACKEND"] = "tensorflow"
     host = tempfile.mkdtemp(prefix="tfgan-mnist-tests-")  # one per xdist worker
+    atexit.register(shutil.rmtree, host, ignore_errors=True)
     environ["KERAS_HOME"] = os.path.join(host, "keras")
     environ["TFGAN_MNIST_DATA_DIR"] = os.path.join(host, "no_data_cache")
     environ["TFDS_DATA_DIR"] = os.path.join(host, "no_tfds")

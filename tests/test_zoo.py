@@ -104,3 +104,8 @@ def test_seeds_pool_into_one_row_with_the_picture_of_the_run_nearest_the_mean(zo
     assert zoo._fd_spread([0.9]) == "0.90" and zoo._range([0.9]) == "-"
     assert zoo.entry_key("gan", "mnist", 2) == "gan/mnist@seed=2"
     assert zoo.entry_key("gan", "mnist") == "gan/mnist"
+
+
+def test_time_cell_of_several_seeds_gives_the_range_of_their_runs(zoo):
+    pooled = {"train_seconds": 1.0, "train_seconds_runs": [762.0, 2916.0], "cpus_runs": [2, 1]}
+    assert zoo._time_here(pooled) == "12.7-48.6 min, 1-2 cores"

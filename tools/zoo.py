@@ -326,6 +326,8 @@ def pooled_record(runs):
     if all(r.get("raw_metrics") for r in runs):
         record["raw_metrics"] = _mean_metrics([r["raw_metrics"] for r in runs])
     record["train_seconds"] = _mean([r["train_seconds"] for r in runs])
+    record["train_seconds_runs"] = [r["train_seconds"] for r in runs]
+    record["cpus_runs"] = [r.get("cpus") for r in runs]
     record["seeds"] = [r.get("seed", 0) for r in runs]
     record["fd_runs"], record["raw_fd_runs"] = fds, [_raw_fd(r) for r in runs]
     record["histories"] = [r.get("history") or [] for r in runs]
@@ -410,10 +412,16 @@ def _fd(metrics):
 
 
 def _time_here(record):
-    """The row's wall-clock training time and the cores it had ("12.7 min, 2 cores")."""
-    cores = record.get("cpus")
-    return f"{record['train_seconds'] / 60:.1f} min" + (
-        f", {cores} core{'s' if cores != 1 else ''}" if cores else "")
+    """The row's wall-clock training time and the cores it had ("12.7 min, 2 cores"); for
+    a row of several seeds, the range over its runs ("12.7-48.6 min, 1-2 cores")."""
+    seconds = record.get("train_seconds_runs") or [record["train_seconds"]]
+    cores = sorted({c for c in record.get("cpus_runs") or [record.get("cpus")] if c})
+    minutes = (f"{seconds[0] / 60:.1f} min" if len(seconds) == 1 else
+               f"{min(seconds) / 60:.1f}-{max(seconds) / 60:.1f} min")
+    if not cores:
+        return minutes
+    count = str(cores[0]) if len(cores) == 1 else f"{cores[0]}-{cores[-1]}"
+    return f"{minutes}, {count} core{'s' if cores != [1] else ''}"
 
 
 def leaderboard_lines(rows, dataset):

@@ -82,7 +82,8 @@ def run_main_here(args, capsys, monkeypatch):
 
 
 @pytest.mark.parametrize("args, message", [
-    (["--dataset=cifar10"], "flag --dataset=cifar10: value should be one of <mnist|fashion_mnist>"),
+    (["--dataset=cifar10"], "flag --dataset=cifar10: value should be one of <mnist|fashion_mnist|"
+                            "made_up_colour>"),  # the registered specs (conftest adds one)
     (["--model=gann"], "flag --model=gann: value should be one of <"),
     (["--batch_size=0"], "error: --batch_size=0: must be positive"),
     (["--train_steps=-5"], "error: --train_steps=-5: must be positive"),

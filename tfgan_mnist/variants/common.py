@@ -19,14 +19,13 @@ def discriminator_input(config):
 def model_arguments(config):
     """What every model's constructor takes from the config besides its networks: the
     dataset's image shape and class count, and the discriminator's input function."""
-    dataset = spec(config)
-    return {"image_shape": dataset.image_shape, "num_classes": max(1, dataset.num_classes),
+    return {"image_shape": image_shape(config), "num_classes": num_classes(config),
             "discriminator_input": discriminator_input(config)}
 
 
 def num_classes(config):
     """The class count of the config's dataset (1 for unlabelled images)."""
-    return model_arguments(config)["num_classes"]
+    return max(1, spec(config).num_classes)
 
 
 def image_shape(config):

@@ -108,3 +108,14 @@ def test_train_minutes_stops_cleanly_and_a_resumed_run_continues_toward_the_budg
     # The time left is the budget's rest, never that of the 100,000 steps.
     lefts = re.findall(r"left (\d+):(\d\d):(\d\d)", out.getvalue())
     assert lefts and all(int(h) * 3600 + int(m) * 60 + int(s_) <= 5 for h, m, s_ in lefts)
+
+
+def test_training_images_of_another_shape_than_the_spec_are_refused(tiny_config):
+    from tfgan_mnist import data
+
+    config = tiny_config.replace(dataset="made_up_colour")  # conftest's 28x28x3 spec
+    with pytest.raises(data.DataError) as raised:
+        train.prepare(config, random_arrays())  # grey (n, 28, 28) images
+    assert str(raised.value) == ("--dataset=made_up_colour: training images of shape (28, 28); "
+                                 "the spec's images are (28, 28, 3)")
+    assert not os.path.exists(config.run_dir)

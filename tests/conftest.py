@@ -83,11 +83,11 @@ def pytest_collection_modifyitems(config, items):
     items[:] = ordered
 
 
-def random_arrays(count=64, seed=0, image_shape=(28, 28)):
+def random_arrays(count=64, seed=0):
     """Synthetic uint8 images and labels shaped like the dataset's training split."""
     rng = np.random.default_rng(seed)
     return types.SimpleNamespace(
-        train_images=rng.integers(0, 256, (count, *image_shape), dtype=np.uint8),
+        train_images=rng.integers(0, 256, (count, 28, 28), dtype=np.uint8),
         train_labels=rng.integers(0, 10, count).astype(np.int64))
 
 

@@ -109,3 +109,9 @@ def test_seeds_pool_into_one_row_with_the_picture_of_the_run_nearest_the_mean(zo
 def test_time_cell_of_several_seeds_gives_the_range_of_their_runs(zoo):
     pooled = {"train_seconds": 1.0, "train_seconds_runs": [762.0, 2916.0], "cpus_runs": [2, 1]}
     assert zoo._time_here(pooled) == "12.7-48.6 min, 1-2 cores"
+
+
+def test_a_count_averaged_over_seeds_keeps_its_fraction(zoo):
+    assert zoo._cell({"rare_classes": 0.5}, "rare_classes", "{:d}") == "0.5"
+    assert zoo._cell({"rare_classes": 2.0}, "rare_classes", "{:d}") == "2"
+    assert zoo._cell({"rare_classes": 3}, "rare_classes", "{:d}") == "3"

@@ -41,11 +41,11 @@ def prepare_images(images, model):
     from tfgan_mnist import idx, pipeline
 
     images = np.asarray(images)
-    allowed = idx.expected_image_shapes(model.image_shape)
-    if images.dtype != np.uint8 or images.shape[1:] not in allowed:
-        raise ValueError("prepare_images takes uint8 images shaped " + " or ".join(
-            str(("n", *shape)).replace("'", "") for shape in allowed)
-            + f", got {images.dtype} {images.shape}")
+    if images.dtype != np.uint8 or images.shape[1:] not in idx.expected_image_shapes(
+            model.image_shape):
+        raise ValueError("prepare_images takes uint8 images shaped "
+                         f"{idx.shapes_phrase(model.image_shape, 'n')}, got {images.dtype} "
+                         f"{images.shape}")
     return pipeline.scale_images(images, model.image_range).numpy()
 
 

@@ -272,11 +272,9 @@ def load_samples(path, image_shape=datasets.MNIST_SHAPE):
         images = loaded["images" if "images" in names else names[0]]
     else:
         images = loaded
-    allowed = idx.expected_image_shapes(image_shape)
-    if images.shape[1:] not in allowed:
+    if images.shape[1:] not in idx.expected_image_shapes(image_shape):
         raise ValueError(f"--samples={path}: images of shape {images.shape}; expected "
-                         + " or ".join("(n, " + ", ".join(map(str, shape)) + ")"
-                                       for shape in allowed))
+                         + idx.shapes_phrase(image_shape, "n"))
     images = datasets.stored_form(images)
     if images.dtype != np.uint8:
         raise ValueError(f"--samples={path}: images are {images.dtype}; expected uint8 pixels "

@@ -144,6 +144,14 @@ def expected_image_shapes(image_shape):
     return [(height, width, channels)] + ([(height, width)] if channels == 1 else [])
 
 
+def shapes_phrase(image_shape, count=None):
+    """The shapes `expected_image_shapes` allows, for a message: "(N, 28, 28, 1) or
+    (N, 28, 28)" with count "N", "(28, 28, 1) or (28, 28)" without."""
+    lead = (count,) if count else ()
+    return " or ".join("(" + ", ".join(map(str, (*lead, *shape))) + ")"
+                       for shape in expected_image_shapes(image_shape))
+
+
 def check_split(images, labels, images_name, labels_name, image_shape=datasets.MNIST_SHAPE,
                 num_classes=len(datasets.DIGITS)):
     """Validate one split of a dataset whose images are `image_shape` (H, W, C) and whose
@@ -154,7 +162,7 @@ def check_split(images, labels, images_name, labels_name, image_shape=datasets.M
     allowed = expected_image_shapes(image_shape)
     if images.shape[1:] not in allowed:
         raise DataError(f"{images_name}: images have shape {images.shape}; expected "
-                        + " or ".join(str(("N", *shape)).replace("'", "") for shape in allowed))
+                        + shapes_phrase(image_shape, "N"))
     if images.dtype != np.uint8:
         # Accept other integer types holding pixel values, as some .npz files do.
         if (images.dtype.kind not in "iu"

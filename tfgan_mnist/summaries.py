@@ -48,7 +48,7 @@ def displayable(images):
                      f"got {images.shape}")
 
 
-def tile(images, rows, cols, padding=2, fill=0):
+def tile(images, rows, cols, padding=2):
     """uint8 images (n, h, w[, c]) -> one uint8 (rows*h + gaps, cols*w + gaps[, 3]) grid:
     grey for one channel, RGB for three."""
     images = displayable(images)
@@ -56,7 +56,7 @@ def tile(images, rows, cols, padding=2, fill=0):
     if n < rows * cols:
         raise ValueError(f"a {rows}x{cols} grid needs {rows * cols} images, got {n}")
     grid = np.full((rows * (height + padding) - padding, cols * (width + padding) - padding,
-                    *images.shape[3:]), fill, np.uint8)
+                    *images.shape[3:]), 0, np.uint8)
     for index in range(rows * cols):
         row, col = divmod(index, cols)
         top, left = row * (height + padding), col * (width + padding)

@@ -116,11 +116,10 @@ def check_image_shape(images, dataset):
     """A DataError unless `images` have the shape of `dataset`'s spec (one channel may come
     without its axis)."""
     image_shape = datasets.get(dataset).image_shape
-    allowed = idx.expected_image_shapes(image_shape)
-    if tuple(np.shape(images)[1:]) not in allowed:
+    if tuple(np.shape(images)[1:]) not in idx.expected_image_shapes(image_shape):
         raise data.DataError(
             f"--dataset={dataset}: training images of shape {tuple(np.shape(images)[1:])}; the "
-            f"spec's images are " + " or ".join(str(shape) for shape in allowed))
+            f"spec's images are {idx.shapes_phrase(image_shape)}")
 
 
 def make_strategy(config):

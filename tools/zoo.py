@@ -398,8 +398,8 @@ def _steps(record):
 
 def _cell(record, key, pattern):
     value = record.get(key)
-    if isinstance(value, float) and pattern == "{:d}":  # a mean over seeds
-        return "-" if value is None else f"{value:.1f}".replace(".0", "")
+    if isinstance(value, float) and pattern == "{:d}":  # a count's mean over seeds: 0.5, 2
+        return f"{value:.1f}".removesuffix(".0")
     return "-" if value is None else pattern.format(value)
 
 

@@ -149,7 +149,8 @@ class Classifier:
 
 @functools.lru_cache(maxsize=None)
 def load_classifier(dataset):
-    """The shipped classifier of a dataset whose spec names one, loaded once per process."""
+    """The shipped classifier of a dataset whose spec names one, loaded once per process
+    (of stacks: their base dataset's, which reads one channel)."""
     filename = weights_filename(dataset)
     resource = importlib.resources.files("tfgan_mnist") / "classifiers" / filename
     if not resource.is_file():
@@ -157,7 +158,8 @@ def load_classifier(dataset):
             f"classifier weights {filename} are missing from the package "
             f"data (tfgan_mnist/classifiers/); train them with "
             f"`python tools/train_classifier.py --dataset={dataset}`")
-    spec = datasets.get(dataset)
+    # Stacks (stacked_mnist) are scored a channel at a time by their base dataset's network.
+    spec = datasets.get(datasets.get(dataset).scored_as)
     network = build_network(image_shape=spec.image_shape, num_classes=spec.num_classes)
     # as_file gives a real file path even if the package is installed zipped.
     with importlib.resources.as_file(resource) as path:

@@ -57,6 +57,11 @@ class Config:
     d_steps: int = _field(
         1, "Discriminator updates per generator update, each on a fresh real batch.",
         positive=True)
+    pack: int = _field(
+        1, "PacGAN's packing (Lin et al. 2018): the discriminator judges this many images "
+        "at once, concatenated along channels, all real or all fake, so it sees "
+        "batch_size / pack inputs. 1: no packing. Adversarial models whose discriminator "
+        "reads single images can pack; the others refuse.", positive=True)
     seed: int = _field(0, "Seed for weights, noise and data order.")
     log_every: int = _field(
         500, "Steps between scalar summaries and progress lines.", positive=True)
@@ -196,6 +201,9 @@ class Config:
             raise ConfigError("eval_every", self.eval_every,
                               f"dataset {self.dataset} has no shipped classifier to score "
                               "samples with; give --eval_every=0")
+        if self.batch_size % self.pack:
+            raise ConfigError("pack", self.pack, f"must divide --batch_size={self.batch_size} "
+                              "(a discriminator batch is whole packs)")
         if not 0.0 <= self.adversarial_weight <= 1.0:
             raise ConfigError("adversarial_weight", self.adversarial_weight, "must be in [0, 1]")
 

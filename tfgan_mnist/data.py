@@ -67,6 +67,9 @@ class Arrays:
     test_images: np.ndarray   # uint8, like train_images
     test_labels: np.ndarray   # int64, (M,)
     source: str               # human-readable origin, for logs and reports
+    # Of stacks (a spec with `stacks_of`): the one-channel arrays they are drawn from, which
+    # training draws fresh stacks of; the splits above are fixed stacks, for scoring.
+    base: "Arrays" = None
 
 
 # ---------------------------------------------------------------------------
@@ -273,10 +276,41 @@ def check_arrays(arrays, spec):
     return Arrays(*train, *test, source=source)
 
 
+# The fixed stacks of each split (`stacked_arrays`): as many as the base split has images.
+STACKS_SEED = {"train": 2018, "test": 2017}
+
+
+def draw_stacks(images, labels, count, channels, seed):
+    """`count` stacks of `channels` images drawn independently (with replacement) from
+    one-channel `images` (n, H, W): uint8 (count, H, W, channels) and their int64 labels
+    (`datasets.stack_labels`), reproducibly from `seed`."""
+    picks = np.random.default_rng(seed).integers(0, len(images), size=(channels, count))
+    stacks = np.stack([images[pick] for pick in picks], axis=-1)
+    return stacks, np.asarray(datasets.stack_labels([labels[pick] for pick in picks]),
+                              np.int64)
+
+
+def stacked_arrays(base, spec):
+    """`spec`'s arrays made from its base dataset's `base`: fixed stacks of each split, as
+    many as the split has images (for scoring and for `fit()`), and `base` itself (for
+    training, which draws new stacks every batch)."""
+    splits = []
+    for name, images, labels in (("train", base.train_images, base.train_labels),
+                                 ("test", base.test_images, base.test_labels)):
+        if images is None:
+            splits.extend((None, None))
+            continue
+        splits.extend(draw_stacks(images, labels, len(images), spec.channels,
+                                  STACKS_SEED[name]))
+    return Arrays(*splits, source=f"stacks of {spec.channels} images of {spec.stacks_of} "
+                  f"({base.source})", base=base)
+
+
 def idx_family():
     """The registered datasets that the package's own sources load (IDX files, .npz, TFDS
-    copies, downloads): those whose spec has no `load` of its own."""
-    return tuple(name for name in datasets.names() if datasets.get(name).load is None)
+    copies, downloads): those whose spec has no `load` of its own and stacks no other."""
+    return tuple(name for name in datasets.names()
+                 if datasets.get(name).load is None and not datasets.get(name).stacks_of)
 
 
 def load_arrays(dataset: str, data_dir: str | None = None, download: bool = True) -> Arrays:
@@ -292,6 +326,8 @@ def load_arrays(dataset: str, data_dir: str | None = None, download: bool = True
         spec = datasets.get(dataset)
     except datasets.DatasetError as error:
         raise DataError(str(error)) from None
+    if spec.stacks_of:
+        return stacked_arrays(load_arrays(spec.stacks_of, data_dir, download), spec)
     if spec.load is not None:
         return check_arrays(spec.load(data_dir, download), spec)
     explicit_dir = data_dir is not None

@@ -30,6 +30,7 @@ import keras
 import tensorflow as tf
 
 from tfgan_mnist import losses, summaries
+from tfgan_mnist.config import ConfigError
 from tfgan_mnist.sampling_weights import SamplingWeights
 from tfgan_mnist.datasets import DIGITS
 from tfgan_mnist.networks import DEFAULT_IMAGE_SHAPE, image_shape_of
@@ -67,6 +68,34 @@ def replica_share(draw, batch_size, event_shape):
     values = draw((batch_size * replicas, *event_shape))
     start = context.replica_id_in_sync_group * batch_size
     return values[start:start + batch_size]
+
+
+class Pack:
+    """PacGAN's packing (Lin et al. 2018, "PacGAN: The power of two samples in generative
+    adversarial networks"): the discriminator judges `size` images at once, concatenated
+    along channels, all real or all fake.
+
+    Consecutive images of a batch form a packed input, so a batch of n images becomes
+    n / size inputs of size * channels channels (the first image's channels first). A
+    `discriminator_input` (`GenerativeModel.discriminate`): the step is otherwise the
+    same, and the discriminator's first layer is built for the packed channels.
+    """
+
+    def __init__(self, size):
+        self.size = int(size)
+
+    def __call__(self, images):
+        height, width, channels = images.shape[1:]
+        batch = images.shape[0]
+        if batch is not None and batch % self.size:
+            raise ValueError(f"--pack={self.size}: a discriminator batch of {batch} images "
+                             "does not split into packs; give a --batch_size that it divides")
+        groups = tf.reshape(images, (-1, self.size, height, width, channels))
+        return tf.reshape(tf.transpose(groups, (0, 2, 3, 1, 4)),
+                          (-1, height, width, self.size * channels))
+
+    def __repr__(self):
+        return f"Pack({self.size})"
 
 
 class statistics_frozen:  # noqa: N801 (used like a function: `with statistics_frozen(d):`)
@@ -161,6 +190,8 @@ class GenerativeModel(SamplingWeights, keras.Model):
     # (pipeline.DomainHalvesSampler), for models of two domains (cogan_conv)
     domain_halves = False
     metric_names = ()
+    # Why the model cannot pack its discriminator's inputs (`Pack`, --pack); None: it can.
+    packing_refusal = "it has no discriminator of images"
 
     def __init__(self, *, latent_dim, seed=None, name=None, image_shape=DEFAULT_IMAGE_SHAPE,
                  num_classes=len(DIGITS), discriminator_input=None, **kwargs):
@@ -172,6 +203,9 @@ class GenerativeModel(SamplingWeights, keras.Model):
         # A function of D's input batch applied before every discriminator call on images
         # (`discriminate`): packing, augmentation. None: the batch as it is.
         self.discriminator_input = discriminator_input
+        if self.pack > 1 and self.packing_refusal:
+            raise ConfigError("pack", self.pack, f"{self.name} cannot pack its "
+                              f"discriminator's inputs: {self.packing_refusal}; give --pack=1")
         self.latent_dim = latent_dim
         self.noise_seed = keras.random.SeedGenerator(seed)
         self.step = keras.Variable(0, dtype="int64", trainable=False, name="step")
@@ -236,6 +270,12 @@ class GenerativeModel(SamplingWeights, keras.Model):
         gradients, logs = self.update_gradients(loss_fn, variables, images, labels)
         optimizer.apply(gradients, variables)
         return logs
+
+    @property
+    def pack(self):
+        """Images per discriminator input: PacGAN's m (`Pack`), 1 without packing. Gradient
+        penalties take their norm over a whole packed input."""
+        return getattr(self.discriminator_input, "size", 1)
 
     def discriminate(self, network, inputs, training=False, **kwargs):
         """`network(inputs)` for a discriminator on images: the one path every model's
@@ -358,6 +398,7 @@ class GAN(GenerativeModel):
 
     # Loss terms each phase adds to its adversarial loss (see LossTerm).
     discriminator_terms = ()
+    packing_refusal = None  # a discriminator of single images packs (`Pack`)
     generator_terms = ()
     # The logged means of D's scores of real and generated images.
     score_names = ("d_real", "d_fake")

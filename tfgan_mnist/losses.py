@@ -221,12 +221,14 @@ def mutual_information_penalty(one_hot_codes, code_logits, continuous_codes,
                 continuous_codes, continuous_predictions))
 
 
-def gradient_penalty(critic_fn, inputs, target=1.0, epsilon=1e-10):
+def gradient_penalty(critic_fn, inputs, target=1.0, epsilon=1e-10, group=1):
     """E[(sqrt(|grad_x critic(x)|^2 + epsilon) - target)^2] at `inputs`.
 
     The norm is over all of an example's pixels (the collection summed over one
     axis only: hwalsuklee/tensorflow-generative-model-collections PR #22);
     `epsilon` under the root keeps the gradient of the norm finite at zero.
+    `group`: inputs per example of the critic (PacGAN's packing: `group`
+    consecutive images are one packed input, and the norm is over all of them).
     The inner tape records the critic so an outer tape can differentiate the
     penalty again with respect to the critic's weights.
     """
@@ -237,6 +239,8 @@ def gradient_penalty(critic_fn, inputs, target=1.0, epsilon=1e-10):
     gradients = tape.gradient(outputs, inputs)
     squared_norms = tf.reduce_sum(tf.square(gradients),
                                   axis=tf.range(1, tf.rank(gradients)))
+    if group > 1:
+        squared_norms = tf.reduce_sum(tf.reshape(squared_norms, (-1, group)), axis=1)
     return tf.reduce_mean(tf.square(tf.sqrt(squared_norms + epsilon) - target))
 
 
@@ -249,7 +253,7 @@ def _per_example(weights, like):
 
 
 def wasserstein_gradient_penalty(real_data, generated_data, critic_fn, interpolation_weights,
-                                 target=1.0, epsilon=1e-10):
+                                 target=1.0, epsilon=1e-10, group=1):
     """WGAN-GP: the gradient penalty at x + t (G(z) - x), one weight t ~ U[0, 1] per example.
 
     `interpolation_weights` has shape (batch,): one per example, as in the
@@ -257,18 +261,20 @@ def wasserstein_gradient_penalty(real_data, generated_data, critic_fn, interpola
     """
     real, fake = _float(real_data), _float(generated_data)
     weights = _per_example(interpolation_weights, real)
-    return gradient_penalty(critic_fn, real + weights * (fake - real), target, epsilon)
+    return gradient_penalty(critic_fn, real + weights * (fake - real), target, epsilon,
+                            group)
 
 
 def dragan_gradient_penalty(real_data, perturbed_data, critic_fn, interpolation_weights,
-                            target=1.0, epsilon=1e-10):
+                            target=1.0, epsilon=1e-10, group=1):
     """DRAGAN: the gradient penalty at x + t (x_perturbed - x), one t ~ U[0, 1] per example.
 
     The penalty acts around the data instead of between data and samples.
     """
     real, perturbed = _float(real_data), _float(perturbed_data)
     weights = _per_example(interpolation_weights, real)
-    return gradient_penalty(critic_fn, real + weights * (perturbed - real), target, epsilon)
+    return gradient_penalty(critic_fn, real + weights * (perturbed - real), target,
+                            epsilon, group)
 # ----- autoencoder losses (vae, cvae, vae_gan, aae) ---------------------------
 # Unlike the GAN losses above these compare images or codes, so they take the
 # data and the network outputs; each is still a batch mean of a per-example loss.

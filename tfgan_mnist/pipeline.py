@@ -96,3 +96,37 @@ class DomainHalvesSampler(tf.Module):
         images = tf.reshape(tf.stack([first, second], axis=1), (-1, *first.shape[1:]))
         labels = tf.reshape(tf.stack([first_labels, second_labels], axis=1), (-1,))
         return images, labels
+
+
+class StackedSampler(tf.Module):
+    """Batches of stacks: each image's channels are images of a one-channel dataset, drawn
+    independently (Stacked MNIST: three digits as red, green and blue).
+
+    Each channel has its own `InMemorySampler` over the whole dataset with its own
+    shuffling, so a stack is a new combination every time: the pairing of channels
+    changes with every epoch, and the data never repeats as a fixed set. The label of
+    a stack is its channels' labels read as digits (`datasets.stack_labels`).
+    Checkpointed and resumed exactly, like the samplers it is made of.
+    """
+
+    def __init__(self, images, labels, batch_size, image_range, seed=0, channels=3,
+                 base_classes=10, name="sampler"):
+        super().__init__(name=name)
+        self.batch_size = batch_size
+        self.image_range = image_range
+        self.base_classes = base_classes
+        # Seeds seed*channels + c: the streams of one run's channels, and of different
+        # runs' seeds, are all different.
+        self.channels = [InMemorySampler(images, labels, batch_size, image_range,
+                                         seed=seed * channels + index,
+                                         name=f"channel_{index + 1}")
+                         for index in range(channels)]
+
+    def next_batch(self):
+        """(images (batch, H, W, channels), labels): one new image per channel."""
+        drawn = [sampler.next_batch() for sampler in self.channels]
+        images = tf.concat([channel_images for channel_images, _ in drawn], axis=-1)
+        label = tf.zeros_like(drawn[0][1])
+        for _, channel_labels in drawn:
+            label = label * self.base_classes + channel_labels
+        return images, label

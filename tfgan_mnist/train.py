@@ -18,6 +18,7 @@ appears, and stops the run or rolls it back.
 
 import contextlib
 import dataclasses
+import functools
 import glob
 import math
 import os
@@ -153,12 +154,21 @@ def prepare(config, arrays=None, warn=None, strategy=None, bfloat16=None):
     # Autoencoding models draw reconstructions of a few fixed real test images.
     if getattr(arrays, "test_images", None) is not None:  # test arrays may have no test split
         model.set_reference_images(arrays.test_images, arrays.test_labels)
-    sampler_class = (pipeline.DomainHalvesSampler if model.domain_halves
-                     else pipeline.InMemorySampler)
+    spec = datasets.get(config.dataset)
+    images, labels = arrays.train_images, arrays.train_labels
+    if model.domain_halves:
+        sampler_class = pipeline.DomainHalvesSampler
+    elif spec.stacks_of and getattr(arrays, "base", None) is not None:
+        # new stacks every batch, drawn from the base dataset
+        sampler_class = functools.partial(
+            pipeline.StackedSampler, channels=spec.channels,
+            base_classes=datasets.get(spec.stacks_of).num_classes)
+        images, labels = arrays.base.train_images, arrays.base.train_labels
+    else:
+        sampler_class = pipeline.InMemorySampler
     try:
-        sampler = sampler_class(arrays.train_images, arrays.train_labels,
-                                config.batch_size * config.d_steps, model.image_range,
-                                seed=config.seed)
+        sampler = sampler_class(images, labels, config.batch_size * config.d_steps,
+                                model.image_range, seed=config.seed)
     except ValueError as error:
         raise config_lib.ConfigError("batch_size", config.batch_size, str(error)) from None
     trained_seconds = tf.Variable(0.0, dtype=tf.float64, trainable=False,
@@ -554,7 +564,7 @@ BEST_FILE = "best.json"
 # scored and the quick metrics (`evaluate.score(quick=True)`); a resumed run appends.
 HISTORY_FILE = "eval_history.jsonl"
 HISTORY_KEYS = ("frechet_distance", "classifier_score", "class_kl", "rare_classes",
-                "conditional_accuracy")
+                "conditional_accuracy", "modes", "mode_kl")
 
 
 def _evaluate_and_keep_best(run, step, say):
@@ -593,8 +603,10 @@ def _evaluate_and_keep_best(run, step, say):
             manager.save(checkpoint_number=step)
             summaries.atomic_write(record, lambda tmp: open(tmp, "w").write(json.dumps(
                 {"step": step, "frechet_distance": distance}) + "\n"))
+    modes = (f", modes {scores['modes']} of {scores['num_modes']} (KL {scores['mode_kl']:.2f})"
+             if "modes" in scores else "")
     say(f"eval at step {step}: Frechet distance {distance:.3f}, classifier score "
-        f"{scores['classifier_score']:.3f}, class KL {scores['class_kl']:.3f}"
+        f"{scores['classifier_score']:.3f}, class KL {scores['class_kl']:.3f}{modes}"
         + ("  (best so far, kept)" if improved else "") + f"  [{report['seconds']:.0f} s]")
 
 

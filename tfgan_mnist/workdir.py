@@ -112,14 +112,16 @@ def saved_flags(folder):
 
 
 def check_matches(config):
-    """Refuse to continue a workdir whose run has another model or dataset."""
+    """Refuse to continue a workdir whose run has another model, dataset or packing."""
     saved = saved_flags(config.run_dir)
-    for name in ("model", "dataset"):
+    if saved:
+        saved.setdefault("pack", "1")  # runs from before --pack did not pack
+    for name in ("model", "dataset", "pack"):
         if name in saved and saved[name] != str(getattr(config, name)):
             raise WorkdirError(
                 f"--workdir={config.run_dir} holds a {saved['model']} run on "
-                f"{saved.get('dataset')}; --{name}={getattr(config, name)} cannot resume it: "
-                "give another --workdir")
+                f"{saved.get('dataset')} with --pack={saved['pack']}; "
+                f"--{name}={getattr(config, name)} cannot resume it: give another --workdir")
 
 
 class CheckpointMismatch(WorkdirError):

@@ -7,7 +7,8 @@ and the library API use. Importing this package imports every module in it.
 import importlib
 import pkgutil
 
-from tfgan_mnist import registry
+from tfgan_mnist import datasets, registry
+from tfgan_mnist.config import ConfigError
 
 # Every module of this package: a model module registers its model when
 # imported, so a new model is one new file here and nothing else to edit.
@@ -31,8 +32,16 @@ def build(config):
 
     With `config.ema_decay` the model keeps averaged generator weights
     (`GenerativeModel.enable_average`). An unknown name is a
-    `config.ConfigError` listing the valid ones.
+    `config.ConfigError` listing the valid ones; so is a conditional model on stacks
+    (stacked_mnist), where its label would pick the mode the measure counts.
     """
     model = registry.build_registered(config)
+    spec = datasets.get(config.dataset)
+    if spec.stacks_of and model.conditional:
+        raise ConfigError("model", config.model,
+                          f"{config.dataset} measures how many of its {spec.num_classes} modes "
+                          "a generator finds unaided, and a conditional model is handed the "
+                          "mode with its label; train an unconditional model on it, or "
+                          f"{config.model} on {spec.stacks_of}")
     model.enable_average(config.ema_decay)
     return model

@@ -34,6 +34,8 @@ from tfgan_mnist.variants.common import adam_pair, image_shape, model_arguments
 class AAE(AutoencodingModel):
     """Encoder + decoder trained to reconstruct and to fool a discriminator on codes."""
 
+    packing_refusal = "its discriminator judges codes, not images"
+
     image_range = (-1.0, 1.0)
     def __init__(self, encoder, decoder, discriminator, *, latent_dim, adversarial_weight=0.001,
                  seed=None, name=None, **kwargs):

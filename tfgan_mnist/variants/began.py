@@ -39,6 +39,8 @@ from tfgan_mnist.variants.common import adam_pair, image_shape, model_arguments
 class BEGAN(gan.GAN):
     """The shared GAN step with an autoencoder D and BEGAN's equilibrium control k."""
 
+    packing_refusal = "its discriminator is an autoencoder that reconstructs each image"
+
     score_names = ("energy_real", "energy_fake")  # D's outputs are its energies
     step_log_names = ("k", "convergence")
     generator_loss = staticmethod(losses.energy_generator_loss)

@@ -104,6 +104,8 @@ def check_second_domain(config):
 class CoGAN(multiphase.MultiPhaseModel):
     """Two GANs, one per domain, with tied generator trunks and discriminator tops."""
 
+    packing_refusal = None  # each domain's discriminator packs that domain's images
+
     noise = "uniform"
     image_range = (0.0, 1.0)
     shared_gradient_scale = 0.5  # the tutorial's halving: shared layers see the domains' mean

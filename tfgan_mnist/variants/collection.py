@@ -37,6 +37,9 @@ class ConditionalCollectionGAN(CollectionGAN):
     `data_y` of the current batch (CGAN.py, ACGAN.py).
     """
 
+    packing_refusal = ("its discriminator reads each image with its own label or code, and a "
+                       "packed input holds several images")
+
     conditional = True
 
     def generator_inputs(self, noise, labels):

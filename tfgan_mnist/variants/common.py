@@ -12,8 +12,11 @@ def spec(config):
 
 def discriminator_input(config):
     """The function of D's input batch that `config` asks for (`GenerativeModel.discriminate`
-    applies it before every discriminator call on images); None: the batch as it is."""
-    return None
+    applies it before every discriminator call on images): PacGAN's packing with
+    --pack > 1 (`gan.Pack`); None: the batch as it is."""
+    from tfgan_mnist import gan
+
+    return gan.Pack(config.pack) if config.pack > 1 else None
 
 
 def model_arguments(config):

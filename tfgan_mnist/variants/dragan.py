@@ -37,7 +37,7 @@ class DRAGAN(CollectionGAN):
         return losses.dragan_gradient_penalty(
             real_images, perturb(real_images, self.noise_seed),
             lambda images: self.call_discriminator(images, context.labels, training=True),
-            weights)
+            weights, group=self.pack)
 
     discriminator_terms = (LossTerm("gradient_penalty", gradient_penalty, weight="gp_weight"),)
 

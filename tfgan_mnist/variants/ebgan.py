@@ -73,6 +73,8 @@ def _margin_active(model, context):
 class EBGAN(gan.GAN):
     """The shared GAN step with an autoencoder D, an energy margin and the pull-away term."""
 
+    packing_refusal = "its discriminator is an autoencoder that reconstructs each image"
+
     score_names = ("energy_real", "energy_fake")
     discriminator_score = staticmethod(gan.raw_score)
     # Weight 0: logged, not minimized (it has no gradient).

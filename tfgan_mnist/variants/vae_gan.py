@@ -53,6 +53,9 @@ def _fake_loss(logits):
 class VAEGAN(AutoencodingModel):
     """Encoder, decoder and discriminator, each with its own loss and optimizer."""
 
+    packing_refusal = ("its discriminator's features of each image are also the "
+                       "reconstruction loss of that image")
+
     def __init__(self, encoder, decoder, discriminator, *, latent_dim, seed=None, name=None,
                  **kwargs):
         super().__init__(latent_dim=latent_dim, seed=seed, name=name, **kwargs)

@@ -37,7 +37,7 @@ class WGANGP(CollectionGAN):
         return losses.wasserstein_gradient_penalty(
             context.real_images, context.fake_images,
             lambda images: self.call_discriminator(images, context.labels, training=True),
-            weights)
+            weights, group=self.pack)
 
     discriminator_terms = (LossTerm("gradient_penalty", gradient_penalty, weight="gp_weight"),)
 

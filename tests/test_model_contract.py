@@ -4,7 +4,8 @@ A newly registered model gets every test here without editing this file:
 one step eager and compiled with finite logs of its `metric_names`, every
 discriminator call on images going through `discriminate`; each
 update changes its own variables (batch-norm statistics included) and
-nothing else; samples have the image shape, dtype and range, and given
+nothing else, with a packed discriminator where the model packs (or its
+refusal); samples have the image shape, dtype and range, and given
 noise gives the same images again; a checkpoint round trip restores every
 variable; every picture it declares draws.
 """
@@ -68,7 +69,20 @@ def test_a_step_eager_and_compiled_logs_every_metric_finite(name, monkeypatch):
 
 @pytest.mark.parametrize("name", MODELS)
 def test_each_update_changes_its_own_variables_and_nothing_else(name):
-    model = tiny(name)
+    # Packed (PacGAN, --pack=2) where the model packs: its discriminator judges pairs of
+    # images; a model that cannot pack refuses with its reason (the unpacked path is
+    # what every other test here trains).
+    keras.utils.set_random_seed(0)
+    try:
+        model = variants.build(config_lib.Config(model=name, width=0.05, z_dim=2,
+                                                 batch_size=BATCH, pack=2))
+        assert model.pack == 2
+    except config_lib.ConfigError as error:
+        model = tiny(name)
+        message = str(error)
+        assert message.startswith(f"--pack=2: {type(model).__name__} cannot pack its "
+                                  "discriminator's inputs: "), message
+        assert message.endswith("; give --pack=1") and len(message) > 80, message
     # A step first: SAGAN's attention gammas start at 0, which leaves its
     # attention convolutions without gradient until gamma has moved.
     model.train_step(batch(model, 0))

@@ -204,7 +204,7 @@ class GenerativeModel(SamplingWeights, keras.Model):
         # (`discriminate`): packing, augmentation. None: the batch as it is.
         self.discriminator_input = discriminator_input
         if self.pack > 1 and self.packing_refusal:
-            raise ConfigError("pack", self.pack, f"{self.name} cannot pack its "
+            raise ConfigError("pack", self.pack, f"{type(self).__name__} cannot pack its "
                               f"discriminator's inputs: {self.packing_refusal}; give --pack=1")
         self.latent_dim = latent_dim
         self.noise_seed = keras.random.SeedGenerator(seed)

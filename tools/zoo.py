@@ -433,8 +433,8 @@ def _time_here(record):
     a row of several seeds, the range over its runs ("12.7-48.6 min, 1-2 cores")."""
     seconds = record.get("train_seconds_runs") or [record["train_seconds"]]
     cores = sorted({c for c in record.get("cpus_runs") or [record.get("cpus")] if c})
-    minutes = (f"{seconds[0] / 60:.1f} min" if len(seconds) == 1 else
-               f"{min(seconds) / 60:.1f}-{max(seconds) / 60:.1f} min")
+    low, high = f"{min(seconds) / 60:.1f}", f"{max(seconds) / 60:.1f}"
+    minutes = f"{low} min" if low == high else f"{low}-{high} min"
     if not cores:
         return minutes
     count = str(cores[0]) if len(cores) == 1 else f"{cores[0]}-{cores[-1]}"

@@ -83,13 +83,14 @@ def run_main_here(args, capsys, monkeypatch):
 
 @pytest.mark.parametrize("args, message", [
     (["--dataset=cifar10"], "flag --dataset=cifar10: value should be one of <mnist|fashion_mnist|"
-                            "made_up_colour>"),  # the registered specs (conftest adds one)
+                            "stacked_mnist|made_up_colour>"),  # the registered specs (conftest adds one)
     (["--model=gann"], "flag --model=gann: value should be one of <"),
     (["--batch_size=0"], "error: --batch_size=0: must be positive"),
     (["--train_steps=-5"], "error: --train_steps=-5: must be positive"),
     (["--flagfile=configs/missing.flags"], "error: --flagfile: cannot open 'configs/missing.flags'"),
     (["--batch_szie=64"], "Unknown command line flag 'batch_szie'"),
     (["--beta1=1.5"], "error: --beta1=1.5: must be in [0, 1)"),
+    (["--pack=3", "--batch_size=64"], "error: --pack=3: must divide --batch_size=64"),
     (["stray"], "error: unexpected arguments 'stray'"),
 ])
 def test_bad_flags_give_one_line_and_write_nothing(tmp_path, args, message, capsys, monkeypatch):

@@ -10,7 +10,7 @@ import pytest
 import tensorflow as tf
 
 from conftest import FIXTURE_DIR
-from tfgan_mnist import data, datasets, evaluate, gan, losses, metrics, pipeline, variants, workdir
+from tfgan_mnist import data, datasets, evaluate, gan, losses, metrics, pipeline, train, workdir
 from tfgan_mnist import config as config_lib
 
 
@@ -173,12 +173,15 @@ def test_a_gradient_penalty_takes_its_norm_over_a_packed_input():
     assert float(packed) == pytest.approx((2 * np.sqrt(8) - 1.0) ** 2, rel=1e-6)
 
 
-def test_conditional_models_refuse_stacks_and_packing_is_checked():
+def test_conditional_models_refuse_stacks_and_packing_is_checked(tmp_path):
+    config = config_lib.Config(model="cgan", dataset="stacked_mnist", width=0.05, z_dim=2,
+                               batch_size=8, workdir=str(tmp_path / "run"),
+                               data_dir=str(FIXTURE_DIR))
     with pytest.raises(config_lib.ConfigError, match=(
             r"^--model=cgan: stacked_mnist measures how many of its 1000 modes a generator "
             r"finds unaided, .* or cgan on mnist$")):
-        variants.build(config_lib.Config(model="cgan", dataset="stacked_mnist", width=0.05,
-                                         z_dim=2, batch_size=8))
+        train.train(config)
+    assert not (tmp_path / "run").exists()  # refused before anything was written
     with pytest.raises(config_lib.ConfigError, match=r"^--pack=3: must divide "
                                                      r"--batch_size=8 \(a discriminator"):
         config_lib.Config(model="gan", batch_size=8, pack=3)

@@ -392,9 +392,15 @@ def train(config, arrays=None, out=None, bfloat16=None):
             "bfloat16 (native on this machine)" if uses_bfloat16(config, bfloat16) else
             f"float32 (bfloat16 is {bfloat16} here: float32 unless it is known native)"))
     run_dir = config.run_dir
+    created = not os.path.exists(run_dir)
     os.makedirs(run_dir, exist_ok=True)
     with workdir.Lock(run_dir), _StopRequests() as stop:
-        run = prepare(config, arrays, warn, strategy, bfloat16)
+        try:
+            run = prepare(config, arrays, warn, strategy, bfloat16)
+        except Exception:
+            if created:  # refused before anything was written: leave no empty workdir
+                shutil.rmtree(run_dir, ignore_errors=True)
+            raise
         summaries.atomic_write(os.path.join(run_dir, FLAGFILE),
                                lambda tmp: open(tmp, "w").write(config.to_flags()))
         return _train_loop(run, stop, say, warn)

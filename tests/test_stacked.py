@@ -197,3 +197,18 @@ def test_a_run_resumes_only_with_the_packing_it_was_started_with(tmp_path):
             r"holds a gan run on mnist with --pack=1; --pack=2 cannot resume it")):
         workdir.check_matches(config_lib.Config(model="gan", workdir=str(run_dir),
                                                 batch_size=8, pack=2))
+
+
+def test_d_width_narrows_the_discriminator_alone():
+    from tfgan_mnist import variants
+
+    def kernels(model):
+        return ([tuple(v.shape) for v in model.discriminator.weights if "kernel" in v.path],
+                [tuple(v.shape) for v in model.generator.weights if "kernel" in v.path])
+
+    d_full, g_full = kernels(variants.build(config_lib.Config(model="hinge_gan", width=0.25)))
+    d_half, g_half = kernels(variants.build(config_lib.Config(model="hinge_gan", width=0.25,
+                                                              d_width=0.5)))
+    assert g_half == g_full
+    assert d_full[0] == (4, 4, 1, 16) and d_half[0] == (4, 4, 1, 8)  # 64 filters at width 1
+    assert len(d_half) == len(d_full) and d_half != d_full

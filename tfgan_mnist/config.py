@@ -54,6 +54,10 @@ class Config:
     width: float = _field(
         1.0, "Multiplier on every hidden layer's width (small values make tiny test models).",
         positive=True)
+    d_width: float = _field(
+        1.0, "Multiplier on the discriminator's widths alone, on top of --width: 0.25 gives "
+        "a discriminator of a quarter of the generator's width (Metz et al. 2016's harder "
+        "Stacked MNIST setting).", positive=True)
     d_steps: int = _field(
         1, "Discriminator updates per generator update, each on a fresh real batch.",
         positive=True)

@@ -394,7 +394,8 @@ def main(argv):
                          flag_values=flag_values)
     cli.define_weight_flags(flag_values, "Score")
     flags.DEFINE_string("samples", None, "Instead of --workdir: an .npz (array `images`) or "
-                        ".npy of uint8 images (n, H, W) or (n, H, W, C) from any generator, to score.",
+                        ".npy of uint8 images (n, H, W) or (n, H, W, C) from any generator, to "
+                        "score.",
                         flag_values=flag_values)
     flags.DEFINE_enum("dataset", None, list(classifier_lib.with_classifier()),
                       "With --samples: the dataset they imitate.", flag_values=flag_values)

@@ -28,7 +28,8 @@ from tfgan_mnist import losses, multiphase, registry
 from tfgan_mnist.networks import LatentDiscriminator, MLPDecoder, MLPGaussianEncoder
 from tfgan_mnist.gan import statistics_frozen
 from tfgan_mnist.variants.autoencoding import AutoencodingModel
-from tfgan_mnist.variants.common import adam_pair, image_shape, model_arguments
+from tfgan_mnist.variants.common import (adam_pair, discriminator_width,
+                                         image_shape, model_arguments)
 
 
 class AAE(AutoencodingModel):
@@ -101,7 +102,7 @@ def build(config):
                            image_shape=image_shape(config)),
         MLPDecoder(config.z_dim, config.width, seed=config.seed + 10,
                    image_shape=image_shape(config)),
-        LatentDiscriminator(config.z_dim, config.width, seed=config.seed + 20),
+        LatentDiscriminator(config.z_dim, discriminator_width(config), seed=config.seed + 20),
         latent_dim=config.z_dim, adversarial_weight=config.adversarial_weight, seed=config.seed,
         **model_arguments(config))
     model.compile(adam_pair(config))

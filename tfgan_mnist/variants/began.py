@@ -33,7 +33,8 @@ import keras
 import tensorflow as tf
 
 from tfgan_mnist import gan, losses, networks, registry
-from tfgan_mnist.variants.common import adam_pair, image_shape, model_arguments
+from tfgan_mnist.variants.common import (adam_pair, discriminator_width,
+                                         image_shape, model_arguments)
 
 
 class BEGAN(gan.GAN):
@@ -82,7 +83,7 @@ def build(config):
     model = BEGAN(
         networks.CollectionGenerator(config.width, seed=config.seed,
                                      image_shape=image_shape(config)),
-        networks.AutoencoderDiscriminator(config.width, code_norm_relu=True,
+        networks.AutoencoderDiscriminator(discriminator_width(config), code_norm_relu=True,
                                           seed=config.seed + 10, image_shape=image_shape(config)),
         gamma=config.diversity_ratio, k_learning_rate=config.k_learning_rate,
         latent_dim=config.z_dim, d_steps=config.d_steps, seed=config.seed,

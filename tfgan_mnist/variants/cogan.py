@@ -42,7 +42,8 @@ from tfgan_mnist.gan import BUILD_BATCH, statistics_frozen
 from tfgan_mnist.config import SECOND_DOMAINS, ConfigError
 from tfgan_mnist.networks import (ConvCoupledGenerators, CoupledGenerators,
                                   coupled_discriminators, shared_variables)
-from tfgan_mnist.variants.common import adam_pair, image_shape, model_arguments
+from tfgan_mnist.variants.common import (adam_pair, discriminator_width,
+                                         image_shape, model_arguments)
 
 
 def inverse_second_domain(images, kind):
@@ -262,7 +263,8 @@ def build(config):
     hidden_units = max(1, round(128 * config.width))
     model = CoGAN(CoupledGenerators(hidden_units, seed=config.seed,
                                     image_shape=image_shape(config)),
-                  coupled_discriminators(hidden_units, seed=config.seed + 10),
+                  coupled_discriminators(max(1, round(128 * discriminator_width(config))),
+                                         seed=config.seed + 10),
                   latent_dim=config.z_dim, second_domain=config.second_domain, seed=config.seed,
                   **model_arguments(config))
     model.compile(adam_pair(config))

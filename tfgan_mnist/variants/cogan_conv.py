@@ -41,7 +41,8 @@ import tensorflow as tf
 from tfgan_mnist import multiphase, registry
 from tfgan_mnist.networks import ConvCoupledGenerators, conv_coupled_discriminators
 from tfgan_mnist.variants import cogan
-from tfgan_mnist.variants.common import adam_pair, image_shape, model_arguments
+from tfgan_mnist.variants.common import (adam_pair, discriminator_width,
+                                         image_shape, model_arguments)
 
 WEIGHT_DECAY = 5e-4  # the official PyTorch trainer's and Caffe solver's
 
@@ -86,7 +87,7 @@ def build(config):
     cogan.check_second_domain(config)
     model = ConvCoGAN(ConvCoupledGenerators(config.width, seed=config.seed,
                                             image_shape=image_shape(config)),
-                      conv_coupled_discriminators(config.width, seed=config.seed + 10),
+                      conv_coupled_discriminators(discriminator_width(config), seed=config.seed + 10),
                       latent_dim=config.z_dim, second_domain=config.second_domain,
                       weight_decay=config.weight_decay, seed=config.seed,
                       **model_arguments(config))

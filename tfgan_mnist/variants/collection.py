@@ -21,7 +21,8 @@ import numpy as np
 import tensorflow as tf
 
 from tfgan_mnist import gan, networks, summaries
-from tfgan_mnist.variants.common import adam_pair, image_shape, model_arguments
+from tfgan_mnist.variants.common import (adam_pair, discriminator_width, image_shape,
+                                         model_arguments)
 
 STYLE_ROWS = 10  # rows of fixed noise in the class-by-style grid
 
@@ -96,7 +97,8 @@ def build_collection(model_class, config, head=None, **kwargs):
     model = model_class(
         networks.CollectionGenerator(config.width, seed=config.seed,
                                      image_shape=image_shape(config)),
-        networks.CollectionDiscriminator(config.width, head=head, seed=config.seed + 10),
+        networks.CollectionDiscriminator(discriminator_width(config), head=head,
+                                        seed=config.seed + 10),
         latent_dim=config.z_dim, d_steps=config.d_steps, seed=config.seed,
         **model_arguments(config), **kwargs)
     model.compile(adam_pair(config))

@@ -26,6 +26,11 @@ def model_arguments(config):
             "discriminator_input": discriminator_input(config)}
 
 
+def discriminator_width(config):
+    """The width multiplier of the discriminator (or critic): --width times --d_width."""
+    return config.width * config.d_width
+
+
 def num_classes(config):
     """The class count of the config's dataset (1 for unlabelled images)."""
     return max(1, spec(config).num_classes)

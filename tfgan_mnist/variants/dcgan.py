@@ -20,7 +20,8 @@ the batch, then one G update.
 """
 
 from tfgan_mnist import gan, networks, registry
-from tfgan_mnist.variants.common import adam_pair, image_shape, model_arguments
+from tfgan_mnist.variants.common import (adam_pair, discriminator_width,
+                                         image_shape, model_arguments)
 
 
 class DCGAN(gan.GAN):
@@ -37,7 +38,7 @@ def build(config):
     """The tutorial's DCGAN, compiled with two Adam optimizers."""
     model = DCGAN(
         networks.DCGANGenerator(config.width, seed=config.seed, image_shape=image_shape(config)),
-        networks.DCGANDiscriminator(config.width, seed=config.seed + 10),
+        networks.DCGANDiscriminator(discriminator_width(config), seed=config.seed + 10),
         latent_dim=config.z_dim, d_steps=config.d_steps, seed=config.seed,
         **model_arguments(config))
     model.compile(adam_pair(config))

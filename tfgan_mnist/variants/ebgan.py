@@ -39,7 +39,8 @@ hinge still pushes, and the pull-away term.
 import tensorflow as tf
 
 from tfgan_mnist import gan, losses, networks, registry
-from tfgan_mnist.variants.common import adam_pair, image_shape, model_arguments
+from tfgan_mnist.variants.common import (adam_pair, discriminator_width,
+                                         image_shape, model_arguments)
 
 ENERGIES = ("mse", "collection")
 
@@ -132,7 +133,7 @@ def build(config):
     model = EBGAN(
         networks.CollectionGenerator(config.width, seed=config.seed,
                                      image_shape=image_shape(config)),
-        networks.AutoencoderDiscriminator(config.width, code_norm_relu=False,
+        networks.AutoencoderDiscriminator(discriminator_width(config), code_norm_relu=False,
                                           decoder_norm=config.ebgan_batch_norm,
                                           seed=config.seed + 10, image_shape=image_shape(config)),
         margin=config.energy_margin, pt_weight=config.pt_weight,

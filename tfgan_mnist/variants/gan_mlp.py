@@ -22,7 +22,8 @@ the moving variance).
 """
 
 from tfgan_mnist import gan, losses, networks, registry
-from tfgan_mnist.variants.common import adam_pair, image_shape, model_arguments
+from tfgan_mnist.variants.common import (adam_pair, discriminator_width,
+                                         image_shape, model_arguments)
 
 
 class MLPGAN(gan.GAN):
@@ -40,7 +41,7 @@ def build(config):
     model = MLPGAN(
         networks.BatchNormMLPGenerator(config.z_dim, config.width, seed=config.seed,
                                        image_shape=image_shape(config)),
-        networks.LeakyMLPDiscriminator(config.width, seed=config.seed + 10,
+        networks.LeakyMLPDiscriminator(discriminator_width(config), seed=config.seed + 10,
                                        image_shape=image_shape(config)),
         latent_dim=config.z_dim, d_steps=config.d_steps, seed=config.seed,
         **model_arguments(config))

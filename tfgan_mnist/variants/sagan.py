@@ -26,7 +26,8 @@ Both gammas are logged, to show how much each network uses attention.
 import tensorflow as tf
 
 from tfgan_mnist import gan, networks, registry
-from tfgan_mnist.variants.common import adam_pair, image_shape, model_arguments
+from tfgan_mnist.variants.common import (adam_pair, discriminator_width,
+                                         image_shape, model_arguments)
 
 
 class SAGAN(gan.GAN):
@@ -47,7 +48,8 @@ def build(config):
     model = SAGAN(
         networks.CollectionGenerator(config.width, attention=True, seed=config.seed,
                                      image_shape=image_shape(config)),
-        networks.CollectionDiscriminator(config.width, attention=True, seed=config.seed + 10),
+        networks.CollectionDiscriminator(discriminator_width(config), attention=True,
+                                         seed=config.seed + 10),
         latent_dim=config.z_dim, d_steps=config.d_steps, seed=config.seed,
         **model_arguments(config))
     model.compile(adam_pair(config))

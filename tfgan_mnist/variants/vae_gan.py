@@ -37,7 +37,7 @@ from tfgan_mnist import losses, multiphase, registry
 from tfgan_mnist.gan import BUILD_BATCH, statistics_frozen
 from tfgan_mnist.networks import ConvDecoder, ConvEncoder, MinibatchDiscriminator
 from tfgan_mnist.variants.autoencoding import AutoencodingModel
-from tfgan_mnist.variants.common import adam, image_shape, model_arguments
+from tfgan_mnist.variants.common import adam, discriminator_width, image_shape, model_arguments
 
 FEATURE_NLL_DECODER_WEIGHT = 1e-8  # VAE_GAN.py: dec_loss = dec_loss_d - 1e-8 * LL_loss
 FEATURE_NLL_ENCODER_DIVISOR = 4 * 4 * 256  # VAE_GAN.py: enc_loss = -LL_loss / (4 * 4 * 256) ...
@@ -156,7 +156,7 @@ def build(config):
     model = VAEGAN(
         ConvEncoder(config.z_dim, config.width, seed=config.seed),
         ConvDecoder(config.width, seed=config.seed + 10, image_shape=image_shape(config)),
-        MinibatchDiscriminator(config.width, seed=config.seed + 20),
+        MinibatchDiscriminator(discriminator_width(config), seed=config.seed + 20),
         latent_dim=config.z_dim, seed=config.seed, **model_arguments(config))
     model.compile({"d_optimizer": adam(config, config.d_learning_rate),
                    "g_optimizer": adam(config, config.g_learning_rate),

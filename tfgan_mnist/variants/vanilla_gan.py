@@ -9,7 +9,8 @@ enough for recognizable digits.
 """
 
 from tfgan_mnist import gan, networks, registry
-from tfgan_mnist.variants.common import adam_pair, image_shape, model_arguments
+from tfgan_mnist.variants.common import (adam_pair, discriminator_width,
+                                         image_shape, model_arguments)
 
 
 class VanillaGAN(gan.GAN):
@@ -22,7 +23,8 @@ def build(config):
     hidden_units = max(1, round(128 * config.width))
     model = VanillaGAN(
         networks.MLPGenerator(hidden_units, seed=config.seed, image_shape=image_shape(config)),
-        networks.MLPDiscriminator(hidden_units, seed=config.seed + 10),
+        networks.MLPDiscriminator(max(1, round(128 * discriminator_width(config))),
+                                  seed=config.seed + 10),
         latent_dim=config.z_dim, d_steps=config.d_steps, seed=config.seed,
         **model_arguments(config))
     model.compile(adam_pair(config))

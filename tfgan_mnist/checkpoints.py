@@ -40,7 +40,16 @@ def read_run_config(workdir):
     if not os.path.exists(path):
         raise LoadError(f"--workdir={workdir}: no {workdir_lib.FLAGFILE} here, so it is not a "
                         "training workdir (train one with python -m tfgan_mnist.main)")
-    return config_from_dict(config_lib.read_flagfile(path), path).replace(workdir=workdir)
+    values = config_lib.read_flagfile(path)
+    if values.get("images"):  # a run on its own images: their spec is made again
+        from tfgan_mnist import own_images
+        from tfgan_mnist.idx import DataError
+
+        try:
+            own_images.register_kept(workdir)
+        except DataError as error:
+            raise LoadError(str(error)) from None
+    return config_from_dict(values, path).replace(workdir=workdir)
 
 
 def config_as_dict(config):

@@ -147,6 +147,75 @@ class Classifier:
         return np.argmax(logits, axis=1)
 
 
+def random_shifts(images, max_shift, rng):
+    """Translate each image (N, H, W) or (N, H, W, C) by up to max_shift pixels, filling
+    with 0.
+
+    Light augmentation for digits and clothes: small translations keep the
+    class, unlike flips or rotations of digits (a flipped 2 or 5 is not a 2
+    or 5, and a rotated 6 is a 9).
+    """
+    if max_shift == 0:
+        return images
+    height, width = images.shape[1:3]
+    pad = [(0, 0), (max_shift, max_shift), (max_shift, max_shift)] + [(0, 0)] * (images.ndim - 3)
+    padded = np.pad(images, pad)
+    offsets = rng.integers(0, 2 * max_shift + 1, size=(len(images), 2))
+    # Gather each image's crop with one fancy index instead of a Python loop.
+    rows = offsets[:, 0, None] + np.arange(height)  # (N, H)
+    cols = offsets[:, 1, None] + np.arange(width)
+    return padded[np.arange(len(images))[:, None, None], rows[:, :, None], cols[:, None, :]]
+
+
+MIN_IMAGES_PER_CALL = 20_000
+
+
+def fit_network(train_images, train_labels, image_shape, num_classes, epochs, batch_size=128,
+                learning_rate=2e-3, max_shift=2, seed=0, after_epoch=None):
+    """A classifier network (`build_network`) trained on uint8 images and their labels.
+
+    Adam with a cosine decay to 0 over the run; each epoch's data order and
+    shifts (`random_shifts`) come from a NumPy generator seeded with `seed`, so
+    the run repeats exactly where TensorFlow's ops are deterministic
+    (`tools/train_classifier.py` turns op determinism on). `after_epoch(epoch,
+    network, history)` is called after each epoch.
+    """
+    keras.utils.set_random_seed(seed)
+    rng = np.random.default_rng(seed)
+    network = build_network(image_shape=image_shape, num_classes=num_classes)
+    # The training model shares the layers and only exposes the logits; the
+    # saved weights are those of `network`, with both outputs.
+    training_model = keras.Model(network.input, network.outputs[1])
+    steps_per_epoch = -(-len(train_images) // batch_size)
+    # Cosine decay to 0 over the whole run: no schedule to tune per dataset,
+    # and the last epochs settle the weights at a low learning rate.
+    schedule = keras.optimizers.schedules.CosineDecay(
+        learning_rate, decay_steps=epochs * steps_per_epoch)
+    training_model.compile(
+        optimizer=keras.optimizers.Adam(schedule),
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+        metrics=["accuracy"])
+    # One fit() call costs a fixed fraction of a second: small sets pass several epochs'
+    # data to each call (the same epochs, in the same order; `after_epoch` then runs after
+    # the last of them).
+    per_call = max(1, MIN_IMAGES_PER_CALL // len(train_images))
+    for first in range(1, epochs + 1, per_call):
+        last = min(epochs, first + per_call - 1)
+        images, labels = [], []
+        for _ in range(first, last + 1):
+            # The data order and shifts of every epoch come from `rng` alone,
+            # so fit() is told not to shuffle.
+            order = rng.permutation(len(train_images))
+            images.append(images_to_float(random_shifts(train_images[order], max_shift, rng),
+                                          image_shape))
+            labels.append(train_labels[order])
+        history = training_model.fit(np.concatenate(images), np.concatenate(labels),
+                                     batch_size=batch_size, epochs=1, shuffle=False, verbose=0)
+        if after_epoch is not None:
+            after_epoch(last, network, history)
+    return network
+
+
 @functools.lru_cache(maxsize=None)
 def load_classifier(dataset):
     """The shipped classifier of a dataset whose spec names one, loaded once per process

@@ -38,6 +38,20 @@ class Config:
         "<dataset>.npz; downloads are cached here too. Empty: "
         "$TFGAN_MNIST_DATA_DIR or ~/.cache/tfgan_mnist.",
     )
+    images: str = _field(
+        "", "Train on your own images instead of --dataset: a folder of PNG/JPEG/BMP/GIF "
+        "files (searched recursively; subfolders name the classes when every image sits in "
+        "one) or an .npz/.npy of uint8 images. They are converted to 28x28 and kept in the "
+        "workdir (dataset.npz); the run's dataset is then 'images'.")
+    channels: int = _field(
+        0, "With --images: 1 (grey) or 3 (colour); 0: colour when any image is, else grey.",
+        choices=(0, 1, 3))
+    holdout: float = _field(
+        0.1, "With --images: the fraction held out (seeded by --seed) as the test split "
+        "that evaluate scores against.", unit_interval=True)
+    skip_bad: bool = _field(
+        False, "With --images: leave out files that cannot be read (counted in a note) "
+        "instead of stopping at the first one.")
     download: bool = _field(
         True, "Fetch the dataset when no prepared or local copy is found "
         "(--nodownload: fail instead).")
@@ -205,6 +219,9 @@ class Config:
             raise ConfigError("eval_every", self.eval_every,
                               f"dataset {self.dataset} has no shipped classifier to score "
                               "samples with; give --eval_every=0")
+        if self.images and self.dataset not in ("mnist", "images"):
+            raise ConfigError("images", self.images, f"give --images or --dataset "
+                              f"(--dataset={self.dataset}), not both")
         if self.batch_size % self.pack:
             raise ConfigError("pack", self.pack, f"must divide --batch_size={self.batch_size} "
                               "(a discriminator batch is whole packs)")

@@ -122,6 +122,12 @@ def registered(spec):
         _SPECS.pop(spec.name, None)
 
 
+def unregister(name):
+    """Remove `name` from the registry if it is there (specs made at run time: a run's own
+    images replace the previous run's)."""
+    _SPECS.pop(name, None)
+
+
 def names():
     """The registered dataset names, in registration order."""
     return tuple(_SPECS)

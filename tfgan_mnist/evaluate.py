@@ -226,6 +226,54 @@ def embed_test_set(dataset, data_dir=None, reference_images=REFERENCE_IMAGES):
     return network, test, _REFERENCES[dataset, count]
 
 
+# What scores of unlabelled images leave out, and why: the classes they name would be
+# MNIST's digits, not the images' own.
+UNLABELLED_DROPS = ("classifier_score", "classifier_score_mean", "classifier_score_std",
+                    "class_histogram", "class_kl", "rare_classes")
+UNLABELLED_NOTE = ("classifier score, class KL and rare classes are left out: the images "
+                   "have no labels to train a classifier of their own classes on")
+
+
+def embed_own_images(dataset, reference_images=REFERENCE_IMAGES, workdir=None):
+    """`embed_test_set` for a dataset without a shipped classifier (a run's own images):
+    (classifier, test embedding, real reference, what the feature space is).
+
+    Labelled images are scored in the features of a classifier trained on their training
+    split and cached in `workdir` (`own_images.trained_classifier`); unlabelled ones in the
+    shipped MNIST classifier's, without the class-based metrics. The test set is the
+    held-out split."""
+    from tfgan_mnist import data, metrics, own_images
+
+    spec = datasets.get(dataset)
+    arrays = data.load_arrays(dataset)
+    key = ("own", own_images.fingerprint(arrays), workdir)
+    if key not in _TEST_EMBEDDINGS:
+        if spec.num_classes >= 2:
+            network, space = own_images.trained_classifier(spec, arrays, workdir)
+        else:
+            network, space = own_images.unlabelled_classifier(spec)
+        features, _ = network.features_and_logits(arrays.test_images)
+        test = {"features": features,
+                "label_histogram": metrics.class_histogram(arrays.test_labels,
+                                                           network.num_classes)}
+        _TEST_EMBEDDINGS[key] = (network, test, arrays, space)
+    network, test, arrays, space = _TEST_EMBEDDINGS[key]
+    count = min(int(reference_images), len(arrays.train_images))
+    if (key, count) not in _REFERENCES:
+        labels = arrays.train_labels[:count] if spec.num_classes >= 2 else None
+        _REFERENCES[key, count] = without_classes(spec, {
+            **score(arrays.train_images[:count], network, test, requested_labels=labels),
+            "num_images": count})
+    return network, test, _REFERENCES[key, count], space
+
+
+def without_classes(spec, scores):
+    """`scores` without the class-based metrics where `spec`'s images have no labels."""
+    if spec.num_classes >= 2:
+        return scores
+    return {key: value for key, value in scores.items() if key not in UNLABELLED_DROPS}
+
+
 def _cache_key(dataset, *arrays):
     """16 hex digits of a hash of the classifier's weights file and the arrays' bytes."""
     import hashlib
@@ -277,10 +325,18 @@ def evaluate(generator, num_samples=None, seed=0, data_dir=None, quick=False):
     (see `score`)."""
     started = time.perf_counter()
     num_samples = num_samples or default_samples(generator.dataset)
-    network, test, reference = embed_test_set(generator.dataset, data_dir, num_samples)
+    spec = datasets.get(generator.dataset)
+    if spec.classifier:
+        network, test, reference = embed_test_set(generator.dataset, data_dir, num_samples)
+        space = f"the shipped {spec.scored_as} classifier"
+    else:
+        network, test, reference, space = embed_own_images(
+            generator.dataset, num_samples, getattr(generator.config, "workdir", None) or None)
     images, labels = generate(generator, num_samples, seed)
-    result = score(images, network, test, labels, seed=seed, quick=quick)
+    result = without_classes(spec, score(images, network, test, labels, seed=seed, quick=quick))
+    notes = [] if spec.num_classes >= 2 or spec.classifier else [UNLABELLED_NOTE]
     return {"model": generator.model_name, "dataset": generator.dataset,
+            "feature_space": space, "notes": notes,
             "step": generator.step, "num_samples": num_samples, "seed": seed,
             "seconds": round(time.perf_counter() - started, 2),
             "weights": generator.metadata["weights"],
@@ -294,7 +350,9 @@ def format_table(report):
     step = "" if report["step"] == "-" else f", step {report['step']}"
     lines = [f"{report['model']} on {report['dataset']}{step}, "
              f"{report['num_samples']} samples (seed {report['seed']}); real data: "
-             f"{real_count} training images, scored the same way:",
+             f"{real_count} training images, scored the same way"
+             + (f", in the features of {report['feature_space']}:"
+                if report.get("feature_space") else ":"),
              f"  {'metric':58s} {'model':>10s} {'real data':>10s}  better"]
     for key, text, better in METRIC_INFO:
         if key in report["metrics"]:
@@ -307,6 +365,7 @@ def format_table(report):
                      "distances " + ", ".join(
                          f"{value:.3g}" for value in report["metrics"]["channel_frechet_distances"])
                      + ")")
+    lines += [f"  ({note})" for note in report.get("notes", ())]
     return "\n".join(lines)
 
 
@@ -366,6 +425,7 @@ def evaluate_samples(images, dataset, data_dir=None, seed=0, source="samples"):
     network, test, reference = embed_test_set(dataset, data_dir, len(images))
     result = score(images, network, test, seed=seed)
     return {"model": source, "dataset": dataset, "step": "-", "num_samples": len(images),
+            "feature_space": f"the shipped {datasets.get(dataset).scored_as} classifier",
             "seed": seed, "seconds": round(time.perf_counter() - started, 2),
             "metrics": result, "reference": reference}
 

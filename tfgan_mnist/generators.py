@@ -119,6 +119,8 @@ class Generator:
             "image_range": [float(v) for v in self.model.image_range],
             "conditional": self.conditional,
             "num_classes": self.num_classes,
+            # the spec, so that an export of a run on its own images loads without them
+            "dataset_spec": _spec_record(self.dataset),
             **self._weights_in_use(),
         }
 
@@ -257,7 +259,7 @@ class ExportedGenerator(keras.Model):
     def _sampling_model(self):
         """An untrained model of the recorded config: it builds generator inputs from noise."""
         if getattr(self, "_model", None) is None:
-            config = config_from_dict(self.metadata["config"], "metadata")
+            config = _exported_config(self.metadata, "metadata")
             object.__setattr__(self, "_model", sampling_interface(config))  # not tracked
         return self._model
 
@@ -289,13 +291,35 @@ def sampling_interface(config):
     return variants.build(config.replace(ema_decay=0.0))
 
 
+def _spec_record(dataset):
+    """{"image_shape", "class_names", "about"} of a registered dataset (None if unknown)."""
+    if dataset not in datasets.names():
+        return None
+    spec = datasets.get(dataset)
+    return {"image_shape": list(spec.image_shape), "class_names": list(spec.class_names),
+            "about": spec.about}
+
+
+def _exported_config(metadata, where):
+    """The Config an export recorded; a dataset made at run time (a run's own images) is
+    registered again from the export's record of its spec."""
+    from tfgan_mnist import own_images
+
+    dataset = metadata["config"].get("dataset")
+    record = metadata.get("dataset_spec")
+    if dataset == own_images.NAME and record:
+        own_images.register(record["image_shape"], record["class_names"], record["about"],
+                            None)
+    return config_from_dict(metadata["config"], where)
+
+
 def _from_savedmodel(path):
     meta_path = os.path.join(path, "assets", METADATA_FILE)
     if not os.path.exists(meta_path):
         raise LoadError(f"{path}: a SavedModel without assets/{METADATA_FILE}; export it "
                         "with python -m tfgan_mnist.export")
     metadata = json.load(open(meta_path))
-    config = config_from_dict(metadata["config"], meta_path)
+    config = _exported_config(metadata, meta_path)
     model = sampling_interface(config)
     serve = tf.saved_model.load(path).signatures["serving_default"]
 
@@ -321,7 +345,7 @@ def _from_keras_file(path):
     if not isinstance(network, ExportedGenerator):
         raise LoadError(f"{path}: a .keras file that tfgan_mnist.export did not write")
     metadata = network.metadata
-    config = config_from_dict(metadata["config"], path)
+    config = _exported_config(metadata, path)
     model = sampling_interface(config)
 
     def images(noise, labels, seed):

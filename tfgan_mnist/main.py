@@ -21,7 +21,8 @@ quiet_tensorflow_import()
 from absl import app, flags, logging  # noqa: E402
 
 from tfgan_mnist import config as config_lib  # noqa: E402
-from tfgan_mnist import data, datasets, machine, outputs, train, variants, workdir  # noqa: E402
+from tfgan_mnist import (data, datasets, machine, outputs, own_images, train,  # noqa: E402
+                         variants, workdir)
 
 FLAGS = flags.FLAGS
 
@@ -32,9 +33,9 @@ def _define_flags():
         choices = field.metadata.get("choices")
         if choices == "models":
             choices = variants.names()
-        if choices == "datasets":
-            choices = list(datasets.names())
-        if choices:
+        if choices == "datasets":  # and a run on --images, whose run.flags name "images"
+            choices = list(datasets.names()) + [own_images.NAME]
+        if choices and field.type in (str, "str"):
             flags.DEFINE_enum(field.name, field.default, choices, help_text)
         elif field.type in (bool, "bool"):
             flags.DEFINE_boolean(field.name, field.default, help_text)
@@ -82,6 +83,22 @@ def config_from_flags():
     return config_lib.Config(**values)
 
 
+def images_config():
+    """(Config, arrays) of a run on --images: the images read and their spec registered
+    (`own_images.for_run`), or those kept in the workdir when the run resumes."""
+    if FLAGS["dataset"].present and FLAGS.dataset not in (own_images.NAME,) and FLAGS.images:
+        raise config_lib.ConfigError("images", FLAGS.images, f"give --images or --dataset "
+                                     f"(--dataset={FLAGS.dataset}), not both")
+    if not FLAGS.images:
+        raise config_lib.ConfigError("dataset", FLAGS.dataset, "a run on your own images; "
+                                     "give them with --images=PATH")
+    values = {field.name: FLAGS[field.name].value
+              for field in dataclasses.fields(config_lib.Config)}
+    values["dataset"] = "mnist"  # until the images' own spec is registered
+    config = config_lib.Config(**values)
+    return own_images.for_run(config, say=lambda message: print(message, flush=True))
+
+
 def check_options_fit_the_model(config):
     """Refuse a model-specific flag given for a model that does not use it.
 
@@ -117,9 +134,14 @@ def main(argv):
         fail(f"unexpected arguments {' '.join(argv[1:])!r}; every option is a --flag "
              "(see --help)", USAGE_ERROR)
     try:
-        config = config_from_flags()
+        if FLAGS.images or FLAGS.dataset == own_images.NAME:
+            config, arrays = images_config()
+        else:
+            config, arrays = config_from_flags(), None
     except config_lib.ConfigError as error:
         fail(str(error), USAGE_ERROR)
+    except data.DataError as error:
+        fail(str(error).splitlines()[0])
     check_options_fit_the_model(config)
     try:
         bfloat16 = train.machine_bfloat16(config)
@@ -128,8 +150,9 @@ def main(argv):
     check_writable(config.run_dir)
 
     try:
-        arrays = data.load_arrays(config.dataset, config.data_dir or None,
-                                  download=config.download)
+        if arrays is None:
+            arrays = data.load_arrays(config.dataset, config.data_dir or None,
+                                      download=config.download)
         train.train(config, arrays, bfloat16=bfloat16)
     except (data.DataError, train.TrainingDiverged, workdir.WorkdirError,
             config_lib.ConfigError, outputs.OutputError) as error:

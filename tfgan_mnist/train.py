@@ -33,8 +33,8 @@ import numpy as np
 import tensorflow as tf
 
 from tfgan_mnist import config as config_lib
-from tfgan_mnist import (data, datasets, idx, machine, outputs, pipeline, summaries, variants,
-                         workdir)
+from tfgan_mnist import (data, datasets, idx, machine, outputs, own_images, pipeline, summaries,
+                         variants, workdir)
 from tfgan_mnist.workdir import (CHECKPOINT_DIR, FLAGFILE, WorkdirError,  # noqa: F401
                                  make_checkpoint)
 
@@ -403,6 +403,9 @@ def train(config, arrays=None, out=None, bfloat16=None):
             raise
         summaries.atomic_write(os.path.join(run_dir, FLAGFILE),
                                lambda tmp: open(tmp, "w").write(config.to_flags()))
+        if config.images:  # the run's own images, so that it resumes and scores on them
+            own_images.keep(run_dir, datasets.get(config.dataset),
+                            arrays if arrays is not None else data.load_arrays(config.dataset))
         return _train_loop(run, stop, say, warn)
 
 

@@ -112,11 +112,13 @@ def saved_flags(folder):
 
 
 def check_matches(config):
-    """Refuse to continue a workdir whose run has another model, dataset or packing."""
+    """Refuse to continue a workdir whose run has another model, dataset, packing or
+    --images."""
     saved = saved_flags(config.run_dir)
-    if saved:
-        saved.setdefault("pack", "1")  # runs from before --pack did not pack
-    for name in ("model", "dataset", "pack"):
+    if saved:  # runs from before --pack and --images did not pack, and read no images
+        saved.setdefault("pack", "1")
+        saved.setdefault("images", "")
+    for name in ("model", "dataset", "pack", "images"):
         if name in saved and saved[name] != str(getattr(config, name)):
             raise WorkdirError(
                 f"--workdir={config.run_dir} holds a {saved['model']} run on "

@@ -24,7 +24,6 @@ from absl import flags
 REPO_ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
-import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
@@ -63,26 +62,6 @@ DEFAULTS = {
 }
 
 
-def random_shifts(images, max_shift, rng):
-    """Translate each (N, 28, 28) image by up to max_shift pixels, filling with 0.
-
-    Light augmentation for digits and clothes: small translations keep the
-    class, unlike flips or rotations of digits (a flipped 2 or 5 is not a 2
-    or 5, and a rotated 6 is a 9).
-    """
-    if max_shift == 0:
-        return images
-    size = images.shape[1]
-    padded = np.pad(images, ((0, 0), (max_shift, max_shift),
-                             (max_shift, max_shift)))
-    offsets = rng.integers(0, 2 * max_shift + 1, size=(len(images), 2))
-    # Gather each image's crop with one fancy index instead of a Python loop.
-    rows = offsets[:, 0, None] + np.arange(size)  # (N, 28)
-    cols = offsets[:, 1, None] + np.arange(size)
-    return padded[np.arange(len(images))[:, None, None],
-                  rows[:, :, None], cols[:, None, :]]
-
-
 def to_model_input(images):
     """uint8 (N, 28, 28) -> float32 (N, 28, 28, 1) in [0, 1]."""
     return images[..., None].astype(np.float32) / 255.0
@@ -103,42 +82,23 @@ def spec_network():
 
 def train(arrays, epochs, batch_size, learning_rate, max_shift, seed):
     """Train a classifier network on `arrays` (a data.Arrays) and return it."""
-    keras.utils.set_random_seed(seed)
     tf.config.experimental.enable_op_determinism()
-    rng = np.random.default_rng(seed)
-
-    network = spec_network()
-    # The training model shares the layers and only exposes the logits; the
-    # saved weights are those of `network`, with both outputs.
-    training_model = keras.Model(network.input, network.outputs[1])
-    steps_per_epoch = -(-len(arrays.train_images) // batch_size)
-    # Cosine decay to 0 over the whole run: no schedule to tune per dataset,
-    # and the last epochs settle the weights at a low learning rate.
-    schedule = keras.optimizers.schedules.CosineDecay(
-        learning_rate, decay_steps=epochs * steps_per_epoch)
-    training_model.compile(
-        optimizer=keras.optimizers.Adam(schedule),
-        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-        metrics=["accuracy"])
-
+    spec = datasets.get(FLAGS.dataset)
     test_images = to_model_input(arrays.test_images)
-    for epoch in range(1, epochs + 1):
-        start = time.perf_counter()
-        # The data order and shifts of every epoch come from `rng` alone,
-        # so fit() is told not to shuffle.
-        order = rng.permutation(len(arrays.train_images))
-        images = to_model_input(random_shifts(arrays.train_images[order],
-                                              max_shift, rng))
-        history = training_model.fit(
-            images, arrays.train_labels[order], batch_size=batch_size,
-            epochs=1, shuffle=False, verbose=0)
+    started = [time.perf_counter()]
+
+    def after_epoch(epoch, network, history):
         accuracy = test_accuracy(network, test_images, arrays.test_labels)
         print(f"epoch {epoch}/{epochs}: "
               f"train loss {history.history['loss'][0]:.4f}, "
               f"train accuracy {history.history['accuracy'][0]:.4f}, "
               f"test accuracy {accuracy:.4f} "
-              f"({time.perf_counter() - start:.0f} s)", flush=True)
-    return network
+              f"({time.perf_counter() - started[0]:.0f} s)", flush=True)
+        started[0] = time.perf_counter()
+
+    return classifier_lib.fit_network(arrays.train_images, arrays.train_labels,
+                                      spec.image_shape, spec.num_classes, epochs, batch_size,
+                                      learning_rate, max_shift, seed, after_epoch)
 
 
 def save_weights(network, path):

@@ -43,5 +43,10 @@ def build(config):
                           "a generator finds unaided, and a conditional model is handed the "
                           "mode with its label; train an unconditional model on it, or "
                           f"{config.model} on {spec.stacks_of}")
+    if model.conditional and not spec.num_classes:
+        raise ConfigError("model", config.model,
+                          f"a conditional model needs labelled images, and {spec.about} has "
+                          "no labels; put each image in a subfolder named by its class, or "
+                          "train an unconditional model")
     model.enable_average(config.ema_decay)
     return model

@@ -67,6 +67,21 @@ def test_colour_sizes_and_array_files_are_converted_to_28x28(tmp_path):
     assert notes == ["resized from 56x56 to 28x28"] and (arrays.train_images == 77).all()
 
 
+def test_a_prepared_tfds_copy_goes_the_same_way_and_none_is_downloaded(tmp_path, monkeypatch):
+    monkeypatch.setenv("TFDS_DATA_DIR", str(tmp_path / "tfds"))
+    with pytest.raises(data.DataError, match=(
+            r"^--images=tfds:kmnist: no prepared TensorFlow Datasets copy of 'kmnist' in "
+            rf"{tmp_path}/tfds; prepare one where its download is reachable")):
+        own_images.from_path("tfds:kmnist")
+    rng = np.random.default_rng(0)
+    colour = rng.integers(0, 256, (20, 32, 32, 3), dtype=np.uint8)  # CIFAR-sized
+    monkeypatch.setattr(own_images, "tfds_arrays", lambda name: (
+        colour, np.arange(20) % 2, ("airplane", "automobile")))
+    spec, arrays, notes = own_images.from_path("tfds:cifar10", holdout=0.25)
+    assert spec.image_shape == (28, 28, 3) and spec.class_names == ("airplane", "automobile")
+    assert notes == ["resized from 32x32 to 28x28"] and len(arrays.test_images) == 5
+
+
 def test_bad_input_is_one_line_naming_the_file_or_folder(tmp_path):
     empty = tmp_path / "empty"
     empty.mkdir()

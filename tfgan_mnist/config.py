@@ -41,8 +41,9 @@ class Config:
     images: str = _field(
         "", "Train on your own images instead of --dataset: a folder of PNG/JPEG/BMP/GIF "
         "files (searched recursively; subfolders name the classes when every image sits in "
-        "one) or an .npz/.npy of uint8 images. They are converted to 28x28 and kept in the "
-        "workdir (dataset.npz); the run's dataset is then 'images'.")
+        "one), an .npz/.npy of uint8 images, or tfds:NAME (a prepared TensorFlow Datasets "
+        "copy). They are converted to 28x28 and kept in the workdir (dataset.npz); the run's "
+        "dataset is then 'images'.")
     channels: int = _field(
         0, "With --images: 1 (grey) or 3 (colour); 0: colour when any image is, else grey.",
         choices=(0, 1, 3))

@@ -7,7 +7,10 @@
   (so the conditional models work); otherwise the images are unlabelled;
 - an `.npz` (an `images` array and optionally `labels`, or Keras's `x_train`,
   `y_train`, `x_test`, `y_test`) or an `.npy` of images, uint8 (n, H, W) or
-  (n, H, W, C).
+  (n, H, W, C);
+- `tfds:NAME`: a TensorFlow Datasets image dataset of which a prepared copy
+  exists (in $TFDS_DATA_DIR or ~/tensorflow_datasets; nothing is downloaded),
+  its splits together, labels and class names from its `label` feature.
 
 Images are converted to 28x28 (bilinear, antialiased), grey or colour
 (`--channels=1|3`; default: colour when any image is, grey otherwise). A
@@ -130,10 +133,8 @@ def _size_notes(sizes):
 
 
 def read_array_file(path):
-    """(uint8 images (n, H, W, C), labels or None, class names, notes) of an .npz or .npy;
-    images are resized to 28x28 where they are not."""
-    from PIL import Image
-
+    """(uint8 RGB images (n, 28, 28, 3), labels or None, class names, notes) of an .npz
+    or .npy (`from_arrays`)."""
     try:
         loaded = np.load(path, allow_pickle=False)
     except (OSError, ValueError) as error:
@@ -155,22 +156,62 @@ def read_array_file(path):
                   "(and optionally `labels`), or Keras's x_train/y_train/x_test/y_test")
     else:
         images = loaded
+    return from_arrays(images, labels, (), path)
+
+
+TFDS_PREFIX = "tfds:"
+
+
+def tfds_arrays(name):
+    """(uint8 images (n, H, W, C), labels or None, class names) of every split of a
+    prepared TFDS copy of `name`; a DataError where there is none (nothing is downloaded)."""
+    from tfgan_mnist import data
+
+    version_dir = data._find_prepared_tfds(name)
+    if version_dir is None:
+        _fail(TFDS_PREFIX + name, f"no prepared TensorFlow Datasets copy of {name!r} in "
+              f"{data._tfds_data_dir()}; prepare one where its download is reachable "
+              f"(`tfds build {name}`) and copy it here, or give a folder or array file")
+    import tensorflow_datasets as tfds  # slow import: only when a copy exists
+
+    builder = tfds.builder_from_directory(version_dir)
+    features = builder.info.features
+    if "image" not in features:
+        _fail(TFDS_PREFIX + name, f"the dataset has no `image` feature (it has "
+              f"{', '.join(features)})")
+    images, labels = [], []
+    for split in sorted(builder.info.splits):
+        batch = tfds.as_numpy(builder.as_dataset(split=split, batch_size=-1,
+                                                 shuffle_files=False))
+        images.append(np.asarray(batch["image"]))
+        if "label" in batch:
+            labels.append(np.asarray(batch["label"], np.int64))
+    class_names = (tuple(features["label"].names) if "label" in features
+                   and hasattr(features["label"], "names") else ())
+    return (np.concatenate(images), np.concatenate(labels) if labels else None, class_names)
+
+
+def from_arrays(images, labels, class_names, where):
+    """(uint8 RGB images (n, 28, 28, 3), labels or None, class names, notes) of uint8
+    images (n, H, W) or (n, H, W, 1 or 3) of any one size; `where` names them in errors."""
+    from PIL import Image
+
     if images.dtype != np.uint8:
-        _fail(path, f"images are {images.dtype}; give uint8 pixels 0..255")
+        _fail(where, f"images are {images.dtype}; give uint8 pixels 0..255")
     if images.ndim == 3:
         images = images[..., None]
     if images.ndim != 4 or images.shape[-1] not in (1, 3) or not len(images):
-        _fail(path, f"images of shape {images.shape}; give (n, H, W), (n, H, W, 1) or "
+        _fail(where, f"images of shape {images.shape}; give (n, H, W), (n, H, W, 1) or "
               "(n, H, W, 3)")
-    class_names = ()
     if labels is not None:
         labels = np.asarray(labels)
         if labels.shape != (len(images),) or not np.issubdtype(labels.dtype, np.integer) or (
                 labels.min() < 0):
-            _fail(path, f"labels of shape {labels.shape} and type {labels.dtype}; give one "
+            _fail(where, f"labels of shape {labels.shape} and type {labels.dtype}; give one "
                   "integer label 0, 1, ... per image")
         labels = labels.astype(np.int64)
-        class_names = tuple(str(label) for label in range(int(labels.max()) + 1))
+        if len(class_names) <= labels.max():
+            class_names = tuple(str(label) for label in range(int(labels.max()) + 1))
     notes = []
     if images.shape[1:3] != SIZE:
         notes = _size_notes({(images.shape[2], images.shape[1])})
@@ -179,7 +220,7 @@ def read_array_file(path):
                            for image in rgb])
     elif images.shape[-1] == 1:
         images = np.repeat(images, 3, axis=-1)
-    return images, labels, class_names, notes
+    return images, labels, tuple(class_names), notes
 
 
 def to_channels(rgb, channels):
@@ -206,14 +247,18 @@ def split(images, labels, holdout, seed):
 
 
 def from_path(path, channels=0, holdout=0.1, seed=0, skip_bad=False, batch_size=1):
-    """(spec, data.Arrays, notes) of the images at `path` (a folder, .npz or .npy); the spec
-    (named NAME) is registered, replacing an earlier one of this name."""
+    """(spec, data.Arrays, notes) of the images at `path` (a folder, an .npz or .npy, or
+    tfds:NAME); the spec (named NAME) is registered, replacing an earlier one of this name."""
     from tfgan_mnist import data
 
-    path = os.path.expanduser(path)
-    if os.path.isdir(path):
+    if path.startswith(TFDS_PREFIX):
+        rgb, labels, class_names, notes = from_arrays(*tfds_arrays(path[len(TFDS_PREFIX):]),
+                                                      path)
+    elif os.path.isdir(os.path.expanduser(path)):
+        path = os.path.expanduser(path)
         rgb, labels, class_names, notes = read_folder(path, skip_bad)
-    elif os.path.isfile(path):
+    elif os.path.isfile(os.path.expanduser(path)):
+        path = os.path.expanduser(path)
         if not path.lower().endswith((".npz", ".npy")):
             _fail(path, "a file that is not an .npz or .npy; give a folder of images or an "
                   "array file")

@@ -128,9 +128,6 @@ def test_the_command_refuses_bad_images_in_one_line_and_writes_nothing(tmp_path,
     for args, code, message in [
         ([f"--images={tmp_path}/empty"], 1, f"error: --images={tmp_path}/empty: the folder "
                                             "holds no files"),
-        ([f"--images={folder}", "--dataset=fashion_mnist"], 2,
-         f"error: --images={folder}: give --images or --dataset (--dataset=fashion_mnist), "
-         "not both"),
         ([f"--images={folder}", "--batch_size=64"], 1, "fewer than one batch of --batch_size=64"),
         (["--dataset=images"], 2, "error: --dataset=images: a run on your own images; give "
                                   "them with --images=PATH"),

@@ -216,13 +216,10 @@ class Config:
             raise ConfigError("train_minutes", self.train_minutes,
                               "not with --strategy=multi_worker (each worker's clock would "
                               "stop it at another step); give --train_steps")
-        if self.eval_every and not datasets.get(self.dataset).classifier:
+        if self.eval_every and not datasets.get(self.dataset).classifier and not self.images:
             raise ConfigError("eval_every", self.eval_every,
                               f"dataset {self.dataset} has no shipped classifier to score "
                               "samples with; give --eval_every=0")
-        if self.images and self.dataset not in ("mnist", "images"):
-            raise ConfigError("images", self.images, f"give --images or --dataset "
-                              f"(--dataset={self.dataset}), not both")
         if self.batch_size % self.pack:
             raise ConfigError("pack", self.pack, f"must divide --batch_size={self.batch_size} "
                               "(a discriminator batch is whole packs)")

@@ -86,14 +86,14 @@ def config_from_flags():
 def images_config():
     """(Config, arrays) of a run on --images: the images read and their spec registered
     (`own_images.for_run`), or those kept in the workdir when the run resumes."""
-    if FLAGS["dataset"].present and FLAGS.dataset not in (own_images.NAME,) and FLAGS.images:
-        raise config_lib.ConfigError("images", FLAGS.images, f"give --images or --dataset "
-                                     f"(--dataset={FLAGS.dataset}), not both")
     if not FLAGS.images:
         raise config_lib.ConfigError("dataset", FLAGS.dataset, "a run on your own images; "
                                      "give them with --images=PATH")
     values = {field.name: FLAGS[field.name].value
               for field in dataclasses.fields(config_lib.Config)}
+    if FLAGS.dataset not in ("mnist", own_images.NAME):  # e.g. from a config's flagfile
+        print(f"--images: training on {FLAGS.images}, not on --dataset={FLAGS.dataset}",
+              flush=True)
     values["dataset"] = "mnist"  # until the images' own spec is registered
     config = config_lib.Config(**values)
     return own_images.for_run(config, say=lambda message: print(message, flush=True))

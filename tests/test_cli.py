@@ -83,7 +83,8 @@ def run_main_here(args, capsys, monkeypatch):
 
 @pytest.mark.parametrize("args, message", [
     (["--dataset=cifar10"], "flag --dataset=cifar10: value should be one of <mnist|fashion_mnist|"
-                            "stacked_mnist|made_up_colour>"),  # the registered specs (conftest adds one)
+                            "stacked_mnist|made_up_colour|images>"),
+     # the registered specs (conftest adds one) and a run's own images
     (["--model=gann"], "flag --model=gann: value should be one of <"),
     (["--batch_size=0"], "error: --batch_size=0: must be positive"),
     (["--train_steps=-5"], "error: --train_steps=-5: must be positive"),

@@ -29,11 +29,9 @@ from tfgan_mnist import cli
 
 cli.quiet_tensorflow_import()  # before anything that imports TensorFlow
 
-import matplotlib  # noqa: E402
-
-matplotlib.use("Agg")  # files only; never open a window
 import numpy as np  # noqa: E402
 from absl import flags  # noqa: E402
+# Agg canvases of their own, never pyplot: the user's backend is left as it is.
 from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
 from matplotlib.figure import Figure as MatplotlibFigure  # noqa: E402
 

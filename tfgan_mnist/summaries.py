@@ -4,13 +4,12 @@ import dataclasses
 import os
 import textwrap
 
-import matplotlib
-
-matplotlib.use("Agg")  # files only; never open a window
-import numpy as np  # noqa: E402
-import tensorflow as tf  # noqa: E402
-from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
-from matplotlib.figure import Figure as MatplotlibFigure  # noqa: E402
+import numpy as np
+import tensorflow as tf
+# Figures are drawn on Agg canvases of their own, never through pyplot: the package leaves
+# the user's matplotlib backend (a notebook's inline plots) as it is, and opens no window.
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure as MatplotlibFigure
 
 from tfgan_mnist import outputs  # noqa: E402
 

@@ -111,6 +111,16 @@ def test_the_table_puts_each_metric_beside_the_reference():
     assert lines[3].split()[-3:] == ["0.25", "0.75", "higher"]
 
 
+def run_evaluate(capsys, *args):
+    """(exit code, stdout, stderr) of `python -m tfgan_mnist.evaluate *args`, in process."""
+    code = 0
+    try:
+        evaluate.main(["prog", *args])
+    except SystemExit as exit_:
+        code = exit_.code
+    return code, *capsys.readouterr()
+
+
 def test_evaluate_scores_images_from_a_file_and_names_what_is_wrong(tmp_path, capsys):
     import numpy as np
 
@@ -124,12 +134,7 @@ def test_evaluate_scores_images_from_a_file_and_names_what_is_wrong(tmp_path, ca
     np.save(tmp_path / "noise.npy", noise[..., None])  # (n, 28, 28, 1) is accepted too
 
     def run(*args):
-        code = 0
-        try:
-            evaluate.main(["prog", *args])
-        except SystemExit as exit_:
-            code = exit_.code
-        return code, *capsys.readouterr()
+        return run_evaluate(capsys, *args)
 
     code, out, err = run(f"--samples={tmp_path}/real.npz", "--dataset=mnist",
                          f"--data_dir={FIXTURE_DIR}")

@@ -10,6 +10,7 @@ import pytest
 import tensorflow as tf
 
 from conftest import FIXTURE_DIR
+from test_evaluate import run_evaluate
 from tfgan_mnist import data, datasets, evaluate, gan, losses, metrics, pipeline, train, workdir
 from tfgan_mnist import config as config_lib
 
@@ -127,12 +128,7 @@ def test_evaluate_scores_stacks_from_a_file(tmp_path, capsys):
     np.save(tmp_path / "grey.npy", arrays.base.train_images[:300])
 
     def run(*args):
-        try:
-            evaluate.main(["prog", *args])
-            code = 0
-        except SystemExit as exit_:
-            code = exit_.code
-        return code, *capsys.readouterr()
+        return run_evaluate(capsys, *args)
 
     code, out, err = run(f"--samples={tmp_path}/stacks.npz", "--dataset=stacked_mnist",
                          f"--data_dir={FIXTURE_DIR}")

@@ -181,6 +181,13 @@ def test_conditional_models_refuse_stacks_and_packing_is_checked(tmp_path):
     with pytest.raises(config_lib.ConfigError, match=r"^--pack=3: must divide "
                                                      r"--batch_size=8 \(a discriminator"):
         config_lib.Config(model="gan", batch_size=8, pack=3)
+    # a two-domain model's discriminators get half a batch each
+    halves = config.replace(model="cogan_conv", dataset="mnist", batch_size=12, pack=4)
+    with pytest.raises(config_lib.ConfigError, match=(
+            r"^--pack=4: must divide the 6 images each discriminator call gets "
+            r"\(--batch_size=12 over 1 replica\(s\), half a batch a domain\)$")):
+        train.train(halves)
+    assert not (tmp_path / "run").exists()
 
 
 def test_a_run_resumes_only_with_the_packing_it_was_started_with(tmp_path):

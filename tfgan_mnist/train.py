@@ -151,6 +151,14 @@ def prepare(config, arrays=None, warn=None, strategy=None, bfloat16=None):
     set_precision(config, machine_bfloat16(config) if bfloat16 is None else bfloat16)
     with strategy.scope():  # model and optimizer variables are mirrored over the replicas
         model = variants.build(config)
+    # each discriminator call gets a replica's share of the batch (of one domain, for the
+    # two-domain models): packing needs whole packs of it
+    share = config.batch_size // replicas // (2 if model.domain_halves else 1)
+    if share % model.pack:
+        raise config_lib.ConfigError(
+            "pack", config.pack, f"must divide the {share} images each discriminator call "
+            f"gets (--batch_size={config.batch_size} over {replicas} replica(s)"
+            + (", half a batch a domain)" if model.domain_halves else ")"))
     # Autoencoding models draw reconstructions of a few fixed real test images.
     if getattr(arrays, "test_images", None) is not None:  # test arrays may have no test split
         model.set_reference_images(arrays.test_images, arrays.test_labels)

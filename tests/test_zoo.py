@@ -132,6 +132,10 @@ def test_stacked_rows_make_a_mode_table_ranked_by_kl_with_pack_rows_beside(zoo):
                zoo.entry_key("gan", "stacked_mnist", 0, 2): run("gan", 0, 1000, 0.1, 2),
                zoo.entry_key("gan", "stacked_mnist", 1, 2): run("gan", 1, 990, 0.12, 2),
                zoo.entry_key("wgan", "stacked_mnist"): run("wgan", 0, 900, 0.12)}
+    assert zoo.entry_key("gan", "stacked_mnist", 2, 4, 0.25) == (
+        "gan+pack4+dwidth0.25/stacked_mnist@seed=2")
+    assert zoo._row_name({"model": "gan", "pack": 4, "d_width": 0.25}) == (
+        "gan, pack 4, D width 0.25")
     assert sorted(results) == ["gan+pack2/stacked_mnist", "gan+pack2/stacked_mnist@seed=1",
                                "gan/stacked_mnist", "gan/stacked_mnist@seed=1",
                                "wgan/stacked_mnist"]

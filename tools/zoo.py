@@ -9,6 +9,7 @@
     python tools/zoo.py --merge=../lane2       # take the rows another checkout's zoo wrote
     python tools/zoo.py --budget_minutes=10 --seeds=3 --models=gan   # seeds 0, 1 and 2
     python tools/zoo.py --budget_minutes=10 --datasets=stacked_mnist --pack=2   # mode coverage
+    python tools/zoo.py --budget_minutes=10 --datasets=stacked_mnist --d_width=0.25   # harder
 
 Each entry trains with `python -m tfgan_mnist.main --flagfile=<its config>`
 in runs/zoo/<model>-<dataset> (a fresh process, so no setting leaks from one
@@ -93,17 +94,19 @@ SEED_MARK = "@seed="
 
 
 PACK_MARK = "+pack"
+D_WIDTH_MARK = "+dwidth"
 
 
-def entry_key(model, dataset, seed=0, pack=1):
+def entry_key(model, dataset, seed=0, pack=1, d_width=1.0):
     """results.json's key of one run: "model/dataset" for seed 0, "...@seed=S" otherwise;
-    "model+packM/..." for a run with --pack=M."""
-    name = f"{model}{PACK_MARK}{pack}" if pack > 1 else model
+    "model+packM/..." for a run with --pack=M, "model+dwidthW/..." with --d_width=W."""
+    name = (model + (f"{PACK_MARK}{pack}" if pack > 1 else "")
+            + (f"{D_WIDTH_MARK}{d_width:g}" if d_width != 1.0 else ""))
     return f"{name}/{dataset}" + (f"{SEED_MARK}{seed}" if seed else "")
 
 
 def run_entry(model, dataset, steps, budget, root, num_samples, train_flags=(),
-              extra_flags=(), seed=0, pack=1):
+              extra_flags=(), seed=0, pack=1, d_width=1.0):
     """Train and evaluate one model on one dataset; return its results record.
 
     `train_flags` are extra flags for `tfgan_mnist.main` (e.g. --mixed_precision);
@@ -112,7 +115,8 @@ def run_entry(model, dataset, steps, budget, root, num_samples, train_flags=(),
     generator are scored twice: averaged (`metrics`) and trained weights (`raw_metrics`).
     """
     values, config_path = config_for(model, dataset)
-    suffix = (f"-pack{pack}" if pack > 1 else "") + (f"-seed{seed}" if seed else "")
+    suffix = ((f"-pack{pack}" if pack > 1 else "") + (f"-dwidth{d_width:g}" if d_width != 1.0
+                                                      else "") + (f"-seed{seed}" if seed else ""))
     workdir = os.path.join(root, f"{model}-{dataset}{suffix}")
     command = [sys.executable, "-m", "tfgan_mnist.main", f"--dataset={dataset}",
                f"--workdir={workdir}"]
@@ -127,6 +131,8 @@ def run_entry(model, dataset, steps, budget, root, num_samples, train_flags=(),
         command.append(f"--seed={seed}")
     if pack > 1:
         command.append(f"--pack={pack}")
+    if d_width != 1.0:
+        command.append(f"--d_width={d_width:g}")
     started = time.time()
     subprocess.run(command + list(extra_flags), cwd=REPO_ROOT, env=_env(), check=True)
     seconds = time.time() - started
@@ -137,7 +143,7 @@ def run_entry(model, dataset, steps, budget, root, num_samples, train_flags=(),
         with open(os.path.join(workdir, "metrics.json"), "w") as handle:  # the default's again
             json.dump(report, handle, indent=2, sort_keys=True)
     picture = copy_picture(workdir, model, dataset, suffix)
-    record = {"model": model, "dataset": dataset, "seed": seed, "pack": pack,
+    record = {"model": model, "dataset": dataset, "seed": seed, "pack": pack, "d_width": d_width,
               "steps": report["step"],
               "budget": budget, "train_seconds": round(seconds, 1),
               "config": os.path.relpath(config_path, REPO_ROOT) if config_path else None,
@@ -484,8 +490,9 @@ def _spread(values, pattern):
 
 
 def _row_name(record):
-    pack = record.get("pack", 1)
-    return record["model"] + (f", pack {pack}" if pack > 1 else "")
+    pack, d_width = record.get("pack", 1), record.get("d_width", 1.0)
+    return (record["model"] + (f", pack {pack}" if pack > 1 else "")
+            + (f", D width {d_width:g}" if d_width != 1.0 else ""))
 
 
 def modes_lines(rows, dataset):
@@ -571,6 +578,8 @@ MODES_TEXT = [
     "the distinct labels among the samples, KL is KL(label histogram || uniform) in nats, "
     "FD the mean of the three channels' Frechet distances to the MNIST test set. "
     "Pack M: PacGAN's packing (`--pack=M`), the discriminator judging M samples at once. "
+    "D width W: the discriminator's widths times W (`--d_width=W`), Metz et al.'s harder "
+    "setting with a weaker discriminator. "
     "Ranked by mean KL with the leaderboard's tie rule (Welch's t-test on the seeds' KLs); "
     "† marks a row of one seed.", "",
     "The KL is comparable only to numbers made the same way. Published tables (VEEGAN, "
@@ -730,6 +739,9 @@ def main():
                         "on stacked_mnist)")
     parser.add_argument("--pack", type=int, default=1,
                         help="train with PacGAN's packing, --pack=M (rows keyed model+packM)")
+    parser.add_argument("--d_width", type=float, default=1.0,
+                        help="train with --d_width=W, the discriminator's widths times W "
+                        "(rows keyed model+dwidthW)")
     parser.add_argument("--train_flags", default="",
                         help="extra flags for tfgan_mnist.main, space-separated "
                              "(e.g. --train_flags=--mixed_precision); shown in the tables")
@@ -773,7 +785,7 @@ def main():
         parser.error(f"--seeds: {args.seeds} is not a count of runs; give 1 or more")
     for seed, model, dataset in [(seed, model, dataset) for seed in range(args.seeds)
                                  for model in models for dataset in args.datasets.split(",")]:
-        key = entry_key(model, dataset, seed, args.pack)
+        key = entry_key(model, dataset, seed, args.pack, args.d_width)
         train_flags, extra_flags, setting = args.train_flags.split(), [], {}
         if args.budget_minutes:
             steps, flags, rate, precision = leaderboard_setting(
@@ -790,7 +802,8 @@ def main():
             continue
         print(f"{key}: training" + (f" {steps} steps" if steps else ""), flush=True)
         results[key] = {**run_entry(model, dataset, steps, budget, root, args.num_samples,
-                                    train_flags, extra_flags, seed, args.pack), **setting}
+                                    train_flags, extra_flags, seed, args.pack, args.d_width),
+                        **setting}
         save_results(results)
         write_markdown(results)
     write_markdown(results)

@@ -114,6 +114,10 @@ def test_bad_input_is_one_line_naming_the_file_or_folder(tmp_path):
             own_images.from_path(str(path), **options)
         assert str(error.value).startswith(f"--images={path}: {message}"), str(error.value)
         assert "\n" not in str(error.value)
+    spec, arrays, _ = own_images.from_path(str(broken), skip_bad=True, holdout=0.0)
+    assert arrays.test_images is None  # all to train on: nothing to score against
+    with pytest.raises(ValueError, match=r"the run held out no images \(--holdout=0\)"):
+        evaluate.embed_own_images(spec.name, 100, str(tmp_path))
     _, arrays, notes = own_images.from_path(str(broken), skip_bad=True, holdout=0.2)
     assert notes == [f"left out 1 unreadable file (--skip_bad; first: {broken}/9.png)"]
     assert len(arrays.train_images) + len(arrays.test_images) == 6

@@ -246,6 +246,10 @@ def embed_own_images(dataset, reference_images=REFERENCE_IMAGES, workdir=None):
 
     spec = datasets.get(dataset)
     arrays = data.load_arrays(dataset)
+    if arrays.test_images is None:
+        raise ValueError(f"--workdir={workdir}: the run held out no images (--holdout=0), so "
+                         "there is nothing to score its samples against; train with a "
+                         "--holdout above 0")
     key = ("own", own_images.fingerprint(arrays), workdir)
     if key not in _TEST_EMBEDDINGS:
         if spec.num_classes >= 2:

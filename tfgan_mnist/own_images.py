@@ -273,8 +273,10 @@ def from_path(path, channels=0, holdout=0.1, seed=0, skip_bad=False, batch_size=
               "more images or a smaller --batch_size")
     described = (f"{len(images)} images from {path}, {len(class_names) or 'no'} classes, "
                  f"{images.shape[-1]} channel{'s' if images.shape[-1] > 1 else ''}")
-    arrays = data.Arrays(datasets.stored_form(train_images), train_labels,
-                         datasets.stored_form(test_images), test_labels, source=described)
+    held_out = ((datasets.stored_form(test_images), test_labels) if len(test_images)
+                else (None, None))  # --holdout=0: no test split
+    arrays = data.Arrays(datasets.stored_form(train_images), train_labels, *held_out,
+                         source=described)
     spec = register(images.shape[1:], class_names, described, arrays)
     return spec, arrays, notes
 
@@ -293,7 +295,8 @@ def fingerprint(arrays):
     digest = hashlib.blake2b(digest_size=8)
     for array in (arrays.train_images, arrays.train_labels, arrays.test_images,
                   arrays.test_labels):
-        digest.update(np.ascontiguousarray(array).tobytes())
+        if array is not None:
+            digest.update(np.ascontiguousarray(array).tobytes())
     return digest.hexdigest()
 
 
@@ -307,10 +310,15 @@ def keep(workdir, spec, arrays):
     meta = json.dumps({"image_shape": list(spec.image_shape),
                        "class_names": list(spec.class_names), "about": spec.about})
 
+    test_images, test_labels = arrays.test_images, arrays.test_labels
+    if test_images is None:  # --holdout=0: an empty test split on disk
+        test_images = np.zeros((0, *arrays.train_images.shape[1:]), np.uint8)
+        test_labels = np.zeros((0,), np.int64)
+
     def write(tmp):
         with open(tmp, "wb") as handle:
             np.savez_compressed(handle, x_train=arrays.train_images, y_train=arrays.train_labels,
-                                x_test=arrays.test_images, y_test=arrays.test_labels,
+                                x_test=test_images, y_test=test_labels,
                                 meta=np.frombuffer(meta.encode(), np.uint8))
 
     summaries.atomic_write(path, write)
@@ -328,8 +336,10 @@ def register_kept(workdir):
     try:
         with np.load(path, allow_pickle=False) as kept:
             meta = json.loads(kept["meta"].tobytes().decode())
-            arrays = data.Arrays(kept["x_train"], kept["y_train"], kept["x_test"],
-                                 kept["y_test"], source=meta["about"] + f" (kept in {path})")
+            held_out = ((kept["x_test"], kept["y_test"]) if len(kept["x_test"])
+                        else (None, None))
+            arrays = data.Arrays(kept["x_train"], kept["y_train"], *held_out,
+                                 source=meta["about"] + f" (kept in {path})")
     except (OSError, ValueError, KeyError) as error:
         raise DataError(f"{path}: the run's kept images cannot be read ({error}); train "
                         "again in another --workdir") from None
@@ -348,7 +358,8 @@ def for_run(config, say=print):
     for note in notes:
         say(f"--images: {note}")
     say(f"--images: {arrays.source}; {len(arrays.train_images)} to train on, "
-        f"{len(arrays.test_images)} held out (--holdout={config.holdout:g})")
+        f"{0 if arrays.test_images is None else len(arrays.test_images)} held out "
+        f"(--holdout={config.holdout:g})")
     return config.replace(dataset=NAME), arrays
 
 

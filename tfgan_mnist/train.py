@@ -160,8 +160,9 @@ def prepare(config, arrays=None, warn=None, strategy=None, bfloat16=None):
             f"gets (--batch_size={config.batch_size} over {replicas} replica(s)"
             + (", half a batch a domain)" if model.domain_halves else ")"))
     # Autoencoding models draw reconstructions of a few fixed real test images.
-    if getattr(arrays, "test_images", None) is not None:  # test arrays may have no test split
-        model.set_reference_images(arrays.test_images, arrays.test_labels)
+    test_images = getattr(arrays, "test_images", None)
+    if test_images is not None and len(test_images):  # none, or --holdout=0's empty split
+        model.set_reference_images(test_images, arrays.test_labels)
     spec = datasets.get(config.dataset)
     images, labels = arrays.train_images, arrays.train_labels
     if model.domain_halves:

@@ -39,6 +39,9 @@ def test_train_summarize_checkpoint_and_resume(tmp_path):
     first = run_main("--flagfile=configs/gan.flags", f"--workdir={workdir}", *TINY_RUN)
     assert first.returncode == 0, first.stderr
     assert "step 30/30" in first.stdout and first.stderr == ""
+    device = first.stdout.splitlines()[0]  # the tests hide GPUs: CUDA_VISIBLE_DEVICES=""
+    assert device.startswith("device: CPU: ") and device.endswith(
+        "; 1 replica(s); precision: float32; XLA: on"), device  # gan.flags compiles with XLA
 
     tags = summary_tags(workdir)
     assert {"d_loss", "g_loss", "d_real", "d_fake", "steps_per_sec",

@@ -94,3 +94,12 @@ def test_mixed_precision_where_fast_follows_the_machine():
         keras.mixed_precision.set_global_policy("float32")
     # a config that names its precision never reads the machine
     assert train.machine_bfloat16(config_lib.Config()) == "unknown"
+
+
+def test_a_run_says_first_where_and_how_it_computes():
+    from tfgan_mnist import machine
+
+    assert machine.describe_devices(gpus=[("Tesla T4", (7, 5)), ("A100", None)]) == (
+        "GPU 0: Tesla T4 (compute capability 7.5), GPU 1: A100")
+    assert machine.describe_devices(gpus=[], cpu="AMD EPYC", cores=1) == "CPU: AMD EPYC, 1 core"
+    assert machine.cpu_model("/no/such/cpuinfo") == "CPU"

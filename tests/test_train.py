@@ -68,9 +68,10 @@ def test_progress_shows_the_compiled_step_then_a_line_at_least_every_progress_pe
     monkeypatch.setattr(train, "clock", fake_clock(0.001))  # a slow machine reads the same
     train.train(tiny_config.replace(log_every=20, steps_per_call=4), random_arrays(), out=out)
     lines = out.getvalue().splitlines()
+    assert lines[0].startswith("device: ") and lines[1].startswith("training vanilla_gan")
     assert re.fullmatch(r"step \d+/20: compiled in [0-9.]+ s; [0-9.]+ ms a step, left 0:00:\d\d",
-                        lines[1]), lines
-    progress = [line for line in lines[2:] if line.startswith("step ")]
+                        lines[2]), lines
+    progress = [line for line in lines[3:] if line.startswith("step ")]
     steps = [int(re.match(r"step (\d+)/20", line).group(1)) for line in progress]
     assert steps == sorted(steps) and steps[-1] == 20 and len(steps) >= 4  # chunks of <= 4
     assert all("d_loss" in line and "left" in line for line in progress)

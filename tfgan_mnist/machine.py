@@ -74,3 +74,44 @@ def bfloat16_support(environ=None):
             [tf.config.experimental.get_device_details(gpu).get("compute_capability")
              for gpu in gpus])
     return bfloat16_from_cpu_flags(cpu_flags())
+
+
+def cpu_model(path="/proc/cpuinfo"):
+    """The CPU's model name from `path`, or "CPU" where it cannot be read."""
+    try:
+        with open(path) as handle:
+            for line in handle:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return "CPU"
+
+
+def usable_cores():
+    """The cores this process may run on (`taskset` narrows them; os.cpu_count() does not
+    see that)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def describe_devices(gpus=None, cpu=None, cores=None):
+    """What a run computes on, in words: "GPU 0: NVIDIA T4 (compute capability 7.5)", or
+    "CPU: AMD EPYC, 2 cores". `gpus`: [(name, (major, minor) or None)] (None: ask
+    TensorFlow for the visible ones)."""
+    if gpus is None:
+        import tensorflow as tf
+
+        gpus = []
+        for gpu in tf.config.list_physical_devices("GPU"):
+            details = tf.config.experimental.get_device_details(gpu)
+            gpus.append((details.get("device_name", gpu.name),
+                         details.get("compute_capability")))
+    if gpus:
+        return ", ".join(f"GPU {index}: {name}" + (
+            f" (compute capability {capability[0]}.{capability[1]})" if capability else "")
+            for index, (name, capability) in enumerate(gpus))
+    cores = usable_cores() if cores is None else cores
+    return f"CPU: {cpu or cpu_model()}, {cores} core{'s' if cores != 1 else ''}"

@@ -393,6 +393,10 @@ def train(config, arrays=None, out=None, bfloat16=None):
     bfloat16 = machine_bfloat16(config) if bfloat16 is None else bfloat16
     if not is_chief(strategy):
         return _train_as_worker(config, arrays, strategy, warn, bfloat16)
+    # the first line: where and how it computes ("is it on the GPU?")
+    say(f"device: {machine.describe_devices()}; {strategy.num_replicas_in_sync} replica(s); "
+        f"precision: {'mixed bfloat16' if uses_bfloat16(config, bfloat16) else 'float32'}; "
+        f"XLA: {'on' if config.jit_compile else 'off'}")
     slower = precision_warning(config, bfloat16)
     if slower:
         warn(slower)

@@ -202,3 +202,24 @@ def test_unlabelled_images_refuse_conditional_models_and_score_without_classes(t
     scores = evaluate.without_classes(datasets.get("images"), {
         "frechet_distance": 1.0, "class_kl": 0.5, "classifier_score": 2.0, "precision": 0.5})
     assert scores == {"frechet_distance": 1.0, "precision": 0.5}
+
+
+def test_image_folder_tool_writes_class_folders_and_refuses_an_existing_folder(tmp_path):
+    import subprocess
+    import sys
+
+    from conftest import FIXTURE_DIR, REPO_ROOT
+
+    out = tmp_path / "digits"
+    command = [sys.executable, str(REPO_ROOT / "tools" / "image_folder.py"), "--dataset=mnist",
+               f"--data_dir={FIXTURE_DIR}", "--count=60", f"--out={out}"]
+    result = subprocess.run(command, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == f"wrote 60 mnist training images to {out}/ in 10 class folders"
+    arrays = data.load_arrays("mnist", str(FIXTURE_DIR))
+    first = np.asarray(Image.open(out / str(arrays.train_labels[0]) / "00000.png"))
+    np.testing.assert_array_equal(first, arrays.train_images[0])
+    _, labels, names = own_images.list_images(str(out))
+    assert names == tuple(str(digit) for digit in range(10)) and len(labels) == 60
+    again = subprocess.run(command, capture_output=True, text=True)
+    assert again.returncode == 2 and f"--out={out} exists; give a new folder" in again.stderr

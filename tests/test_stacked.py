@@ -137,7 +137,7 @@ def test_evaluate_scores_stacks_from_a_file(tmp_path, capsys):
     # real stacks scored against themselves: the model and real-data columns agree
     assert modes_line.split()[-3] == modes_line.split()[-2]
     assert int(modes_line.split()[-3]) > 200  # 300 real stacks cover most of what they hold
-    assert "(stacks: 1000 modes;" in out
+    assert "(stacks: 1000 modes;" in out and "real data: 300 training stacks, scored" in out
     code, _, err = run(f"--samples={tmp_path}/grey.npy", "--dataset=stacked_mnist")
     assert code == 2 and err.startswith(f"error: --samples={tmp_path}/grey.npy: images of "
                                         "shape (300, 28, 28); expected (n, 28, 28, 3)"), err

@@ -354,7 +354,9 @@ def format_table(report):
     step = "" if report["step"] == "-" else f", step {report['step']}"
     lines = [f"{report['model']} on {report['dataset']}{step}, "
              f"{report['num_samples']} samples (seed {report['seed']}); real data: "
-             f"{real_count} training images, scored the same way"
+             f"{real_count} training "
+             f"{'stacks' if 'channel_frechet_distances' in report['metrics'] else 'images'}, "
+             "scored the same way"
              + (f", in the features of {report['feature_space']}:"
                 if report.get("feature_space") else ":"),
              f"  {'metric':58s} {'model':>10s} {'real data':>10s}  better"]

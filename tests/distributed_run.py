@@ -20,7 +20,7 @@ tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfigur
 import numpy as np  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from conftest import COLOUR, random_arrays  # noqa: E402
+from conftest import COLOUR, FLOAT16_MODELS, random_arrays  # noqa: E402
 from tfgan_mnist import config as config_lib  # noqa: E402
 from tfgan_mnist import train  # noqa: E402
 
@@ -59,9 +59,10 @@ def compare(scratch, d_steps):
 
 def every_model(scratch, part=0, parts=1):
     """Each registered model (every `parts`-th, from `part`) trains four steps under
-    MirroredStrategy on 2 CPUs in mixed precision (bfloat16) on the made-up 3-channel
-    dataset and saves float32 weights, with a grid at steps 0, 2 and 4
-    (test_every_model_outputs.py takes the workdirs on).
+    MirroredStrategy on 2 CPUs in mixed precision (float16 with loss scaling for
+    FLOAT16_MODELS, bfloat16 for the others) on the made-up 3-channel dataset and saves
+    float32 weights, with a grid at steps 0, 2 and 4 (test_every_model_outputs.py takes
+    the workdirs on).
 
     One tiny run per model checks both options: each alone is checked on one model
     (`compare` here, test_speed_options.py), and a model that breaks under either
@@ -73,7 +74,8 @@ def every_model(scratch, part=0, parts=1):
     for name in variants.names()[part::parts]:
         workdir = f"{scratch}/{name}"
         config = tiny(workdir, model=name, train_steps=4, steps_per_call=2, log_every=2,
-                      summary_every=2, checkpoint_every=2, width=0.05, mixed_precision=True,
+                      summary_every=2, checkpoint_every=2, width=0.05,
+                      mixed_precision="float16" if name in FLOAT16_MODELS else "bfloat16",
                       dataset=COLOUR.name)
         logs = train.train(config, COLOUR.load())
         assert logs and all(np.isfinite(float(v)) for v in logs.values()), (name, logs)
@@ -82,7 +84,8 @@ def every_model(scratch, part=0, parts=1):
         weights = {key: dtype for key, dtype in reader.get_variable_to_dtype_map().items()
                    if key.startswith(("model/", "averaged/")) and not dtype.is_integer}
         assert weights and set(weights.values()) == {tf.float32}, (name, weights)
-        print(name, "trained under", type(mirrored).__name__, "in bfloat16", flush=True)
+        print(name, "trained under", type(mirrored).__name__, "in", config.mixed_precision,
+              flush=True)
 
 
 if __name__ == "__main__":

@@ -95,6 +95,8 @@ def run_main_here(args, capsys, monkeypatch):
     (["--batch_szie=64"], "Unknown command line flag 'batch_szie'"),
     (["--beta1=1.5"], "error: --beta1=1.5: must be in [0, 1)"),
     (["--pack=3", "--batch_size=64"], "error: --pack=3: must divide --batch_size=64"),
+    (["--mixed_precision=float8"], "flag --mixed_precision=float8: 'float8' is not a precision: "
+                                   "give one of float32, bfloat16, float16"),
     (["stray"], "error: unexpected arguments 'stray'"),
 ])
 def test_bad_flags_give_one_line_and_write_nothing(tmp_path, args, message, capsys, monkeypatch):

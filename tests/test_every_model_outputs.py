@@ -1,7 +1,8 @@
 """Every registered model, from a training workdir to what a user takes away.
 
 Each model trains four tiny steps under MirroredStrategy on 2 CPUs in mixed
-precision (bfloat16) on a made-up 3-channel dataset (conftest.COLOUR, one spec
+precision (float16 with loss scaling for some, bfloat16 for the others:
+`conftest.FLOAT16_MODELS`) on a made-up 3-channel dataset (conftest.COLOUR, one spec
 entry), in a fresh process (`distributed_run.py every`: the devices must be
 set before TensorFlow starts), and saves float32 weights. Then, here on one
 device in float32, what the README promises for all of them: a sample grid
@@ -25,7 +26,7 @@ from PIL import Image
 
 import tensorflow as tf
 
-from conftest import REPO_ROOT
+from conftest import FLOAT16_MODELS, REPO_ROOT
 from test_sample import run_cli
 from tfgan_mnist import export, generators, pictures, sample, variants
 
@@ -36,7 +37,7 @@ SCRIPT = os.path.join(os.path.dirname(__file__), "distributed_run.py")
 
 @pytest.mark.long(seconds=75)
 @pytest.mark.parametrize("part", range(PARTS))
-def test_every_model_trains_mirrored_in_bfloat16_then_gives_grid_gif_exports_and_samples(
+def test_every_model_trains_mirrored_in_mixed_precision_then_gives_grid_gif_exports_and_samples(
         part, tmp_path, capsys):
     result = subprocess.run([sys.executable, SCRIPT, "every", str(tmp_path), str(part),
                              str(PARTS)], capture_output=True, text=True, timeout=900,
@@ -44,8 +45,9 @@ def test_every_model_trains_mirrored_in_bfloat16_then_gives_grid_gif_exports_and
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert result.stdout.strip().endswith("ok")
     names = MODELS[part::PARTS]
-    assert names and all(f"{name} trained under MirroredStrategy" in result.stdout
-                         for name in names), result.stdout
+    assert names and all(f"{name} trained under MirroredStrategy in "
+                         f"{'float16' if name in FLOAT16_MODELS else 'bfloat16'}"
+                         in result.stdout for name in names), result.stdout
     for name in names:
         check_outputs(name, tmp_path / name, tmp_path / f"{name}-out", capsys)
 

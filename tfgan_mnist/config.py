@@ -8,7 +8,7 @@ flag's help text, so the two cannot drift apart.
 import dataclasses
 import os
 
-from tfgan_mnist import datasets
+from tfgan_mnist import datasets, precision
 # How CoGAN's second domain is made from first-domain images (variants/cogan.py).
 SECOND_DOMAINS = ("rotate", "negative", "edges")
 
@@ -93,9 +93,12 @@ class Config:
         100, "Most training steps run inside one tf.function call (fewer Python round "
         "trips); calls are also kept to about a second so that a stop request is served "
         "promptly.", positive=True)
-    mixed_precision: bool = _field(
-        False, "Compute in bfloat16 with float32 variables and losses (Keras "
-        "'mixed_bfloat16'); fast on CPUs with AMX and on recent GPUs.")
+    mixed_precision: str = _field(
+        "float32", "The precision layers compute in, variables and losses staying float32: "
+        "bfloat16 (Keras 'mixed_bfloat16'; --mixed_precision alone), fast on CPUs with AMX "
+        "or AVX512_BF16 and GPUs of compute capability 8.0 or newer; float16 ('mixed_float16' "
+        "with dynamic loss scaling), for GPUs of compute capability 7.x such as a T4; "
+        "float32 (--nomixed_precision).", precision=True)
     mixed_precision_where_fast: bool = _field(
         False, "As --mixed_precision where this machine computes bfloat16 natively (CPUs "
         "with AVX512_BF16 or AMX, GPUs of compute capability 8.0 or newer), float32 "
@@ -199,6 +202,12 @@ class Config:
         for field in dataclasses.fields(self):
             value = getattr(self, field.name)
             meta = field.metadata
+            if meta.get("precision"):  # older spellings (True, "false") to their names
+                try:
+                    value = precision.canonical(value)
+                except ValueError as error:
+                    raise ConfigError(field.name, value, str(error).split(": ", 1)[1]) from None
+                object.__setattr__(self, field.name, value)
             if meta.get("positive") and not value > 0:
                 raise ConfigError(field.name, value, "must be positive")
             if meta.get("unit_interval") and not 0.0 <= value < 1.0:
@@ -272,13 +281,14 @@ def read_flagfile(path):
 
     `--name=value` gives its text; a bare boolean flag is read as absl reads
     it: `--name` is "true" and `--noname` is "false" for a boolean setting
-    `name` (a configs/*.flags file writes `--jit_compile` that way). A
+    `name` (a configs/*.flags file writes `--jit_compile` that way), and for
+    --mixed_precision, whose "true" is bfloat16. A
     `--flagfile=PATH` line is read in its place, as absl does: PATH relative
     to the working directory, or else to the folder above the including
     file's (configs/x.flags includes configs/base/...: the repository root).
     """
     booleans = {field.name for field in dataclasses.fields(Config)
-                if field.type in (bool, "bool")}
+                if field.type in (bool, "bool") or field.metadata.get("precision")}
     values = {}
     with open(path) as flagfile:
         for line in flagfile:

@@ -248,12 +248,15 @@ class GenerativeModel(SamplingWeights, keras.Model):
 
     # ----- the update -----------------------------------------------------
 
-    def update_gradients(self, loss_fn, variables, images, labels, total_name=None):
+    def update_gradients(self, loss_fn, variables, images, labels, total_name=None,
+                         optimizer=None):
         """(gradients, logs) of `loss_fn(images, labels) -> (loss or terms, logs)`.
 
-        The loss is scaled for the replicas (`replica_scaled`). Terms are logged
-        under their names, before the logs;
-        `total_name` also logs their weighted sum (a VAE's neg_elbo).
+        The loss is scaled for the replicas (`replica_scaled`), and by the
+        `optimizer`'s loss scale where it has one (float16: `precision`; its
+        `apply` divides the gradients by it again). Terms are logged under their
+        names, before the logs; `total_name` also logs their weighted sum (a
+        VAE's neg_elbo).
         """
         with tf.GradientTape() as tape:
             loss, logs = loss_fn(images, labels)
@@ -263,11 +266,14 @@ class GenerativeModel(SamplingWeights, keras.Model):
             if total_name:
                 logs = {total_name: loss, **logs}
             scaled = replica_scaled(loss)
+            if optimizer is not None:
+                scaled = optimizer.scale_loss(scaled)
         return tape.gradient(scaled, variables), logs
 
     def apply_update(self, loss_fn, optimizer, variables, images, labels):
         """One update: `optimizer` applies the gradients of the loss to `variables`; the logs."""
-        gradients, logs = self.update_gradients(loss_fn, variables, images, labels)
+        gradients, logs = self.update_gradients(loss_fn, variables, images, labels,
+                                                optimizer=optimizer)
         optimizer.apply(gradients, variables)
         return logs
 
@@ -437,9 +443,14 @@ class GAN(GenerativeModel):
                                                                       "g_optimizer"]:
             raise ValueError(f"{type(self).__name__}.compile takes {{'d_optimizer': ..., "
                              f"'g_optimizer': ...}}; got {optimizers!r}")
-        super().compile(**kwargs)
-        self.d_optimizer = optimizers["d_optimizer"]
-        self.g_optimizer = optimizers["g_optimizer"]
+        # Keras' own optimizer (unused: each update has its own) stays unwrapped in float16,
+        # so that checkpoints of every precision have the same shape.
+        super().compile(**{"auto_scale_loss": False, **kwargs})
+        # Plain attributes, not tracked by the model: checkpoints hold the optimizers under
+        # their names (`workdir.make_checkpoint`), which float16's LossScaleOptimizer wraps,
+        # so a run resumes across precisions.
+        object.__setattr__(self, "d_optimizer", optimizers["d_optimizer"])
+        object.__setattr__(self, "g_optimizer", optimizers["g_optimizer"])
         self.build_networks()
         # Built here, not lazily inside a traced step: a variable created in
         # tf.function or under a distribution strategy's replica fails.
@@ -605,7 +616,8 @@ class GAN(GenerativeModel):
             fake_outputs = self.call_discriminator(fake_images, labels, training=True)
             g_loss = self.generator_loss(fake_outputs)
             d_loss = self.discriminator_loss(real_outputs, fake_outputs)
-            g_scaled, d_scaled = replica_scaled(g_loss), replica_scaled(d_loss)
+            g_scaled = self.g_optimizer.scale_loss(replica_scaled(g_loss))
+            d_scaled = self.d_optimizer.scale_loss(replica_scaled(d_loss))
         g_gradients = g_tape.gradient(g_scaled, self.g_variables)
         d_gradients = d_tape.gradient(d_scaled, self.d_variables)
         self.g_optimizer.apply(g_gradients, self.g_variables)

@@ -1,6 +1,6 @@
 """What this machine can do, read once and passed on as plain values.
 
-The rest of the package takes these answers as arguments (`train.set_precision(config,
+The rest of the package takes these answers as arguments (`precision.set_precision(config,
 bfloat16)`), so a caller, or a test, can say what the machine is instead of having it
 read: only the functions here look at the hardware.
 
@@ -97,18 +97,22 @@ def usable_cores():
         return os.cpu_count() or 1
 
 
+def visible_gpus():
+    """[(name, (major, minor) or None)] of the GPUs TensorFlow sees (none: [])."""
+    import tensorflow as tf
+
+    gpus = []
+    for gpu in tf.config.list_physical_devices("GPU"):
+        details = tf.config.experimental.get_device_details(gpu)
+        gpus.append((details.get("device_name", gpu.name), details.get("compute_capability")))
+    return gpus
+
+
 def describe_devices(gpus=None, cpu=None, cores=None):
     """What a run computes on, in words: "GPU 0: NVIDIA T4 (compute capability 7.5)", or
     "CPU: AMD EPYC, 2 cores". `gpus`: [(name, (major, minor) or None)] (None: ask
-    TensorFlow for the visible ones)."""
-    if gpus is None:
-        import tensorflow as tf
-
-        gpus = []
-        for gpu in tf.config.list_physical_devices("GPU"):
-            details = tf.config.experimental.get_device_details(gpu)
-            gpus.append((details.get("device_name", gpu.name),
-                         details.get("compute_capability")))
+    TensorFlow for the visible ones, `visible_gpus`)."""
+    gpus = visible_gpus() if gpus is None else gpus
     if gpus:
         return ", ".join(f"GPU {index}: {name}" + (
             f" (compute capability {capability[0]}.{capability[1]})" if capability else "")

@@ -21,10 +21,21 @@ quiet_tensorflow_import()
 from absl import app, flags, logging  # noqa: E402
 
 from tfgan_mnist import config as config_lib  # noqa: E402
-from tfgan_mnist import (data, datasets, machine, outputs, own_images, train,  # noqa: E402
-                         variants, workdir)
+from tfgan_mnist import (data, datasets, machine, outputs, own_images,  # noqa: E402
+                         precision, train, variants, workdir)
 
 FLAGS = flags.FLAGS
+
+
+class _PrecisionParser(flags.ArgumentParser):
+    """--mixed_precision: a precision's name, or bare (bfloat16) and --no... (float32), the
+    flag's spellings from when it was a boolean."""
+
+    def parse(self, argument):
+        return precision.canonical(argument)
+
+    def flag_type(self):
+        return f"one of {', '.join(precision.PRECISIONS)}"
 
 
 def _define_flags():
@@ -35,7 +46,10 @@ def _define_flags():
             choices = variants.names()
         if choices == "datasets":  # and a run on --images, whose run.flags name "images"
             choices = list(datasets.names()) + [own_images.NAME]
-        if choices and field.type in (str, "str"):
+        if field.metadata.get("precision"):
+            flags.DEFINE_flag(flags.Flag(_PrecisionParser(), flags.ArgumentSerializer(),
+                                         field.name, field.default, help_text, boolean=True))
+        elif choices and field.type in (str, "str"):
             flags.DEFINE_enum(field.name, field.default, choices, help_text)
         elif field.type in (bool, "bool"):
             flags.DEFINE_boolean(field.name, field.default, help_text)
@@ -144,7 +158,7 @@ def main(argv):
         fail(str(error).splitlines()[0])
     check_options_fit_the_model(config)
     try:
-        bfloat16 = train.machine_bfloat16(config)
+        bfloat16 = precision.machine_bfloat16(config)
     except machine.MachineError as error:
         fail(str(error), USAGE_ERROR)
     check_writable(config.run_dir)

@@ -102,7 +102,7 @@ class MultiPhaseModel(gan.GenerativeModel):
 
     def compile(self, optimizers, **kwargs):
         """Attach the optimizers (a name -> optimizer dict) and create every variable now."""
-        super().compile(**kwargs)
+        super().compile(**{"auto_scale_loss": False, **kwargs})  # as gan.GenerativeModel
         self.build_networks()
         self.built = True
         self.phases = self.define_phases(dict(optimizers))
@@ -143,7 +143,8 @@ class MultiPhaseModel(gan.GenerativeModel):
 
     def phase_gradients(self, phase, images, labels):
         """(gradients to apply, logs) of `phase` on a batch; subclasses may rescale them."""
-        return self.update_gradients(phase.loss, phase.variables, images, labels, phase.total)
+        return self.update_gradients(phase.loss, phase.variables, images, labels, phase.total,
+                                     optimizer=phase.optimizer)
 
     def run_phase(self, phase, images, labels):
         """One update: differentiate the phase's loss and apply it to its variables."""

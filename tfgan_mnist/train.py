@@ -33,8 +33,8 @@ import numpy as np
 import tensorflow as tf
 
 from tfgan_mnist import config as config_lib
-from tfgan_mnist import (data, datasets, idx, machine, outputs, own_images, pipeline, summaries,
-                         variants, workdir)
+from tfgan_mnist import (data, datasets, idx, machine, outputs, own_images, pipeline,
+                         precision, summaries, variants, workdir)
 from tfgan_mnist.workdir import (CHECKPOINT_DIR, FLAGFILE, WorkdirError,  # noqa: F401
                                  make_checkpoint)
 
@@ -78,41 +78,6 @@ def set_seeds(config):
         tf.config.experimental.enable_op_determinism()
 
 
-def precision_warning(config, bfloat16):
-    """A warning line when --mixed_precision will be slower than float32 here, else None.
-
-    `bfloat16`: this machine's answer (`machine.bfloat16_support()`); only "emulated"
-    warns, "unknown" says nothing."""
-    if not config.mixed_precision or bfloat16 != machine.EMULATED:
-        return None
-    return ("warning: --mixed_precision: this machine has no native bfloat16 (a CPU without "
-            "AVX512_BF16 or AMX, or a GPU older than compute capability 8.0), so TensorFlow "
-            "emulates it and training runs several times slower than in float32; drop "
-            "--mixed_precision (or pass --nomixed_precision after a flagfile that sets it)")
-
-
-def uses_bfloat16(config, bfloat16):
-    """Whether a run of `config` computes in bfloat16 on a machine whose bfloat16 answer
-    is `bfloat16`: --mixed_precision, or --mixed_precision_where_fast where it is native."""
-    if config.mixed_precision:
-        return True
-    return bool(config.mixed_precision_where_fast) and bfloat16 == machine.NATIVE
-
-
-def set_precision(config, bfloat16):
-    """Set Keras' global dtype policy for the models built next."""
-    keras.mixed_precision.set_global_policy(
-        "mixed_bfloat16" if uses_bfloat16(config, bfloat16) else "float32")
-
-
-def machine_bfloat16(config):
-    """This machine's bfloat16 answer where `config` depends on it, else "unknown" without
-    looking (a config that names its precision needs no detection)."""
-    if config.mixed_precision or config.mixed_precision_where_fast:
-        return machine.bfloat16_support()
-    return machine.UNKNOWN
-
-
 def check_image_shape(images, dataset):
     """A DataError unless `images` have the shape of `dataset`'s spec (one channel may come
     without its axis)."""
@@ -148,7 +113,8 @@ def prepare(config, arrays=None, warn=None, strategy=None, bfloat16=None):
         raise config_lib.ConfigError("batch_size", config.batch_size,
                                      f"must divide evenly over the {replicas} replicas")
     set_seeds(config)
-    set_precision(config, machine_bfloat16(config) if bfloat16 is None else bfloat16)
+    precision.set_precision(
+        config, precision.machine_bfloat16(config) if bfloat16 is None else bfloat16)
     with strategy.scope():  # model and optimizer variables are mirrored over the replicas
         model = variants.build(config)
     # each discriminator call gets a replica's share of the batch (of one domain, for the
@@ -390,19 +356,20 @@ def train(config, arrays=None, out=None, bfloat16=None):
 
     workdir.check_matches(config)
     strategy = make_strategy(config)
-    bfloat16 = machine_bfloat16(config) if bfloat16 is None else bfloat16
+    bfloat16 = precision.machine_bfloat16(config) if bfloat16 is None else bfloat16
     if not is_chief(strategy):
         return _train_as_worker(config, arrays, strategy, warn, bfloat16)
     # the first line: where and how it computes ("is it on the GPU?")
-    say(f"device: {machine.describe_devices()}; {strategy.num_replicas_in_sync} replica(s); "
-        f"precision: {'mixed bfloat16' if uses_bfloat16(config, bfloat16) else 'float32'}; "
-        f"XLA: {'on' if config.jit_compile else 'off'}")
-    slower = precision_warning(config, bfloat16)
+    gpus = machine.visible_gpus()
+    say(precision.device_line(config, bfloat16, strategy.num_replicas_in_sync,
+                              machine.describe_devices(gpus)))
+    slower = precision.precision_warning(config, bfloat16, gpus)
     if slower:
         warn(slower)
-    if config.mixed_precision_where_fast and not config.mixed_precision:
+    if config.mixed_precision_where_fast and config.mixed_precision == precision.FLOAT32:
+        chosen = precision.compute_precision(config, bfloat16)
         say("--mixed_precision_where_fast: " + (
-            "bfloat16 (native on this machine)" if uses_bfloat16(config, bfloat16) else
+            "bfloat16 (native on this machine)" if chosen == precision.BFLOAT16 else
             f"float32 (bfloat16 is {bfloat16} here: float32 unless it is known native)"))
     run_dir = config.run_dir
     created = not os.path.exists(run_dir)

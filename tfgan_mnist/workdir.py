@@ -6,6 +6,8 @@ import socket
 
 import tensorflow as tf
 
+from tfgan_mnist import precision
+
 FLAGFILE = "run.flags"
 LOCKFILE = "run.lock"
 CHECKPOINT_DIR = "checkpoints"
@@ -94,10 +96,17 @@ def make_checkpoint(model, sampler=None, trained_seconds=None):
     `trained_seconds`, a float64 variable, counts the run's training time for
     --train_minutes (0 for checkpoints written before it existed).
     """
-    core = dict(model=model, rng=model.rng_variables(), **model.named_optimizers())
+    optimizers = model.named_optimizers()
+    # Adam's state under the optimizer's name in every precision, so that a run resumes
+    # across precisions; float16's loss scale beside it, as an extra.
+    core = dict(model=model, rng=model.rng_variables(),
+                **{name: precision.unscaled(opt) for name, opt in optimizers.items()})
     if sampler is not None:
         core["sampler"] = sampler
     extras = dict(model.extra_state())
+    for name, opt in optimizers.items():
+        if precision.loss_scale_state(opt):
+            extras[f"{name}_loss_scale"] = tf.train.Checkpoint(**precision.loss_scale_state(opt))
     if trained_seconds is not None:
         extras["trained_seconds"] = trained_seconds
     return RunCheckpoint(core, extras)

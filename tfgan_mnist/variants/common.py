@@ -2,7 +2,7 @@
 
 import keras
 
-from tfgan_mnist import datasets
+from tfgan_mnist import datasets, precision
 
 
 def spec(config):
@@ -43,8 +43,11 @@ def image_shape(config):
 
 def adam(config, learning_rate):
     """The one optimizer every model is built with: Adam at `learning_rate` with the
-    config's betas."""
-    return keras.optimizers.Adam(learning_rate, beta_1=config.beta1, beta_2=config.beta2)
+    config's betas, with dynamic loss scaling where the run computes in float16
+    (`precision.precision_optimizer`)."""
+    return precision.precision_optimizer(
+        keras.optimizers.Adam(learning_rate, beta_1=config.beta1, beta_2=config.beta2),
+        config.mixed_precision)
 
 
 def adam_pair(config):

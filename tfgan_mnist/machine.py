@@ -88,6 +88,15 @@ def cpu_model(path="/proc/cpuinfo"):
     return "CPU"
 
 
+def cpu_description(path="/proc/cpuinfo"):
+    """The CPU's model name and its bfloat16 matmul support, for the headers of measured
+    figures: "AMD EPYC, AVX512-BF16, no AMX"."""
+    flags = cpu_flags(path) or set()
+    bf16 = ("AMX" if "amx_bf16" in flags else "AVX512-BF16, no AMX" if "avx512_bf16" in flags
+            else "no bfloat16 instructions")
+    return f"{cpu_model(path)}, {bf16}"
+
+
 def usable_cores():
     """The cores this process may run on (`taskset` narrows them; os.cpu_count() does not
     see that)."""

@@ -47,7 +47,7 @@ quiet_tensorflow_import()
 import tensorflow as tf  # noqa: E402
 
 from tfgan_mnist import config as config_lib  # noqa: E402
-from tfgan_mnist import data, train, variants  # noqa: E402
+from tfgan_mnist import data, precision, train, variants  # noqa: E402
 from repo_configs import config_for, cpu_description, usable_cpus  # noqa: E402
 from reference_loops import REFERENCES  # noqa: E402
 
@@ -219,7 +219,8 @@ def interleaved(settings, batch_size, steps, repeats, jit_compile, dataset, peak
     prepared = []
     for name, mixed in settings:
         prepared.append((name, prepare(name, batch_size, steps, mixed, jit_compile, dataset)))
-        print(f"prepared {name} {'bf16' if mixed else 'f32'}", file=sys.stderr, flush=True)
+        print(f"prepared {name} {SHORT[precision.canonical(mixed)]}", file=sys.stderr,
+              flush=True)
     for round_ in range(repeats):
         for _, (_, _, _, timer) in prepared:
             timer.time_once()
@@ -252,15 +253,18 @@ def write_interleaved_section(rows, peaks, repeats):
         out.write(before.rstrip("\n") + "\n\n" + section + ("\n## " + rest if rest else ""))
 
 
+SHORT = {"float32": "f32", "bfloat16": "bf16", "float16": "f16"}
+
+
 def figures(model, config, config_path, flops, timer, peaks):
     """The row of one measured setting."""
     median = timer.median
     images = config.batch_size * config.d_steps
-    peak = (peaks or {}).get("bfloat16" if config.mixed_precision else "float32")
+    peak = (peaks or {}).get(config.mixed_precision)
     gflops = median * flops / 1e9
     return {
         "model": model, "config": os.path.relpath(config_path, REPO_ROOT) if config_path else "-",
-        "batch": config.batch_size, "precision": "bf16" if config.mixed_precision else "f32",
+        "batch": config.batch_size, "precision": SHORT[config.mixed_precision],
         "jit": config.jit_compile, "steps": timer.count, "steps_per_sec": median,
         "min": min(timer.rates), "max": max(timer.rates), "images_per_sec": median * images,
         "gflop_per_step": flops / 1e9, "gflops": gflops,
@@ -344,7 +348,9 @@ def main():
     parser.add_argument("--batch_size", type=int)
     parser.add_argument("--steps", type=int, help="steps per timed call (default: ~2 s)")
     parser.add_argument("--repeats", type=int, default=5)
-    parser.add_argument("--mixed_precision", action="store_true")
+    parser.add_argument("--mixed_precision", nargs="?", const="bfloat16", default="float32",
+                        choices=precision.PRECISIONS,
+                        help="bare: bfloat16, as tfgan_mnist.main's flag; or float16")
     parser.add_argument("--jit_compile", action=argparse.BooleanOptionalAction,
                         help="XLA on (--jit_compile) or off (--no-jit_compile) for every "
                              "setting; default: as each model's config sets it")
@@ -369,9 +375,11 @@ def main():
                      "--references and one --model")
 
     peaks = {"float32": matmul_peak(tf.float32), "bfloat16": matmul_peak(tf.bfloat16)}
+    if args.mixed_precision == "float16":
+        peaks["float16"] = matmul_peak(tf.float16)
     print(f"{usable_cpus()} CPU cores: {cpu_description()}", flush=True)
-    print(f"matmul peak here: float32 {peaks['float32']:.0f} GFLOP/s, "
-          f"bfloat16 {peaks['bfloat16']:.0f} GFLOP/s", flush=True)
+    print("matmul peak here: " + ", ".join(f"{name} {peak:.0f} GFLOP/s"
+                                           for name, peak in peaks.items()), flush=True)
     print(HEADER, flush=True)
     settings = ([(name, mp) for name in variants.names() for mp in (False, True)]
                 if args.all else [(args.model, args.mixed_precision)])

@@ -9,6 +9,9 @@ REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO_ROOT)
 
 from tfgan_mnist.config import read_flagfile  # noqa: E402
+# the machine's words for figures' headers, as the package's own device line uses them
+from tfgan_mnist.machine import cpu_description  # noqa: E402,F401
+from tfgan_mnist.machine import usable_cores as usable_cpus  # noqa: E402,F401
 
 
 def config_for(model, dataset="mnist"):
@@ -32,26 +35,3 @@ def config_for(model, dataset="mnist"):
     return {"model": model, "dataset": dataset}, None
 
 
-def cpu_description():
-    """The CPU's model name and its bfloat16 matmul support, from /proc/cpuinfo."""
-    try:
-        with open("/proc/cpuinfo") as handle:
-            info = handle.read()
-    except OSError:
-        return "CPU model unknown"
-    name = next((line.split(":", 1)[1].strip() for line in info.splitlines()
-                 if line.startswith("model name")), "CPU model unknown")
-    flags = set(next((line.split(":", 1)[1].split() for line in info.splitlines()
-                      if line.startswith("flags")), []))
-    bf16 = ("AMX" if "amx_bf16" in flags else "AVX512-BF16, no AMX" if "avx512_bf16" in flags
-            else "no bfloat16 instructions")
-    return f"{name}, {bf16}"
-
-
-def usable_cpus():
-    """How many cores this process may run on (`taskset` narrows it; os.cpu_count() does
-    not see that)."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # no affinity on this platform
-        return os.cpu_count()

@@ -323,3 +323,18 @@ def test_config_parses_and_names_a_registered_model(filename):
     assert filename.startswith(config.model)
     assert text.startswith("#") and f"--flagfile=configs/{filename}" in text
     assert ("_fashion" in filename) == (config.dataset == "fashion_mnist")
+
+
+def test_the_noise_flag_replaces_a_models_own_kind_of_noise():
+    from tfgan_mnist import config as config_lib
+
+    tiny = dict(model="cogan", width=0.05, z_dim=4, batch_size=4)
+    assert variants.build(config_lib.Config(**tiny)).noise == "uniform"  # the TF file's
+    model = variants.build(config_lib.Config(**tiny, noise="normal"))  # the PyTorch file's
+    assert model.noise == "normal"
+    noise = model.draw_noise(4000, seed=1).numpy()
+    assert noise.shape == (4000, 4)
+    assert abs(noise).max() > 2.5 and abs(noise.std() - 1.0) < 0.05  # N(0, 1), not U(-1, 1)
+    with pytest.raises(config_lib.ConfigError, match=r"^--noise=gaussian: valid values: '' \(the "
+                                                     r"default\), uniform, normal$"):
+        config_lib.Config(noise="gaussian")

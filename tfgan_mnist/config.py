@@ -62,6 +62,10 @@ class Config:
     train_steps: int = _field(10_000, "Generator updates to train for.", positive=True)
     batch_size: int = _field(128, "Images per discriminator update.", positive=True)
     z_dim: int = _field(100, "Dimensions of the generator's noise input.", positive=True)
+    noise: str = _field(
+        "", "The generator's noise: uniform (U(-1, 1)) or normal (N(0, 1)); empty: the "
+        "model's own (its source's). Sampling, figures and exports draw the same kind.",
+        choices=("", "uniform", "normal"))
     d_learning_rate: float = _field(1e-3, "Adam learning rate of the discriminator.", positive=True)
     g_learning_rate: float = _field(1e-3, "Adam learning rate of the generator.", positive=True)
     beta1: float = _field(0.9, "Adam beta_1 of both optimizers.", unit_interval=True)
@@ -218,7 +222,8 @@ class Config:
             if choices == "datasets":
                 choices = datasets.names()
             if isinstance(choices, tuple) and value not in choices:
-                raise ConfigError(field.name, value, f"valid values: {', '.join(choices)}")
+                raise ConfigError(field.name, value, "valid values: " + ", ".join(
+                    str(choice) if choice != "" else "'' (the default)" for choice in choices))
         if not 0.0 < self.diversity_ratio <= 1.0:
             raise ConfigError("diversity_ratio", self.diversity_ratio, "must be in (0, 1]")
         if self.train_minutes and self.strategy == "multi_worker":

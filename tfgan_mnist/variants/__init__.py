@@ -31,7 +31,8 @@ def build(config):
     """The compiled, built training model that `config.model` names.
 
     With `config.ema_decay` the model keeps averaged generator weights
-    (`GenerativeModel.enable_average`). An unknown name is a
+    (`GenerativeModel.enable_average`); `config.noise` replaces the model's own kind of
+    noise. An unknown name is a
     `config.ConfigError` listing the valid ones; so is a conditional model on stacks
     (stacked_mnist), where its label would pick the mode the measure counts.
     """
@@ -48,5 +49,7 @@ def build(config):
                           f"a conditional model needs labelled images, and {spec.about} has "
                           "no labels; put each image in a subfolder named by its class, or "
                           "train an unconditional model")
+    if config.noise:  # else the model's own kind (its class's `noise`)
+        model.noise = config.noise
     model.enable_average(config.ema_decay)
     return model

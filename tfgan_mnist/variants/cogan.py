@@ -1,6 +1,13 @@
 """The coupled GAN (Liu and Tuzel, 2016) as the TF1 tutorial builds it: two MLP GANs sharing weights.
 
-Source: wiseodd/generative-models GAN/coupled_gan/cogan_tensorflow.py (@84161a1).
+Sources: wiseodd/generative-models GAN/coupled_gan/cogan_tensorflow.py (@84161a1) and
+cogan_pytorch.py beside it, the same networks and step. They differ in the noise: the
+TensorFlow file draws z ~ U(-1, 1) of 10 dimensions (this class's default noise), the
+PyTorch file z ~ N(0, 1) of 100. `configs/cogan.flags` follows the PyTorch file
+(`--z_dim=100 --noise=normal`), `configs/cogan_tf.flags` the TensorFlow one. With z of 10
+the two domains stopped sharing their digit (pairs read as one digit about 7% of the time,
+below chance, against about 18% for the PyTorch file and for ours with z of 100, 20,000
+steps each, scored outside the package).
 
 - Generators: a shared first layer z -> 128 (ReLU), then a private output
   layer each, 128 -> 784 (sigmoid). G1 and G2 get the same z, so a pair
@@ -16,8 +23,11 @@ Source: wiseodd/generative-models GAN/coupled_gan/cogan_tensorflow.py (@84161a1)
   shared gradients"), that gradient is multiplied by 1/2 before the update,
   so the shared layers get the average of the two domains' gradients. Both
   networks of a pair are updated by one optimizer in one step.
-- z ~ U(-1, 1), z_dim 10, Adam 1e-3 (0.9, 0.999), 32 images per domain,
-  Xavier-normal weights, zero biases; D then G each iteration.
+- z ~ U(-1, 1), z_dim 10 (TensorFlow file; PyTorch file: N(0, 1), 100), Adam 1e-3
+  (0.9, 0.999), 32 images per domain, Xavier-normal weights, zero biases; D then G each
+  iteration. The PyTorch file uses one z for both updates of an iteration (and
+  PyTorch's default initialisation); we draw fresh noise for G's update, as the
+  TensorFlow file does.
 
 Domains: both come from one dataset split once into two disjoint halves, as
 the tutorial does (`X_train[:half]`, and `X_train[half:]` rotated): the

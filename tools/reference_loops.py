@@ -46,6 +46,13 @@ import tensorflow as tf
 
 def tf1_vanilla_gan(train_images, batch_size=128, seed=0):
     """The step of the TF1 tutorial's graph-mode vanilla GAN (one D and one G update a step)."""
+    return tf1_vanilla_gan_with_sampler(train_images, batch_size, seed)[0]
+
+
+def tf1_vanilla_gan_with_sampler(train_images, batch_size=128, seed=0):
+    """(step, sample) of the TF1 tutorial's vanilla GAN; `sample(count, seed)` gives uint8
+    (count, 28, 28) images from U[-1, 1] noise, as the tutorial draws them
+    (tools/fidelity.py scores them)."""
     images = train_images.reshape(-1, 784).astype(np.float32) / 255.0
     rng = np.random.default_rng(seed)
     v1 = tf.compat.v1
@@ -83,7 +90,12 @@ def tf1_vanilla_gan(train_images, batch_size=128, seed=0):
             session.run([d_solver, d_loss], {x: batch, z: rng.uniform(-1, 1, (batch_size, 100))})
             session.run([g_solver, g_loss], {z: rng.uniform(-1, 1, (batch_size, 100))})
 
-    return step  # the session lives as long as the process
+    def sample(count, seed):
+        noise = np.random.default_rng(seed).uniform(-1, 1, (count, 100))
+        pixels = session.run(fake, {z: noise}).reshape(-1, 28, 28)
+        return np.clip(np.round(pixels * 255.0), 0, 255).astype(np.uint8)
+
+    return step, sample  # the session lives as long as the process
 
 
 def tutorial_dcgan(train_images, batch_size=256, seed=0):
@@ -146,6 +158,21 @@ def tutorial_dcgan_train_step(generator, discriminator):
         return gen_loss, disc_loss
 
     return train_step
+
+
+def tutorial_dcgan_with_sampler(train_images, batch_size=256, seed=0):
+    """(step, sample) of the tutorial's DCGAN loop; `sample(count, seed)` gives uint8
+    (count, 28, 28) images from N(0, 1) noise, G in inference mode as the tutorial draws."""
+    step, generator = tutorial_dcgan_with_generator(train_images, batch_size, seed)
+
+    def sample(count, seed):
+        noise = tf.random.stateless_normal([count, 100], seed=[seed, 1234])
+        outputs = [generator(noise[start:start + 500], training=False)[..., 0]
+                   for start in range(0, count, 500)]
+        pixels = np.concatenate([np.asarray(tf.cast(o, tf.float32)) for o in outputs])
+        return np.clip(np.round((pixels + 1.0) * 127.5), 0, 255).astype(np.uint8)
+
+    return step, sample
 
 
 def tutorial_dcgan_with_generator(train_images, batch_size=256, seed=0):

@@ -1,0 +1,57 @@
+"""tools/fidelity.py's own logic on tiny runs: pairing, resuming, scoring, the table."""
+
+import json
+import os
+import sys
+
+import pytest
+
+from conftest import FIXTURE_DIR, REPO_ROOT
+
+sys.path.insert(0, os.path.join(REPO_ROOT, "tools"))
+import fidelity  # noqa: E402
+
+
+def test_summary_gives_mean_and_std_over_seeds_per_side():
+    results = {f"m/{side}/steps5/seed{seed}": {
+        "frechet_distance": fd, "classifier_score": 9.0, "precision": 0.5, "recall": 0.5,
+        "class_kl": 0.0, "steps_per_s": 10.0}
+        for side, fds in (("ours", (1.0, 3.0)), ("source", (2.0, 2.0, 5.0)))
+        for seed, fd in enumerate(fds)}
+    results["m/ours/steps6/seed0"] = dict(results["m/ours/steps5/seed0"], frechet_distance=99.0)
+    figures = fidelity.summary(results, "m", 5)
+    assert figures["ours"]["frechet_distance"] == (2.0, 2.0 ** 0.5, 2)  # steps6 left out
+    assert figures["source"]["frechet_distance"] == (3.0, 3.0 ** 0.5, 3)
+
+
+@pytest.mark.long(seconds=20)
+def test_the_tool_pairs_trains_scores_resumes_and_writes_its_table(tmp_path):
+    out, root = tmp_path / "fidelity.md", tmp_path / "runs"
+    args = ["--pairs=vanilla_gan,gan_mlp", "--seeds=2", "--steps=3", "--tiny",
+            "--num_samples=200", f"--root={root}", f"--out={out}", f"--data_dir={FIXTURE_DIR}"]
+    said = []
+    fidelity.main(args, say=said.append)
+    kept = json.loads((root / "results.json").read_text())
+    assert sorted(kept) == [f"vanilla_gan/{side}/steps3/seed{seed}"
+                            for side in ("ours", "source") for seed in (0, 1)]
+    assert all(run["steps"] == 3 and run["frechet_distance"] > 0 for run in kept.values())
+    assert "gan_mlp: not run (needs PyTorch, and its sampler is not written)" in said
+    text = out.read_text()
+    assert text.startswith(fidelity.MARKER)
+    row = next(line for line in text.splitlines() if line.startswith("| vanilla_gan |"))
+    cells = row.split(" | ")
+    assert cells[1] == "the TF1 tutorial's graph (wiseodd gan_tensorflow.py)" and cells[2] == "2"
+    ours = [kept[f"vanilla_gan/ours/steps3/seed{s}"]["frechet_distance"] for s in (0, 1)]
+    source = [kept[f"vanilla_gan/source/steps3/seed{s}"]["frechet_distance"] for s in (0, 1)]
+    assert cells[-3] == f"{(sum(ours) / 2) / (sum(source) / 2):.2f}"  # the FD ratio
+    assert "- `gan_mlp` against PyTorch-GAN gan.py: needs PyTorch" in text
+    said.clear()  # a second call resumes: every run is kept, none is trained again
+    fidelity.main(args, say=said.append)
+    assert sum("done already" in line for line in said) == 4
+    assert not any("training" in line for line in said)
+    foreign = tmp_path / "mine.md"
+    foreign.write_text("notes of my own\n")
+    with pytest.raises(SystemExit, match="was not written by tools/fidelity.py"):
+        fidelity.main(args[:-2] + [f"--out={foreign}", f"--data_dir={FIXTURE_DIR}"],
+                      say=said.append)
+    assert foreign.read_text() == "notes of my own\n"

@@ -49,6 +49,9 @@ def test_the_tool_pairs_trains_scores_resumes_and_writes_its_table(tmp_path):
     fidelity.main(args, say=said.append)
     assert sum("done already" in line for line in said) == 4
     assert not any("training" in line for line in said)
+    said.clear()  # --report trains nothing, even for runs that are missing
+    fidelity.main(args[:1] + ["--seeds=3", "--report"] + args[2:], say=said.append)
+    assert not any("training" in line or "done already" in line for line in said)
     foreign = tmp_path / "mine.md"
     foreign.write_text("notes of my own\n")
     with pytest.raises(SystemExit, match="was not written by tools/fidelity.py"):

@@ -2,6 +2,7 @@
 
     python tools/fidelity.py                      # every pair that can run here, 3 seeds
     python tools/fidelity.py --pairs=vanilla_gan --seeds=3 --steps=20000
+    python tools/fidelity.py --report --steps=20000   # the table from the kept runs
 
 For each pair, our model (its config, configs/*.flags, at --steps generator updates)
 and the source's loop as `reference_loops.py` writes it (the same number of steps) are
@@ -212,6 +213,8 @@ def main(argv=None, say=print):
     parser.add_argument("--out", default=os.path.join(REPO_ROOT, "docs", "fidelity.md"))
     parser.add_argument("--data_dir", default="")
     parser.add_argument("--tiny", action="store_true", help="tiny networks: the tests' setting")
+    parser.add_argument("--report", action="store_true",
+                        help="train nothing: write the table from the kept runs")
     args = parser.parse_args(argv)
     models = [name for name in args.pairs.split(",") if name]
     unknown = [name for name in models if name not in SOURCES]
@@ -224,8 +227,8 @@ def main(argv=None, say=print):
     for model in models:
         if SOURCES[model][1] is None:
             say(f"{model}: not run ({SOURCES[model][2]})")
-            continue
-        pairing.run(model, args.seeds)
+        elif not args.report:
+            pairing.run(model, args.seeds)
     command = "python tools/fidelity.py " + " ".join(argv if argv is not None else sys.argv[1:])
     write_table(args.out, table(pairing.results, args.steps, models, command.strip()))
     say(f"wrote {args.out}")

@@ -160,12 +160,15 @@ def _cell(figure):
 def table(results, steps, models, command):
     """docs/fidelity.md's text: a row per pair, and the pairs that did not run."""
     lines = [MARKER, "", "# Fidelity: ours against the sources, at equal steps", "",
-             f"Produced by `{command}` on {usable_cpus()} CPU cores ({cpu_description()}), "
+             f"Produced by `{command}` on {usable_cpus()} CPU core{'s' if usable_cpus() != 1 else ''} "
+             f"({cpu_description()}), "
              f"{time.strftime('%Y-%m-%d')}. Each side trained {steps} steps per seed, then "
              "scored on the same number of samples by `tfgan_mnist.evaluate`'s scores (the "
              "shipped MNIST classifier); mean ± standard deviation over the seeds; ratio = "
              "ours / source of the means (FD: below 1 is ours better). Speed: steps/s of "
-             "each whole training, set-up and tracing included.", "",
+             "each whole training, set-up and tracing included. Ours is scored with its "
+             "averaged generator (--ema_decay, as every figure of the package), the sources "
+             "have none.", "",
              "| model | source | seeds | " + " | ".join(f"{label} ours | {label} source"
                                                        for _, label in METRICS)
              + " | FD ratio | steps/s ours | steps/s source |",

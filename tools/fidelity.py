@@ -2,7 +2,7 @@
 
     python tools/fidelity.py                      # every pair that can run here, 3 seeds
     python tools/fidelity.py --pairs=vanilla_gan --seeds=3 --steps=20000
-    python tools/fidelity.py --report --steps=20000   # the table from the kept runs
+    python tools/fidelity.py --report       # the table from every kept run
 
 For each pair, our model (its config, configs/*.flags, at --steps generator updates)
 and the source's loop as `reference_loops.py` writes it (the same number of steps) are
@@ -157,38 +157,51 @@ def _cell(figure):
     return f"{mean:.3g} ± {std:.2g}"
 
 
-def table(results, steps, models, command):
-    """docs/fidelity.md's text: a row per pair, and the pairs that did not run."""
+def step_counts(results, model):
+    """The step counts at which `model` has runs of both sides, in increasing order."""
+    sides = {}
+    for key in results:
+        name, side, steps, _ = key.split("/")
+        if name == model:
+            sides.setdefault(int(steps[len("steps"):]), set()).add(side)
+    return sorted(steps for steps, seen in sides.items() if seen == {"ours", "source"})
+
+
+def table(results, models, command):
+    """docs/fidelity.md's text: a row per pair and step count, and the pairs that did not
+    run."""
     lines = [MARKER, "", "# Fidelity: ours against the sources, at equal steps", "",
-             f"Produced by `{command}` on {usable_cpus()} CPU core{'s' if usable_cpus() != 1 else ''} "
-             f"({cpu_description()}), "
-             f"{time.strftime('%Y-%m-%d')}. Each side trained {steps} steps per seed, then "
+             f"Written by `{command}` on {usable_cpus()} CPU core{'s' if usable_cpus() != 1 else ''} "
+             f"({cpu_description()}), {time.strftime('%Y-%m-%d')}, from the runs kept in "
+             "runs/fidelity (`python tools/fidelity.py --pairs=MODEL --seeds=N --steps=S` "
+             "trains them). Each side trained the row's steps per seed, then was "
              "scored on the same number of samples by `tfgan_mnist.evaluate`'s scores (the "
              "shipped MNIST classifier); mean ± standard deviation over the seeds; ratio = "
              "ours / source of the means (FD: below 1 is ours better). Speed: steps/s of "
              "each whole training, set-up and tracing included. Ours is scored with its "
              "averaged generator (--ema_decay, as every figure of the package), the sources "
              "have none.", "",
-             "| model | source | seeds | " + " | ".join(f"{label} ours | {label} source"
-                                                       for _, label in METRICS)
+             "| model | source | steps | seeds | " + " | ".join(
+                 f"{label} ours | {label} source" for _, label in METRICS)
              + " | FD ratio | steps/s ours | steps/s source |",
-             "| --- | --- | --- | " + " | ".join("--- | ---" for _ in METRICS)
+             "| --- | --- | --- | --- | " + " | ".join("--- | ---" for _ in METRICS)
              + " | --- | --- | --- |"]
     missing = []
     for model in models:
         what, maker, why = SOURCES[model]
-        figures = summary(results, model, steps)
-        if maker is None or len(figures) < 2:
-            missing.append(f"- `{model}` against {what}: "
-                           + (why or "no run at these steps yet"))
-            continue
-        ours, source = figures["ours"], figures["source"]
-        ratio = ours["frechet_distance"][0] / source["frechet_distance"][0]
-        lines.append(f"| {model} | {what} | {min(ours['frechet_distance'][2], source['frechet_distance'][2])} | "
-                     + " | ".join(f"{_cell(ours[key])} | {_cell(source[key])}"
-                                  for key, _ in METRICS)
-                     + f" | {ratio:.2f} | {ours['steps_per_s'][0]:.3g} | "
-                     f"{source['steps_per_s'][0]:.3g} |")
+        counts = step_counts(results, model) if maker else []
+        if not counts:
+            missing.append(f"- `{model}` against {what}: " + (why or "no runs yet"))
+        for steps in counts:
+            figures = summary(results, model, steps)
+            ours, source = figures["ours"], figures["source"]
+            ratio = ours["frechet_distance"][0] / source["frechet_distance"][0]
+            seeds = min(ours["frechet_distance"][2], source["frechet_distance"][2])
+            lines.append(f"| {model} | {what} | {steps} | {seeds} | "
+                         + " | ".join(f"{_cell(ours[key])} | {_cell(source[key])}"
+                                      for key, _ in METRICS)
+                         + f" | {ratio:.2f} | {ours['steps_per_s'][0]:.3g} | "
+                         f"{source['steps_per_s'][0]:.3g} |")
     if missing:
         lines += ["", "Not in the table:", ""] + missing
     return "\n".join(lines) + "\n"
@@ -233,7 +246,7 @@ def main(argv=None, say=print):
         elif not args.report:
             pairing.run(model, args.seeds)
     command = "python tools/fidelity.py " + " ".join(argv if argv is not None else sys.argv[1:])
-    write_table(args.out, table(pairing.results, args.steps, models, command.strip()))
+    write_table(args.out, table(pairing.results, models, command.strip()))
     say(f"wrote {args.out}")
 
 

@@ -98,7 +98,9 @@ class Pairing:
         settings = dict(train_steps=self.steps, seed=seed, eval_every=0, train_minutes=0,
                         workdir=os.path.join(self.root, f"{model}-seed{seed}"),
                         data_dir=self.data_dir, log_every=max(1, self.steps),
-                        summary_every=max(1, self.steps), checkpoint_every=max(1, self.steps))
+                        summary_every=max(1, self.steps), checkpoint_every=max(1, self.steps),
+                        # float32, as the sources compute: the pair compares models
+                        mixed_precision="float32", mixed_precision_where_fast=False)
         if self.tiny:
             settings.update(width=0.1, batch_size=8, sample_grid=2)
         config = config_lib.Config.from_strings({**values, **settings})
@@ -178,7 +180,8 @@ def table(results, models, command):
              "scored on the same number of samples by `tfgan_mnist.evaluate`'s scores (the "
              "shipped MNIST classifier); mean ± standard deviation over the seeds; ratio = "
              "ours / source of the means (FD: below 1 is ours better). Speed: steps/s of "
-             "each whole training, set-up and tracing included. Ours is scored with its "
+             "each whole training, set-up and tracing included, both in float32. Ours is "
+             "scored with its "
              "averaged generator (--ema_decay, as every figure of the package), the sources "
              "have none.", "",
              "| model | source | steps | seeds | " + " | ".join(

@@ -47,6 +47,7 @@ import tensorflow as tf  # noqa: E402
 
 from tfgan_mnist import config as config_lib  # noqa: E402
 from tfgan_mnist import data, machine, precision, train, variants  # noqa: E402
+from tfgan_mnist.workdir import _first_line as first_line  # noqa: E402  (an error's 1st line)
 from repo_configs import config_for  # noqa: E402
 
 GPU_STEPS, CPU_STEPS = 300, 3
@@ -66,11 +67,6 @@ def build_info():
     else:
         build = "CPU only"
     return f"TensorFlow {tf.__version__} ({build})"
-
-
-def first_line(error):
-    text = getattr(error, "message", None) or str(error) or type(error).__name__
-    return " ".join(text.strip().splitlines()[0].split())[:300]
 
 
 class Checker:
@@ -189,14 +185,13 @@ class Checker:
         """Ours against the plain TF2 loop of the same networks, one timed call each in
         turns (`benchmark.Timer`), medians."""
         import benchmark
+        import keras
         import reference_loops
 
         for ours, key in self.args.speed_pairs:
             try:
                 _, _, _, mine = benchmark.prepare(ours, steps=self.args.speed_steps)
                 function, what, _ = reference_loops.REFERENCES[key][0]
-                import keras
-
                 keras.mixed_precision.set_global_policy("float32")
                 theirs = benchmark.Timer(function(self.load("mnist").train_images),
                                          self.args.speed_steps)

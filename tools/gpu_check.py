@@ -46,7 +46,7 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 from tfgan_mnist import config as config_lib  # noqa: E402
-from tfgan_mnist import data, machine, precision, train, variants  # noqa: E402
+from tfgan_mnist import data, machine, train, variants  # noqa: E402
 from tfgan_mnist.workdir import _first_line as first_line  # noqa: E402  (an error's 1st line)
 from repo_configs import config_for  # noqa: E402
 

@@ -34,7 +34,6 @@ from tfgan_mnist.cli import quiet_tensorflow_import  # noqa: E402
 
 quiet_tensorflow_import()
 
-import numpy as np  # noqa: E402
 
 from tfgan_mnist import config as config_lib  # noqa: E402
 from tfgan_mnist import data, evaluate, generators, train  # noqa: E402

@@ -24,8 +24,36 @@ def test_summary_gives_mean_and_std_over_seeds_per_side():
     assert figures["source"]["frechet_distance"] == (3.0, 3.0 ** 0.5, 3)
 
 
+def test_the_table_gives_the_raw_weights_and_the_pairs_agreement_where_runs_have_them():
+    base = {"frechet_distance": 2.0, "classifier_score": 9.0, "precision": 0.5,
+            "recall": 0.5, "class_kl": 0.1, "steps_per_s": 10.0}
+    results = {"cogan/ours/steps4/seed0": dict(base, frechet_distance_raw=3.0,
+                                                class_agreement=0.25),
+               "cogan/ours/steps4/seed1": dict(base, frechet_distance_raw=5.0,
+                                                class_agreement=0.35),
+               "cogan/source/steps4/seed0": dict(base, frechet_distance=4.0,
+                                                  class_agreement=0.2),
+               # a run kept before the raw column: the column is left out, not half-averaged
+               "vanilla_gan/ours/steps4/seed0": dict(base),
+               "vanilla_gan/source/steps4/seed0": dict(base)}
+    text = fidelity.table(results, ["cogan", "vanilla_gan", "aae"], "cmd", "needs PyTorch (x)")
+    header = next(line for line in text.splitlines() if line.startswith("| model |"))
+    columns = [cell.strip() for cell in header.strip("|").split("|")]
+    rows = {line.split(" | ")[0][2:]: [c.strip() for c in line.strip("|").split("|")]
+            for line in text.splitlines() if line.startswith(("| cogan", "| vanilla_gan"))}
+    cogan = dict(zip(columns, rows["cogan"]))
+    assert (cogan["seeds"], cogan["FD ours"], cogan["FD ours, raw weights"]) == (
+        "1", "2 ± 0", "4 ± 1.4")
+    assert (cogan["FD ratio"], cogan["pairs agree ours"], cogan["pairs agree source"]) == (
+        "0.50", "0.3 ± 0.071", "0.2 ± 0")
+    plain = dict(zip(columns, rows["vanilla_gan"]))
+    assert plain["FD ours, raw weights"] == plain["pairs agree ours"] == "–"
+    assert "- `aae` against PyTorch-GAN aae.py (at 28x28): needs PyTorch (x)" in text
+
+
 @pytest.mark.long(seconds=20)
-def test_the_tool_pairs_trains_scores_resumes_and_writes_its_table(tmp_path):
+def test_the_tool_pairs_trains_scores_resumes_and_writes_its_table(tmp_path, monkeypatch):
+    monkeypatch.setattr(fidelity, "torch_missing", lambda: "needs PyTorch (here: pretended)")
     out, root = tmp_path / "fidelity.md", tmp_path / "runs"
     args = ["--pairs=vanilla_gan,gan_mlp", "--seeds=2", "--steps=3", "--tiny",
             "--num_samples=200", f"--root={root}", f"--out={out}", f"--data_dir={FIXTURE_DIR}"]
@@ -35,7 +63,10 @@ def test_the_tool_pairs_trains_scores_resumes_and_writes_its_table(tmp_path):
     assert sorted(kept) == [f"vanilla_gan/{side}/steps3/seed{seed}"
                             for side in ("ours", "source") for seed in (0, 1)]
     assert all(run["steps"] == 3 and run["frechet_distance"] > 0 for run in kept.values())
-    assert "gan_mlp: not run (needs PyTorch, and its sampler is not written)" in said
+    ours = [kept[f"vanilla_gan/ours/steps3/seed{s}"] for s in (0, 1)]
+    assert all(run["frechet_distance_raw"] > 0 for run in ours)  # ours' raw weights too
+    assert "frechet_distance_raw" not in kept["vanilla_gan/source/steps3/seed0"]
+    assert "gan_mlp: not run (needs PyTorch (here: pretended))" in said
     text = out.read_text()
     assert text.startswith(fidelity.MARKER)
     row = next(line for line in text.splitlines() if line.startswith("| vanilla_gan |"))
@@ -43,8 +74,8 @@ def test_the_tool_pairs_trains_scores_resumes_and_writes_its_table(tmp_path):
     assert cells[1:4] == ["the TF1 tutorial's graph (wiseodd gan_tensorflow.py)", "3", "2"]
     ours = [kept[f"vanilla_gan/ours/steps3/seed{s}"]["frechet_distance"] for s in (0, 1)]
     source = [kept[f"vanilla_gan/source/steps3/seed{s}"]["frechet_distance"] for s in (0, 1)]
-    assert cells[-3] == f"{(sum(ours) / 2) / (sum(source) / 2):.2f}"  # the FD ratio
-    assert "- `gan_mlp` against PyTorch-GAN gan.py: needs PyTorch" in text
+    assert cells[7] == f"{(sum(ours) / 2) / (sum(source) / 2):.2f}"  # the FD ratio
+    assert "- `gan_mlp` against PyTorch-GAN gan.py: needs PyTorch (here: pretended)" in text
     said.clear()  # a second call resumes: every run is kept, none is trained again
     fidelity.main(args, say=said.append)
     assert sum("done already" in line for line in said) == 4

@@ -33,7 +33,7 @@ from tfgan_mnist import data  # noqa: E402
 
 v1 = tf.compat.v1
 
-BATCH, Z_DIM = 64, 62
+Z_DIM = 62
 
 
 def linear(x, units, scope):
@@ -74,24 +74,26 @@ def batch_norm(x, scope):
 
 def discriminator(x, reuse, use_batch_norm):
     """(64)4c2s-FC32-FC64*14*14_BR-(1)4dc2s_S: (reconstruction error, code)."""
+    batch = x.shape[0]
     with v1.variable_scope("discriminator", reuse=reuse):
-        net = tf.reshape(tf.nn.relu(conv2d(x, 64, "d_conv1")), [BATCH, -1])
+        net = tf.reshape(tf.nn.relu(conv2d(x, 64, "d_conv1")), [batch, -1])
         code = linear(net, 32, "d_fc6")
         net = linear(code, 64 * 14 * 14, "d_fc3")
         net = tf.nn.relu(batch_norm(net, "d_bn3") if use_batch_norm else net)
-        out = tf.nn.sigmoid(deconv2d(tf.reshape(net, [BATCH, 14, 14, 64]),
-                                     [BATCH, 28, 28, 1], "d_dc5"))
-        return tf.sqrt(2 * tf.nn.l2_loss(out - x)) / BATCH, code
+        out = tf.nn.sigmoid(deconv2d(tf.reshape(net, [batch, 14, 14, 64]),
+                                     [batch, 28, 28, 1], "d_dc5"))
+        return tf.sqrt(2 * tf.nn.l2_loss(out - x)) / batch, code
 
 
 def generator(z):
     """FC1024_BR-FC7x7x128_BR-(64)4dc2s_BR-(1)4dc2s_S."""
+    batch = z.shape[0]
     with v1.variable_scope("generator"):
         net = tf.nn.relu(batch_norm(linear(z, 1024, "g_fc1"), "g_bn1"))
         net = tf.nn.relu(batch_norm(linear(net, 128 * 7 * 7, "g_fc2"), "g_bn2"))
-        net = tf.reshape(net, [BATCH, 7, 7, 128])
-        net = tf.nn.relu(batch_norm(deconv2d(net, [BATCH, 14, 14, 64], "g_dc3"), "g_bn3"))
-        return tf.nn.sigmoid(deconv2d(net, [BATCH, 28, 28, 1], "g_dc4"))
+        net = tf.reshape(net, [batch, 7, 7, 128])
+        net = tf.nn.relu(batch_norm(deconv2d(net, [batch, 14, 14, 64], "g_dc3"), "g_bn3"))
+        return tf.nn.sigmoid(deconv2d(net, [batch, 28, 28, 1], "g_dc4"))
 
 
 def pullaway(codes):
@@ -102,42 +104,72 @@ def pullaway(codes):
     return (tf.reduce_sum(similarity) - count) / (count * (count - 1))
 
 
+def collection_ebgan(train_images, batch_size=64, seed=0, use_batch_norm=True):
+    """(step, sample) of the recipe's graph on uint8 (n, 28, 28) `train_images`.
+
+    `step(count)` trains `count` iterations (D, then G on the same batch_z, batches
+    in the order of one fixed permutation, as the source's batch index walks its
+    data) and returns the last one's (real energy, fake energy, pull-away term,
+    fake_std). `sample(count, seed)` gives uint8 (count, 28, 28) images from U(-1, 1)
+    noise, G's batch norm in training mode over batches of `batch_size`, as the
+    source's visualisations draw them (tools/fidelity.py scores them).
+    """
+    images = train_images.reshape(-1, 28, 28, 1) / np.float32(255)
+    graph = tf.Graph()
+    with graph.as_default():
+        v1.set_random_seed(seed)
+        x = v1.placeholder(tf.float32, [batch_size, 28, 28, 1])
+        z = v1.placeholder(tf.float32, [batch_size, Z_DIM])
+        real_energy, _ = discriminator(x, False, use_batch_norm)
+        fake = generator(z)
+        fake_energy, fake_code = discriminator(fake, True, use_batch_norm)
+        margin = max(1.0, batch_size / 64)
+        d_loss = real_energy + tf.maximum(margin - fake_energy, 0)
+        pull = pullaway(fake_code)
+        g_loss = fake_energy + 0.1 * pull
+        variables = v1.trainable_variables()
+        d_optim = v1.train.AdamOptimizer(2e-4, beta1=0.5).minimize(
+            d_loss, var_list=[v for v in variables if "d_" in v.name])
+        g_optim = v1.train.AdamOptimizer(1e-3, beta1=0.5).minimize(
+            g_loss, var_list=[v for v in variables if "g_" in v.name])
+        session = v1.Session(graph=graph)
+        session.run(v1.global_variables_initializer())
+    rng = np.random.default_rng(seed)
+    order = rng.permutation(len(images))
+    done = [0]
+
+    def step(count):
+        for _ in range(count):
+            start = (done[0] * batch_size) % (len(images) - batch_size)
+            batch = images[order[start:start + batch_size]]
+            batch_z = rng.uniform(-1, 1, (batch_size, Z_DIM)).astype(np.float32)
+            _, real, fakes = session.run([d_optim, real_energy, fake_energy],
+                                         {x: batch, z: batch_z})
+            _, pt, generated = session.run([g_optim, pull, fake], {z: batch_z})
+            done[0] += 1
+        return real, fakes, pt, generated.std(axis=0).mean()
+
+    def sample(count, seed):
+        noise = np.random.default_rng(seed).uniform(-1, 1, (count + batch_size, Z_DIM))
+        pixels = np.concatenate([session.run(fake, {z: noise[start:start + batch_size]})
+                                 for start in range(0, count, batch_size)])[:count]
+        return np.clip(np.round(pixels[..., 0] * 255.0), 0, 255).astype(np.uint8)
+
+    return step, sample  # the session lives as long as the process
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--steps", type=int, default=400)
     parser.add_argument("--no_batch_norm", action="store_true")
     args = parser.parse_args()
-    v1.disable_eager_execution()
-    images = data.load_arrays("mnist").train_images.reshape(-1, 28, 28, 1) / np.float32(255)
-
-    x = v1.placeholder(tf.float32, [BATCH, 28, 28, 1])
-    z = v1.placeholder(tf.float32, [BATCH, Z_DIM])
-    real_energy, _ = discriminator(x, False, not args.no_batch_norm)
-    fake = generator(z)
-    fake_energy, fake_code = discriminator(fake, True, not args.no_batch_norm)
-    d_loss = real_energy + tf.maximum(1.0 - fake_energy, 0)  # margin max(1, 64 / 64)
-    pull = pullaway(fake_code)
-    g_loss = fake_energy + 0.1 * pull
-    variables = v1.trainable_variables()
-    d_optim = v1.train.AdamOptimizer(2e-4, beta1=0.5).minimize(
-        d_loss, var_list=[v for v in variables if "d_" in v.name])
-    g_optim = v1.train.AdamOptimizer(1e-3, beta1=0.5).minimize(
-        g_loss, var_list=[v for v in variables if "g_" in v.name])
-
-    rng = np.random.default_rng(0)
-    order = rng.permutation(len(images))
-    with v1.Session() as session:
-        session.run(v1.global_variables_initializer())
-        for step in range(args.steps):
-            start = (step * BATCH) % (len(images) - BATCH)
-            batch = images[order[start:start + BATCH]]
-            batch_z = rng.uniform(-1, 1, (BATCH, Z_DIM)).astype(np.float32)
-            _, real, fakes = session.run([d_optim, real_energy, fake_energy],
-                                         {x: batch, z: batch_z})
-            _, pt, generated = session.run([g_optim, pull, fake], {z: batch_z})
-            if step % 50 == 0 or step == args.steps - 1:
-                print(f"step {step}: energy real {real:.3f} fake {fakes:.3f}  pull-away {pt:.3f}  "
-                      f"fake_std {generated.std(axis=0).mean():.4f}", flush=True)
+    step, _ = collection_ebgan(data.load_arrays("mnist").train_images,
+                               use_batch_norm=not args.no_batch_norm)
+    for index in range(args.steps):
+        real, fakes, pt, fake_std = step(1)
+        if index % 50 == 0 or index == args.steps - 1:
+            print(f"step {index}: energy real {real:.3f} fake {fakes:.3f}  pull-away {pt:.3f}  "
+                  f"fake_std {fake_std:.4f}", flush=True)
 
 
 if __name__ == "__main__":

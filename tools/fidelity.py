@@ -4,11 +4,13 @@
     python tools/fidelity.py --pairs=vanilla_gan --seeds=3 --steps=20000
     python tools/fidelity.py --report       # the table from every kept run
 
-For each pair, our model (its config, configs/*.flags, at --steps generator updates)
-and the source's loop as `reference_loops.py` writes it (the same number of steps) are
-trained with seeds 0 .. N-1 on the same data, and --num_samples images of each are
-scored the same way (`tfgan_mnist.evaluate`'s scores, the shipped classifier): Frechet
-distance, classifier score, precision, recall, class KL. Each run's figures are kept in
+For each pair, our model (its config, configs/*.flags, at --steps generator updates;
+`SOURCES` names the values a pair changes) and the source's loop as `reference_loops.py`
+or `ebgan_reference.py` writes it (the same number of steps) are trained with seeds
+0 .. N-1 on the same data, and --num_samples images of each are scored the same way
+(`tfgan_mnist.evaluate`'s scores, the shipped classifier): Frechet distance, classifier
+score, precision, recall, class KL; ours also with its raw weights (FD), and the CoGANs'
+class agreement of their two domains. Each run's figures are kept in
 <root>/results.json as it finishes, so a stopped run resumes where it was; docs/fidelity.md
 (or --out) gets mean ± std over the seeds for ours and for the source, their ratio, the
 steps and each side's speed (steps/s of the whole training, set-up and tracing
@@ -26,6 +28,8 @@ import sys
 import tempfile
 import time
 
+import numpy as np
+
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO_ROOT)
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -36,6 +40,7 @@ quiet_tensorflow_import()
 
 
 from tfgan_mnist import config as config_lib  # noqa: E402
+from tfgan_mnist import classifier as classifier_lib  # noqa: E402
 from tfgan_mnist import data, evaluate, generators, train  # noqa: E402
 from repo_configs import config_for, cpu_description, usable_cpus  # noqa: E402
 
@@ -44,24 +49,52 @@ METRICS = (("frechet_distance", "FD"), ("classifier_score", "score"),
            ("precision", "precision"), ("recall", "recall"), ("class_kl", "class KL"))
 
 
-def _reference(name):
-    import reference_loops
+class Source:
+    """One pair's source: what it is, its maker in a tools/ module, and our side's settings.
 
-    return getattr(reference_loops, name)
+    `maker` names `module.function`; called with (train_images, seed=, [batch_size=])
+    it returns (step, sample) or, for a CoGAN, (step, sample, sample_pair): `step(count)`
+    trains, `sample(count, seed)` gives uint8 (count, 28, 28) images, `sample_pair` both
+    domains' float images in [0, 1] from one noise. `ours` overrides our config's values
+    where the pair compares another recipe than the config's.
+    """
+
+    def __init__(self, what, maker, needs_torch=False, ours=None):
+        self.what, self.maker, self.needs_torch = what, maker, needs_torch
+        self.ours = ours or {}
+
+    def make(self):
+        module, function = self.maker.split(".")
+        return getattr(__import__(module), function)
 
 
-# model: (what the source is, its (step, sample) maker in reference_loops, or None with why)
+# model: its source
 SOURCES = {
-    "vanilla_gan": ("the TF1 tutorial's graph (wiseodd gan_tensorflow.py)",
-                    "tf1_vanilla_gan_with_sampler", None),
-    "dcgan": ("the TensorFlow DCGAN tutorial's loop (tensorflow/docs dcgan.ipynb)",
-              "tutorial_dcgan_with_sampler", None),
-    "gan_mlp": ("PyTorch-GAN gan.py", None, "needs PyTorch, and its sampler is not written"),
-    "aae": ("PyTorch-GAN aae.py", None, "needs PyTorch, and its loop is not written"),
-    "cogan": ("wiseodd cogan_pytorch.py", None, "needs PyTorch, and its loop is not written"),
-    "ebgan": ("the collection's EBGAN re-created as TF1 code (tools/ebgan_reference.py)", None,
-              "its script has no sampler yet"),
+    "vanilla_gan": Source("the TF1 tutorial's graph (wiseodd gan_tensorflow.py)",
+                          "reference_loops.tf1_vanilla_gan_with_sampler"),
+    "dcgan": Source("the TensorFlow DCGAN tutorial's loop (tensorflow/docs dcgan.ipynb)",
+                    "reference_loops.tutorial_dcgan_with_sampler"),
+    "gan_mlp": Source("PyTorch-GAN gan.py", "reference_loops.torch_gan_mlp_with_sampler",
+                      needs_torch=True),
+    "aae": Source("PyTorch-GAN aae.py (at 28x28)", "reference_loops.torch_aae_with_sampler",
+                  needs_torch=True),
+    "cogan": Source("wiseodd cogan_pytorch.py", "reference_loops.torch_cogan_with_sampler",
+                    needs_torch=True),
+    # ours with the collection's recipe, which configs/ebgan.flags replaces: both collapse
+    "ebgan": Source("the collection's EBGAN recipe as TF1 graph code (tools/ebgan_reference.py)",
+                    "ebgan_reference.collection_ebgan",
+                    ours=dict(ebgan_energy="collection", pt_squared="false",
+                              ebgan_batch_norm="true", g_learning_rate="0.001")),
 }
+
+
+def torch_missing():
+    """Why a PyTorch source cannot run here, or "" where it can."""
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        return "needs PyTorch (pip install -e '.[reference]'; see the README)"
+    return ""
 
 
 class Pairing:
@@ -80,6 +113,9 @@ class Pairing:
         return self._arrays
 
     def keep(self, key, figures):
+        """Add a run's figures to the file, with what another process kept there meanwhile."""
+        if os.path.exists(self.path):
+            self.results = {**json.load(open(self.path)), **self.results}
         self.results[key] = figures
         os.makedirs(self.root, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=self.root, suffix=".json")
@@ -91,43 +127,83 @@ class Pairing:
         report = evaluate.evaluate_samples(images, "mnist", self.data_dir or None, seed=seed)
         return {key: float(report["metrics"][key]) for key, _ in METRICS}
 
-    def ours(self, model, seed):
-        """Figures of our model trained `steps` with `seed`, from its config."""
+    def quick_fd(self, images, seed):
+        """The Frechet distance alone (the raw weights' column)."""
+        network, test, _ = evaluate.embed_test_set("mnist", self.data_dir or None, len(images))
+        return float(evaluate.score(images, network, test, seed=seed,
+                                    quick=True)["frechet_distance"])
+
+    def agreement(self, first, second):
+        """How often the classifier reads a CoGAN's two domains (rotate) as one digit."""
+        from cogan_agreement import class_agreement
+
+        return class_agreement(classifier_lib.load_classifier("mnist"), first, second, "rotate")
+
+    def config(self, model, seed):
         values, _ = config_for(model)
         settings = dict(train_steps=self.steps, seed=seed, eval_every=0, train_minutes=0,
-                        workdir=os.path.join(self.root, f"{model}-seed{seed}"),
+                        workdir=os.path.join(self.root, f"{model}-steps{self.steps}-seed{seed}"),
                         data_dir=self.data_dir, log_every=max(1, self.steps),
                         summary_every=max(1, self.steps), checkpoint_every=max(1, self.steps),
                         # float32, as the sources compute: the pair compares models
-                        mixed_precision="float32", mixed_precision_where_fast=False)
+                        mixed_precision="float32", mixed_precision_where_fast=False,
+                        **SOURCES[model].ours)
         if self.tiny:
             settings.update(width=0.1, batch_size=8, sample_grid=2)
-        config = config_lib.Config.from_strings({**values, **settings})
+        return config_lib.Config.from_strings({**values, **settings})
+
+    def ours(self, model, seed):
+        """Figures of our model trained `steps` with `seed`, from its config."""
+        config = self.config(model, seed)
         started = time.perf_counter()
         with open(os.devnull, "w") as quiet:
             train.train(config, self.arrays(), out=quiet)
         seconds = time.perf_counter() - started
-        images, _ = evaluate.generate(generators.load_generator(config.run_dir),
-                                      self.num_samples, seed)
         return {"steps": self.steps, "steps_per_s": self.steps / seconds,
-                **self.score(images[..., 0] if images.ndim == 4 else images, seed)}
+                **self.score_ours(model, seed)}
+
+    def score_ours(self, model, seed, raw_only=False):
+        """Our kept run's figures: averaged weights (as every figure of the package), the
+        raw weights' FD, and a CoGAN's class agreement."""
+        figures = {}
+        run_dir = self.config(model, seed).run_dir
+        for raw in (False, True) if not raw_only else (True,):
+            generator = generators.load_generator(run_dir, raw_weights=raw)
+            images, _ = evaluate.generate(generator, self.num_samples, seed)
+            images = images[..., 0] if images.ndim == 4 else images
+            if raw:
+                figures["frechet_distance_raw"] = self.quick_fd(images, seed)
+                continue
+            figures.update(self.score(images, seed))
+            if hasattr(generator.model, "generate_pair"):
+                first, second = generator.model.generate_pair(
+                    generator.model.draw_noise(self.num_samples, seed))
+                figures["class_agreement"] = self.agreement(np.asarray(first),
+                                                            np.asarray(second))
+        return figures
 
     def source(self, model, seed):
         """Figures of the source's loop trained `steps` with `seed`."""
-        _, maker, _ = SOURCES[model]
         started = time.perf_counter()
-        step, sample = _reference(maker)(self.arrays().train_images, seed=seed,
-                                         **({"batch_size": 8} if self.tiny else {}))
-        step(self.steps)
+        made = SOURCES[model].make()(self.arrays().train_images, seed=seed,
+                                     **({"batch_size": 8} if self.tiny else {}))
+        made[0](self.steps)
         seconds = time.perf_counter() - started
-        return {"steps": self.steps, "steps_per_s": self.steps / seconds,
-                **self.score(sample(self.num_samples, seed), seed)}
+        figures = {"steps": self.steps, "steps_per_s": self.steps / seconds,
+                   **self.score(made[1](self.num_samples, seed), seed)}
+        if len(made) > 2:
+            figures["class_agreement"] = self.agreement(*made[2](self.num_samples, seed))
+        return figures
 
     def run(self, model, seeds):
         for seed in range(seeds):
             for side, function in (("ours", self.ours), ("source", self.source)):
                 key = f"{model}/{side}/steps{self.steps}/seed{seed}"
-                if key in self.results:
+                kept = self.results.get(key)
+                if kept and side == "ours" and "frechet_distance_raw" not in kept:
+                    if os.path.exists(self.config(model, seed).run_dir):  # kept before that column
+                        self.keep(key, {**kept, **self.score_ours(model, seed, raw_only=True)})
+                if kept:
                     self.say(f"{key}: done already")
                     continue
                 self.say(f"{key}: training")
@@ -137,8 +213,13 @@ class Pairing:
                          f"{figures['steps_per_s']:.3g} steps/s")
 
 
+# figures that only some runs have: ours with raw weights, a CoGAN's class agreement
+EXTRA = ("frechet_distance_raw", "class_agreement")
+
+
 def summary(results, model, steps):
-    """{side: {metric: (mean, std, n)}} of a pair's runs at `steps` (std 0 for one run)."""
+    """{side: {figure: (mean, std, n)}} of a pair's runs at `steps` (std 0 for one run); a
+    figure that not every run of a side has is left out."""
     out = {}
     for side in ("ours", "source"):
         runs = [figures for key, figures in results.items()
@@ -146,15 +227,19 @@ def summary(results, model, steps):
         if not runs:
             continue
         out[side] = {}
-        for key in [k for k, _ in METRICS] + ["steps_per_s"]:
+        for key in [k for k, _ in METRICS] + list(EXTRA) + ["steps_per_s"]:
+            if not all(key in run for run in runs):
+                continue
             values = [run[key] for run in runs]
             std = statistics.stdev(values) if len(values) > 1 else 0.0
             out[side][key] = (statistics.mean(values), std, len(values))
     return out
 
 
-def _cell(figure):
-    mean, std, _ = figure
+def _cell(figures, key):
+    if key not in figures:
+        return "–"
+    mean, std, _ = figures[key]
     return f"{mean:.3g} ± {std:.2g}"
 
 
@@ -168,42 +253,48 @@ def step_counts(results, model):
     return sorted(steps for steps, seen in sides.items() if seen == {"ours", "source"})
 
 
-def table(results, models, command):
+def table(results, models, command, missing_torch=""):
     """docs/fidelity.md's text: a row per pair and step count, and the pairs that did not
-    run."""
+    run (`missing_torch`: why the PyTorch sources cannot run, "" where they can)."""
+    cores = usable_cpus()
     lines = [MARKER, "", "# Fidelity: ours against the sources, at equal steps", "",
-             f"Written by `{command}` on {usable_cpus()} CPU core{'s' if usable_cpus() != 1 else ''} "
+             f"Written by `{command}` on {cores} CPU core{'s' if cores != 1 else ''} "
              f"({cpu_description()}), {time.strftime('%Y-%m-%d')}, from the runs kept in "
              "runs/fidelity (`python tools/fidelity.py --pairs=MODEL --seeds=N --steps=S` "
              "trains them). Each side trained the row's steps per seed, then was "
              "scored on the same number of samples by `tfgan_mnist.evaluate`'s scores (the "
-             "shipped MNIST classifier); mean ± standard deviation over the seeds; ratio = "
-             "ours / source of the means (FD: below 1 is ours better). Speed: steps/s of "
-             "each whole training, set-up and tracing included, both in float32. Ours is "
-             "scored with its "
-             "averaged generator (--ema_decay, as every figure of the package), the sources "
-             "have none.", "",
-             "| model | source | steps | seeds | " + " | ".join(
-                 f"{label} ours | {label} source" for _, label in METRICS)
-             + " | FD ratio | steps/s ours | steps/s source |",
-             "| --- | --- | --- | --- | " + " | ".join("--- | ---" for _ in METRICS)
-             + " | --- | --- | --- |"]
+             "shipped MNIST classifier); mean ± standard deviation over the seeds. Ours is "
+             "scored with its averaged generator (--ema_decay, as every figure of the "
+             "package) and, in the raw column, with its trained weights, as the sources "
+             "(which average nothing) are. FD ratio = ours (averaged) / source of the means: "
+             "below 1 is ours better. Pairs agree: a CoGAN's two domains read as one digit "
+             "(`tools/cogan_agreement.py`'s class agreement; chance is 0.1). Speed: steps/s "
+             "of each whole training, set-up and tracing included, both in float32.", "",
+             "| model | source | steps | seeds | FD ours | FD ours, raw weights | FD source "
+             "| FD ratio | " + " | ".join(f"{label} ours | {label} source"
+                                         for _, label in METRICS[1:])
+             + " | pairs agree ours | pairs agree source | steps/s ours | steps/s source |",
+             "| --- " * (8 + 2 * len(METRICS[1:]) + 4) + "|"]
     missing = []
     for model in models:
-        what, maker, why = SOURCES[model]
-        counts = step_counts(results, model) if maker else []
+        source = SOURCES[model]
+        counts = step_counts(results, model)
         if not counts:
-            missing.append(f"- `{model}` against {what}: " + (why or "no runs yet"))
+            why = missing_torch if source.needs_torch and missing_torch else "no runs yet"
+            missing.append(f"- `{model}` against {source.what}: {why}")
         for steps in counts:
             figures = summary(results, model, steps)
-            ours, source = figures["ours"], figures["source"]
-            ratio = ours["frechet_distance"][0] / source["frechet_distance"][0]
-            seeds = min(ours["frechet_distance"][2], source["frechet_distance"][2])
-            lines.append(f"| {model} | {what} | {steps} | {seeds} | "
-                         + " | ".join(f"{_cell(ours[key])} | {_cell(source[key])}"
-                                      for key, _ in METRICS)
-                         + f" | {ratio:.2f} | {ours['steps_per_s'][0]:.3g} | "
-                         f"{source['steps_per_s'][0]:.3g} |")
+            ours, theirs = figures["ours"], figures["source"]
+            ratio = ours["frechet_distance"][0] / theirs["frechet_distance"][0]
+            seeds = min(ours["frechet_distance"][2], theirs["frechet_distance"][2])
+            lines.append(
+                f"| {model} | {source.what} | {steps} | {seeds} | "
+                f"{_cell(ours, 'frechet_distance')} | {_cell(ours, 'frechet_distance_raw')} | "
+                f"{_cell(theirs, 'frechet_distance')} | {ratio:.2f} | "
+                + " | ".join(f"{_cell(ours, key)} | {_cell(theirs, key)}"
+                             for key, _ in METRICS[1:])
+                + f" | {_cell(ours, 'class_agreement')} | {_cell(theirs, 'class_agreement')} | "
+                f"{ours['steps_per_s'][0]:.3g} | {theirs['steps_per_s'][0]:.3g} |")
     if missing:
         lines += ["", "Not in the table:", ""] + missing
     return "\n".join(lines) + "\n"
@@ -242,13 +333,14 @@ def main(argv=None, say=print):
         if getattr(args, name) < 1:
             parser.error(f"--{name}={getattr(args, name)}: must be positive")
     pairing = Pairing(args.root, args.steps, args.num_samples, args.data_dir, args.tiny, say)
+    missing_torch = torch_missing()
     for model in models:
-        if SOURCES[model][1] is None:
-            say(f"{model}: not run ({SOURCES[model][2]})")
+        if SOURCES[model].needs_torch and missing_torch:
+            say(f"{model}: not run ({missing_torch})")
         elif not args.report:
             pairing.run(model, args.seeds)
     command = "python tools/fidelity.py " + " ".join(argv if argv is not None else sys.argv[1:])
-    write_table(args.out, table(pairing.results, models, command.strip()))
+    write_table(args.out, table(pairing.results, models, command.strip(), missing_torch))
     say(f"wrote {args.out}")
 
 

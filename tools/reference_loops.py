@@ -21,6 +21,10 @@ times them.
   64, N(0, 1) noise drawn with NumPy as the source does. Batches are indexed
   from a tensor in memory: the source's DataLoader runs torchvision's
   transforms on every image, which would only slow the reference down.
+- `torch_aae_with_sampler`: PyTorch-GAN's `aae.py` (implementations/aae/aae.py)
+  at 28x28, and `torch_cogan_with_sampler`: wiseodd's `cogan_pytorch.py`
+  (GAN/coupled_gan); tools/fidelity.py trains and scores them and the
+  `_with_sampler` loops above against the package's models.
 - `torch_dcgan`: the TF tutorial's DCGAN written in PyTorch (same layers,
   5x5 kernels, batch norm where the tutorial has it, dropout 0.3, LeakyReLU
   0.3, BCE on logits, Adam(1e-4), batch 256, one forward pass and two
@@ -39,6 +43,7 @@ The PyTorch loops run only where `torch` is installed (`pip install torch`;
 not a dependency of the package); `benchmark.py` says so otherwise.
 """
 
+import os
 
 import numpy as np
 import tensorflow as tf
@@ -201,13 +206,35 @@ def _torch(seed, train_images):
         import torch
     except ImportError:
         return None
+    torch.set_num_threads(len(os.sched_getaffinity(0)))  # the cores this process may use
     torch.manual_seed(seed)
     images = (train_images.astype(np.float32) - 127.5) / 127.5
     return torch, torch.from_numpy(images).reshape(-1, 1, 28, 28)
 
 
+def _uint8(pixels, low):
+    """uint8 (n, 28, 28) images from float pixels in [low, 1] (low: 0 or -1)."""
+    pixels = np.asarray(pixels, np.float32).reshape(-1, 28, 28)
+    return np.clip(np.round((pixels - low) * 255.0 / (1.0 - low)), 0, 255).astype(np.uint8)
+
+
+def _batched(function, count, batch_size):
+    """`function(start, size)` over batches of `batch_size` covering `count`, concatenated."""
+    return np.concatenate([function(start, min(batch_size, count - start))
+                           for start in range(0, count, batch_size)])
+
+
 def torch_gan_mlp(train_images, batch_size=64, seed=0):
     """The step of PyTorch-GAN's gan.py loop (None without torch)."""
+    made = torch_gan_mlp_with_sampler(train_images, batch_size, seed)
+    return made and made[0]
+
+
+def torch_gan_mlp_with_sampler(train_images, batch_size=64, seed=0):
+    """(step, sample) of PyTorch-GAN's gan.py loop (None without torch); `sample(count,
+    seed)` gives uint8 (count, 28, 28) images from N(0, 1) noise, G in training mode
+    over batches of `batch_size`, as gan.py's saved grids are (batch norm on the batch's
+    own statistics)."""
     loaded = _torch(seed, train_images)
     if loaded is None:
         return None
@@ -253,7 +280,186 @@ def torch_gan_mlp(train_images, batch_size=64, seed=0):
             d_loss.backward()
             optimizer_d.step()
 
-    return step
+    def sample(count, seed):
+        noise = np.random.default_rng(seed).normal(0, 1, (count, latent_dim)).astype(np.float32)
+        with torch.no_grad():
+            pixels = _batched(lambda start, size: generator(
+                torch.from_numpy(noise[start:start + size])).numpy(), count, batch_size)
+        return _uint8(pixels, -1.0)
+
+    return step, sample
+
+
+def torch_aae_with_sampler(train_images, batch_size=64, seed=0, latent_dim=10):
+    """(step, sample) of PyTorch-GAN's aae.py loop on 28x28 images (None without torch).
+
+    As aae.py: encoder 784-512-512(BN)-(mu, logvar) with z = mu + exp(logvar / 2) eps
+    (eps drawn with NumPy), decoder latent-512-512(BN)-784 tanh, D on codes
+    latent-512-256-1 sigmoid, LeakyReLU 0.2, BCELoss and L1Loss, the autoencoder
+    (encoder and decoder, one Adam) on 0.001 adversarial + 0.999 L1 first, then D on
+    N(0, 1) codes against the autoencoder phase's detached codes, Adam 2e-4 (0.5, 0.999),
+    batches of 64 from a reshuffled pass over the images (its DataLoader's shuffle, the
+    last batch of a pass the remainder). One change: aae.py resizes MNIST to 32x32; here
+    28x28, as the package's aae (both sides of the fidelity pair see the same images).
+    `sample(count, seed)` decodes N(0, 1) codes in training mode over batches of 100, as
+    aae.py's sample_image does.
+    """
+    loaded = _torch(seed, train_images)
+    if loaded is None:
+        return None
+    torch, images = loaded
+    from torch import nn
+
+    rng = np.random.default_rng(seed)
+
+    class Encoder(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.model = nn.Sequential(nn.Linear(784, 512), nn.LeakyReLU(0.2, inplace=True),
+                                       nn.Linear(512, 512), nn.BatchNorm1d(512),
+                                       nn.LeakyReLU(0.2, inplace=True))
+            self.mu, self.logvar = nn.Linear(512, latent_dim), nn.Linear(512, latent_dim)
+
+        def forward(self, img):
+            x = self.model(img.view(img.shape[0], -1))
+            mu, logvar = self.mu(x), self.logvar(x)
+            eps = torch.from_numpy(rng.normal(0, 1, (mu.size(0), latent_dim)).astype(np.float32))
+            return eps * torch.exp(logvar / 2) + mu
+
+    encoder = Encoder()
+    decoder = nn.Sequential(
+        nn.Linear(latent_dim, 512), nn.LeakyReLU(0.2, inplace=True), nn.Linear(512, 512),
+        nn.BatchNorm1d(512), nn.LeakyReLU(0.2, inplace=True), nn.Linear(512, 784), nn.Tanh())
+    discriminator = nn.Sequential(
+        nn.Linear(latent_dim, 512), nn.LeakyReLU(0.2, inplace=True), nn.Linear(512, 256),
+        nn.LeakyReLU(0.2, inplace=True), nn.Linear(256, 1), nn.Sigmoid())
+    adversarial_loss, pixelwise_loss = nn.BCELoss(), nn.L1Loss()
+    optimizer_g = torch.optim.Adam(list(encoder.parameters()) + list(decoder.parameters()),
+                                   lr=2e-4, betas=(0.5, 0.999))
+    optimizer_d = torch.optim.Adam(discriminator.parameters(), lr=2e-4, betas=(0.5, 0.999))
+    batches = []
+
+    def next_batch():
+        if not batches:
+            order = torch.from_numpy(rng.permutation(len(images)))
+            batches.extend(reversed(order.split(batch_size)))
+        return images[batches.pop()]
+
+    def step(count):
+        for _ in range(count):
+            real_imgs = next_batch().view(-1, 784)
+            valid, fake = torch.ones(len(real_imgs), 1), torch.zeros(len(real_imgs), 1)
+            optimizer_g.zero_grad()
+            encoded_imgs = encoder(real_imgs)
+            decoded_imgs = decoder(encoded_imgs)
+            g_loss = (0.001 * adversarial_loss(discriminator(encoded_imgs), valid)
+                      + 0.999 * pixelwise_loss(decoded_imgs, real_imgs))
+            g_loss.backward()
+            optimizer_g.step()
+            optimizer_d.zero_grad()
+            z = torch.from_numpy(rng.normal(0, 1, (len(real_imgs), latent_dim))
+                                 .astype(np.float32))
+            d_loss = 0.5 * (adversarial_loss(discriminator(z), valid)
+                            + adversarial_loss(discriminator(encoded_imgs.detach()), fake))
+            d_loss.backward()
+            optimizer_d.step()
+
+    def sample(count, seed):
+        noise = np.random.default_rng(seed).normal(0, 1, (count, latent_dim)).astype(np.float32)
+        with torch.no_grad():
+            pixels = _batched(lambda start, size: decoder(
+                torch.from_numpy(noise[start:start + size])).numpy(), count, 100)
+        return _uint8(pixels, -1.0)
+
+    return step, sample
+
+
+def torch_cogan_with_sampler(train_images, batch_size=32, seed=0, z_dim=100):
+    """(step, sample, sample_pair) of wiseodd's cogan_pytorch.py loop (None without torch).
+
+    As the file: G_shared z-128 ReLU, private heads 128-784 sigmoid; D private 784-128
+    ReLU, D_shared 128-1 sigmoid; D loss mean(-log(D1(x1) + 1e-8) - log(1 - D1(G1(z))
+    + 1e-8)) + the same for domain 2, G loss mean(-log(D(G(z)) + 1e-8)) summed over the
+    domains, one z ~ N(0, 1) per iteration for both updates, the shared layers'
+    gradients halved, Adam 1e-3 (PyTorch's default betas), 32 images a domain, each a
+    contiguous slice at a random start (its sample_x). Domain 1 is the first half of
+    the training images in [0, 1], domain 2 the second half rotated 90 degrees
+    counter-clockwise (np.rot90, which is what its scipy rotate(90, axes=(1, 2))
+    gives); the file reads TensorFlow's 55,000-image split, here all 60,000.
+    `sample(count, seed)`: uint8 (count, 28, 28) domain-1 images; `sample_pair(count,
+    seed)`: both domains' float images in [0, 1], shaped (count, 28, 28, 1), from the
+    same z.
+    """
+    loaded = _torch(seed, train_images)
+    if loaded is None:
+        return None
+    torch, _ = loaded
+    from torch import nn
+
+    rng = np.random.default_rng(seed)
+    pixels = train_images.reshape(-1, 28, 28).astype(np.float32) / 255.0
+    half = len(pixels) // 2
+    domain1 = pixels[:half].reshape(-1, 784)
+    domain2 = np.ascontiguousarray(np.rot90(pixels[half:], 1, axes=(1, 2))).reshape(-1, 784)
+    g_shared = nn.Sequential(nn.Linear(z_dim, 128), nn.ReLU())
+    g1_, g2_ = (nn.Sequential(nn.Linear(128, 784), nn.Sigmoid()) for _ in range(2))
+    d_shared = nn.Sequential(nn.Linear(128, 1), nn.Sigmoid())
+    d1_, d2_ = (nn.Sequential(nn.Linear(784, 128), nn.ReLU()) for _ in range(2))
+    g_params = [*g1_.parameters(), *g2_.parameters(), *g_shared.parameters()]
+    d_params = [*d1_.parameters(), *d2_.parameters(), *d_shared.parameters()]
+    g_solver = torch.optim.Adam(g_params, lr=1e-3)
+    d_solver = torch.optim.Adam(d_params, lr=1e-3)
+    nets = (g_shared, g1_, g2_, d_shared, d1_, d2_)
+
+    def generate(z):
+        shared = g_shared(z)
+        return g1_(shared), g2_(shared)
+
+    def discriminate(x1, x2):
+        return d_shared(d1_(x1)), d_shared(d2_(x2))
+
+    def sample_x(x):
+        start = rng.integers(0, x.shape[0] - batch_size)
+        return torch.from_numpy(x[start:start + batch_size])
+
+    def reset_grad():
+        for net in nets:
+            net.zero_grad()
+
+    def step(count):
+        for _ in range(count):
+            x1, x2 = sample_x(domain1), sample_x(domain2)
+            z = torch.randn(batch_size, z_dim)
+            fake1, fake2 = generate(z)
+            real1, real2 = discriminate(x1, x2)
+            fake_score1, fake_score2 = discriminate(fake1, fake2)
+            d_loss = (torch.mean(-torch.log(real1 + 1e-8) - torch.log(1.0 - fake_score1 + 1e-8))
+                      + torch.mean(-torch.log(real2 + 1e-8)
+                                   - torch.log(1.0 - fake_score2 + 1e-8)))
+            d_loss.backward()
+            for param in d_shared.parameters():
+                param.grad.data = 0.5 * param.grad.data
+            d_solver.step()
+            reset_grad()
+            fake_score1, fake_score2 = discriminate(*generate(z))
+            g_loss = (torch.mean(-torch.log(fake_score1 + 1e-8))
+                      + torch.mean(-torch.log(fake_score2 + 1e-8)))
+            g_loss.backward()
+            for param in g_shared.parameters():
+                param.grad.data = 0.5 * param.grad.data
+            g_solver.step()
+            reset_grad()
+
+    def sample_pair(count, seed):
+        noise = np.random.default_rng(seed).normal(0, 1, (count, z_dim)).astype(np.float32)
+        with torch.no_grad():
+            first, second = generate(torch.from_numpy(noise))
+        return (first.numpy().reshape(-1, 28, 28, 1), second.numpy().reshape(-1, 28, 28, 1))
+
+    def sample(count, seed):
+        return _uint8(sample_pair(count, seed)[0], 0.0)
+
+    return step, sample, sample_pair
 
 
 def torch_dcgan(train_images, batch_size=256, seed=0):

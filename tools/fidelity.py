@@ -105,6 +105,7 @@ class Pairing:
         self.data_dir, self.tiny, self.say = data_dir, tiny, say
         self.path = os.path.join(root, "results.json")
         self.results = json.load(open(self.path)) if os.path.exists(self.path) else {}
+        self.written = {}  # what this process kept: the file's other runs may be newer
         self._arrays = None
 
     def arrays(self):
@@ -114,8 +115,9 @@ class Pairing:
 
     def keep(self, key, figures):
         """Add a run's figures to the file, with what another process kept there meanwhile."""
+        self.written[key] = figures
         if os.path.exists(self.path):
-            self.results = {**json.load(open(self.path)), **self.results}
+            self.results = {**json.load(open(self.path)), **self.written}
         self.results[key] = figures
         os.makedirs(self.root, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=self.root, suffix=".json")

@@ -218,10 +218,19 @@ def _uint8(pixels, low):
     return np.clip(np.round((pixels - low) * 255.0 / (1.0 - low)), 0, 255).astype(np.uint8)
 
 
-def _batched(function, count, batch_size):
-    """`function(start, size)` over batches of `batch_size` covering `count`, concatenated."""
-    return np.concatenate([function(start, min(batch_size, count - start))
-                           for start in range(0, count, batch_size)])
+def _normal_noise_sampler(torch, generator, latent_dim, batch_size):
+    """`sample(count, seed)`: uint8 images of a tanh `generator` from N(0, 1) noise, in
+    training mode over batches of `batch_size` (batch norm on each batch's statistics)."""
+
+    def sample(count, seed):
+        noise = np.random.default_rng(seed).normal(0, 1, (count, latent_dim)).astype(np.float32)
+        with torch.no_grad():
+            pixels = np.concatenate([
+                generator(torch.from_numpy(noise[start:start + batch_size])).numpy()
+                for start in range(0, count, batch_size)])
+        return _uint8(pixels, -1.0)
+
+    return sample
 
 
 def torch_gan_mlp(train_images, batch_size=64, seed=0):
@@ -280,14 +289,7 @@ def torch_gan_mlp_with_sampler(train_images, batch_size=64, seed=0):
             d_loss.backward()
             optimizer_d.step()
 
-    def sample(count, seed):
-        noise = np.random.default_rng(seed).normal(0, 1, (count, latent_dim)).astype(np.float32)
-        with torch.no_grad():
-            pixels = _batched(lambda start, size: generator(
-                torch.from_numpy(noise[start:start + size])).numpy(), count, batch_size)
-        return _uint8(pixels, -1.0)
-
-    return step, sample
+    return step, _normal_noise_sampler(torch, generator, latent_dim, batch_size)
 
 
 def torch_aae_with_sampler(train_images, batch_size=64, seed=0, latent_dim=10):
@@ -364,14 +366,7 @@ def torch_aae_with_sampler(train_images, batch_size=64, seed=0, latent_dim=10):
             d_loss.backward()
             optimizer_d.step()
 
-    def sample(count, seed):
-        noise = np.random.default_rng(seed).normal(0, 1, (count, latent_dim)).astype(np.float32)
-        with torch.no_grad():
-            pixels = _batched(lambda start, size: decoder(
-                torch.from_numpy(noise[start:start + size])).numpy(), count, 100)
-        return _uint8(pixels, -1.0)
-
-    return step, sample
+    return step, _normal_noise_sampler(torch, decoder, latent_dim, 100)
 
 
 def torch_cogan_with_sampler(train_images, batch_size=32, seed=0, z_dim=100):

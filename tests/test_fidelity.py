@@ -76,6 +76,10 @@ def test_the_tool_pairs_trains_scores_resumes_and_writes_its_table(tmp_path, mon
     source = [kept[f"vanilla_gan/source/steps3/seed{s}"]["frechet_distance"] for s in (0, 1)]
     assert cells[7] == f"{(sum(ours) / 2) / (sum(source) / 2):.2f}"  # the FD ratio
     assert "- `gan_mlp` against PyTorch-GAN gan.py: needs PyTorch (here: pretended)" in text
+    assert "| vanilla_gan | 3 | ![vanilla_gan ours](fidelity/vanilla_gan-steps3-ours.png) | " \
+        "![vanilla_gan source](fidelity/vanilla_gan-steps3-source.png) |" in text
+    assert sorted(os.listdir(tmp_path / "fidelity")) == [  # seed 0's grids only
+        "vanilla_gan-steps3-ours.png", "vanilla_gan-steps3-source.png"]
     said.clear()  # a second call resumes: every run is kept, none is trained again
     fidelity.main(args, say=said.append)
     assert sum("done already" in line for line in said) == 4
@@ -83,9 +87,17 @@ def test_the_tool_pairs_trains_scores_resumes_and_writes_its_table(tmp_path, mon
     said.clear()  # --report trains nothing, even for runs that are missing
     fidelity.main(args[:1] + ["--seeds=3", "--report"] + args[2:], say=said.append)
     assert not any("training" in line or "done already" in line for line in said)
+    (tmp_path / "fidelity" / "vanilla_gan-steps3-source.png").unlink()
+    said.clear()  # a kept seed-0 run without its picture: the source trains again to draw it
+    fidelity.main(args, say=said.append)
+    assert "vanilla_gan/source/steps3/seed0: drawing its picture, from a second training " \
+        "with its seed" in said
+    assert (tmp_path / "fidelity" / "vanilla_gan-steps3-source.png").exists()
+    assert json.loads((root / "results.json").read_text()) == kept  # figures kept as they were
     foreign = tmp_path / "mine.md"
     foreign.write_text("notes of my own\n")
+    said.clear()  # refused before anything trains
     with pytest.raises(SystemExit, match="was not written by tools/fidelity.py"):
-        fidelity.main(args[:-2] + [f"--out={foreign}", f"--data_dir={FIXTURE_DIR}"],
-                      say=said.append)
-    assert foreign.read_text() == "notes of my own\n"
+        fidelity.main(args[:-2] + [f"--out={foreign}", f"--data_dir={FIXTURE_DIR}",
+                                   "--steps=4"], say=said.append)
+    assert foreign.read_text() == "notes of my own\n" and said == []

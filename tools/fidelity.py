@@ -14,7 +14,8 @@ class agreement of their two domains. Each run's figures are kept in
 <root>/results.json as it finishes, so a stopped run resumes where it was; docs/fidelity.md
 (or --out) gets mean ± std over the seeds for ours and for the source, their ratio, the
 steps and each side's speed (steps/s of the whole training, set-up and tracing
-included; both in this process, one after the other).
+included; both in this process, one after the other), and docs/fidelity/ seed 0's
+sample grids of both sides.
 
 Pairs whose source needs PyTorch (`SOURCES`) run only where torch is installed
 (`pip install -e '.[reference]'`); the table says which did not run and why.
@@ -41,7 +42,7 @@ quiet_tensorflow_import()
 
 from tfgan_mnist import config as config_lib  # noqa: E402
 from tfgan_mnist import classifier as classifier_lib  # noqa: E402
-from tfgan_mnist import data, evaluate, generators, train  # noqa: E402
+from tfgan_mnist import data, evaluate, generators, summaries, train  # noqa: E402
 from repo_configs import config_for, cpu_description, usable_cpus  # noqa: E402
 
 MARKER = "<!-- written by tools/fidelity.py: rerun it to update -->"
@@ -100,9 +101,10 @@ def torch_missing():
 class Pairing:
     """Trains and scores both sides of the pairs, keeping each run's figures in a file."""
 
-    def __init__(self, root, steps, num_samples, data_dir="", tiny=False, say=print):
+    def __init__(self, root, steps, num_samples, data_dir="", tiny=False, say=print,
+                 pictures=None):
         self.root, self.steps, self.num_samples = root, steps, num_samples
-        self.data_dir, self.tiny, self.say = data_dir, tiny, say
+        self.data_dir, self.tiny, self.say, self.pictures = data_dir, tiny, say, pictures
         self.path = os.path.join(root, "results.json")
         self.results = json.load(open(self.path)) if os.path.exists(self.path) else {}
         self.written = {}  # what this process kept: the file's other runs may be newer
@@ -128,6 +130,14 @@ class Pairing:
     def score(self, images, seed):
         report = evaluate.evaluate_samples(images, "mnist", self.data_dir or None, seed=seed)
         return {key: float(report["metrics"][key]) for key, _ in METRICS}
+
+    def draw(self, model, side, seed, images):
+        """Seed 0's first 64 scored images as a grid in the pictures folder."""
+        if self.pictures and seed == 0:
+            os.makedirs(self.pictures, exist_ok=True)
+            summaries.save_grid_png(picture_path(self.pictures, model, self.steps, side),
+                                    images[:64], 8, 8,
+                                    title=f"{model}, {side}: {self.steps} steps, seed 0")
 
     def quick_fd(self, images, seed):
         """The Frechet distance alone (the raw weights' column)."""
@@ -177,6 +187,7 @@ class Pairing:
                 figures["frechet_distance_raw"] = self.quick_fd(images, seed)
                 continue
             figures.update(self.score(images, seed))
+            self.draw(model, "ours", seed, images)
             if hasattr(generator.model, "generate_pair"):
                 first, second = generator.model.generate_pair(
                     generator.model.draw_noise(self.num_samples, seed))
@@ -191,8 +202,10 @@ class Pairing:
                                      **({"batch_size": 8} if self.tiny else {}))
         made[0](self.steps)
         seconds = time.perf_counter() - started
+        images = made[1](self.num_samples, seed)
+        self.draw(model, "source", seed, images)
         figures = {"steps": self.steps, "steps_per_s": self.steps / seconds,
-                   **self.score(made[1](self.num_samples, seed), seed)}
+                   **self.score(images, seed)}
         if len(made) > 2:
             figures["class_agreement"] = self.agreement(*made[2](self.num_samples, seed))
         return figures
@@ -205,6 +218,14 @@ class Pairing:
                 if kept and side == "ours" and "frechet_distance_raw" not in kept:
                     if os.path.exists(self.config(model, seed).run_dir):  # kept before that column
                         self.keep(key, {**kept, **self.score_ours(model, seed, raw_only=True)})
+                if kept and seed == 0 and self.pictures and not os.path.exists(
+                        picture_path(self.pictures, model, self.steps, side)):
+                    self.say(f"{key}: drawing its picture" + (
+                        "" if side == "ours" else ", from a second training with its seed"))
+                    if side == "ours":  # from the kept workdir
+                        self.score_ours(model, seed)
+                    else:
+                        self.source(model, seed)
                 if kept:
                     self.say(f"{key}: done already")
                     continue
@@ -213,6 +234,10 @@ class Pairing:
                 figures = self.results[key]
                 self.say(f"{key}: FD {figures['frechet_distance']:.3f}, "
                          f"{figures['steps_per_s']:.3g} steps/s")
+
+
+def picture_path(folder, model, steps, side):
+    return os.path.join(folder, f"{model}-steps{steps}-{side}.png")
 
 
 # figures that only some runs have: ours with raw weights, a CoGAN's class agreement
@@ -255,9 +280,10 @@ def step_counts(results, model):
     return sorted(steps for steps, seen in sides.items() if seen == {"ours", "source"})
 
 
-def table(results, models, command, missing_torch=""):
-    """docs/fidelity.md's text: a row per pair and step count, and the pairs that did not
-    run (`missing_torch`: why the PyTorch sources cannot run, "" where they can)."""
+def table(results, models, command, missing_torch="", pictures=None, out_dir=None):
+    """docs/fidelity.md's text: a row per pair and step count, the pairs that did not run
+    (`missing_torch`: why the PyTorch sources cannot run, "" where they can), and the
+    sample grids found in `pictures`, linked relative to `out_dir`."""
     cores = usable_cpus()
     lines = [MARKER, "", "# Fidelity: ours against the sources, at equal steps", "",
              f"Written by `{command}` on {cores} CPU core{'s' if cores != 1 else ''} "
@@ -297,18 +323,37 @@ def table(results, models, command, missing_torch=""):
                              for key, _ in METRICS[1:])
                 + f" | {_cell(ours, 'class_agreement')} | {_cell(theirs, 'class_agreement')} | "
                 f"{ours['steps_per_s'][0]:.3g} | {theirs['steps_per_s'][0]:.3g} |")
+    drawn = []
+    for model in models if pictures else ():
+        for steps in step_counts(results, model):
+            paths = [picture_path(pictures, model, steps, side) for side in ("ours", "source")]
+            if any(os.path.exists(path) for path in paths):
+                drawn.append(f"| {model} | {steps} | " + " | ".join(
+                    f"![{model} {side}]({os.path.relpath(path, out_dir)})"
+                    if os.path.exists(path) else "–"
+                    for side, path in zip(("ours", "source"), paths)) + " |")
+    if drawn:
+        lines += ["", "## Samples", "", "Seed 0's first 64 scored images, ours from the "
+                  "averaged generator. A source's loop keeps no weights: where its picture "
+                  "was missing, it was trained again with seed 0 to draw it.", "",
+                  "| model | steps | ours | source |", "| --- | --- | --- | --- |"] + drawn
     if missing:
         lines += ["", "Not in the table:", ""] + missing
     return "\n".join(lines) + "\n"
 
 
-def write_table(path, text):
-    """Write `text` at `path`, replacing only a file this tool wrote (its MARKER)."""
+def check_out(path):
+    """Refuse an --out that this tool did not write (its MARKER), before any training."""
     if os.path.exists(path):
         with open(path) as handle:
             if handle.readline().strip() != MARKER:
                 raise SystemExit(f"--out={path} exists and was not written by "
                                  "tools/fidelity.py; give another --out")
+
+
+def write_table(path, text):
+    """Write `text` at `path`, replacing only a file this tool wrote."""
+    check_out(path)
     with open(path, "w") as handle:
         handle.write(text)
 
@@ -334,7 +379,10 @@ def main(argv=None, say=print):
     for name in ("seeds", "steps", "num_samples"):
         if getattr(args, name) < 1:
             parser.error(f"--{name}={getattr(args, name)}: must be positive")
-    pairing = Pairing(args.root, args.steps, args.num_samples, args.data_dir, args.tiny, say)
+    check_out(args.out)
+    pictures = os.path.splitext(args.out)[0]  # docs/fidelity.md: docs/fidelity/
+    pairing = Pairing(args.root, args.steps, args.num_samples, args.data_dir, args.tiny, say,
+                      pictures)
     missing_torch = torch_missing()
     for model in models:
         if SOURCES[model].needs_torch and missing_torch:
@@ -342,7 +390,8 @@ def main(argv=None, say=print):
         elif not args.report:
             pairing.run(model, args.seeds)
     command = "python tools/fidelity.py " + " ".join(argv if argv is not None else sys.argv[1:])
-    write_table(args.out, table(pairing.results, models, command.strip(), missing_torch))
+    write_table(args.out, table(pairing.results, models, command.strip(), missing_torch,
+                                pictures, os.path.dirname(args.out)))
     say(f"wrote {args.out}")
 
 

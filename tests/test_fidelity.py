@@ -24,6 +24,23 @@ def test_summary_gives_mean_and_std_over_seeds_per_side():
     assert figures["source"]["frechet_distance"] == (3.0, 3.0 ** 0.5, 3)
 
 
+def test_ours_and_the_source_are_told_apart_by_welch_on_raw_weights_where_kept():
+    runs = {f"m/{side}/steps9/seed{seed}": figures
+            for side, per_seed in (
+                ("ours", [dict(frechet_distance=10.0, frechet_distance_raw=20.0),
+                          dict(frechet_distance=11.0, frechet_distance_raw=21.0),
+                          dict(frechet_distance=12.0, frechet_distance_raw=22.5)]),
+                ("source", [dict(frechet_distance=20.5), dict(frechet_distance=21.5),
+                            dict(frechet_distance=21.0)]))
+            for seed, figures in enumerate(per_seed)}
+    p, which = fidelity.same_model_test(runs, "m", 9)
+    assert which == "raw" and p == pytest.approx(0.8467, abs=1e-4)  # scipy.stats.ttest_ind
+    del runs["m/ours/steps9/seed2"]["frechet_distance_raw"]  # not every run: the averaged FDs
+    p, which = fidelity.same_model_test(runs, "m", 9)
+    assert which == "averaged" and p < 0.01
+    assert fidelity._verdict((p, which)).endswith("(averaged), differ")
+
+
 def test_the_table_gives_the_raw_weights_and_the_pairs_agreement_where_runs_have_them():
     base = {"frechet_distance": 2.0, "classifier_score": 9.0, "precision": 0.5,
             "recall": 0.5, "class_kl": 0.1, "steps_per_s": 10.0}
@@ -46,6 +63,7 @@ def test_the_table_gives_the_raw_weights_and_the_pairs_agreement_where_runs_have
         "1", "2 ± 0", "4 ± 1.4")
     assert (cogan["FD ratio"], cogan["pairs agree ours"], cogan["pairs agree source"]) == (
         "0.50", "0.3 ± 0.071", "0.2 ± 0")
+    assert cogan["p, same FD"] == "–"  # one source seed: nothing to test
     plain = dict(zip(columns, rows["vanilla_gan"]))
     assert plain["FD ours, raw weights"] == plain["pairs agree ours"] == "–"
     assert "- `aae` against PyTorch-GAN aae.py (at 28x28): needs PyTorch (x)" in text

@@ -44,6 +44,7 @@ from tfgan_mnist import config as config_lib  # noqa: E402
 from tfgan_mnist import classifier as classifier_lib  # noqa: E402
 from tfgan_mnist import data, evaluate, generators, summaries, train  # noqa: E402
 from repo_configs import config_for, cpu_description, usable_cpus  # noqa: E402
+from zoo import ALPHA, welch_p  # noqa: E402
 
 MARKER = "<!-- written by tools/fidelity.py: rerun it to update -->"
 METRICS = (("frechet_distance", "FD"), ("classifier_score", "score"),
@@ -263,6 +264,34 @@ def summary(results, model, steps):
     return out
 
 
+def values(results, model, steps, side, key):
+    """One figure of every run of a side at `steps`, in seed order (runs without it left out)."""
+    prefix = f"{model}/{side}/steps{steps}/seed"
+    runs = sorted((int(name[len(prefix):]), figures[key]) for name, figures in results.items()
+                  if name.startswith(prefix) and key in figures)
+    return [value for _, value in runs]
+
+
+def same_model_test(results, model, steps):
+    """Welch's p for equal mean FDs of ours and the source, ours with raw weights where every
+    run has them (the source averages nothing): (p, "raw" or "averaged"), or None below
+    two seeds a side."""
+    source = values(results, model, steps, "source", "frechet_distance")
+    ours_runs = values(results, model, steps, "ours", "frechet_distance")
+    raw = values(results, model, steps, "ours", "frechet_distance_raw")
+    ours, which = (raw, "raw") if raw and len(raw) == len(ours_runs) else (ours_runs, "averaged")
+    if len(ours) < 2 or len(source) < 2:
+        return None
+    return welch_p(ours, source), which
+
+
+def _verdict(test):
+    if test is None:
+        return "–"
+    p, which = test
+    return f"{p:.2g} ({which}){', differ' if p < ALPHA else ''}"
+
+
 def _cell(figures, key):
     if key not in figures:
         return "–"
@@ -296,13 +325,16 @@ def table(results, models, command, missing_torch="", pictures=None, out_dir=Non
              "package) and, in the raw column, with its trained weights, as the sources "
              "(which average nothing) are. FD ratio = ours (averaged) / source of the means: "
              "below 1 is ours better. Pairs agree: a CoGAN's two domains read as one digit "
-             "(`tools/cogan_agreement.py`'s class agreement; chance is 0.1). Speed: steps/s "
+             "(`tools/cogan_agreement.py`'s class agreement; chance is 0.1). p: Welch's t-test "
+             "of equal mean FDs over the seeds, ours with raw weights (as the source, "
+             f"averaged where runs lack the raw figure) against the source; below {ALPHA:g} "
+             "the seeds tell ours and the source apart. Speed: steps/s "
              "of each whole training, set-up and tracing included, both in float32.", "",
              "| model | source | steps | seeds | FD ours | FD ours, raw weights | FD source "
-             "| FD ratio | " + " | ".join(f"{label} ours | {label} source"
+             "| FD ratio | p, same FD | " + " | ".join(f"{label} ours | {label} source"
                                          for _, label in METRICS[1:])
              + " | pairs agree ours | pairs agree source | steps/s ours | steps/s source |",
-             "| --- " * (8 + 2 * len(METRICS[1:]) + 4) + "|"]
+             "| --- " * (9 + 2 * len(METRICS[1:]) + 4) + "|"]
     missing = []
     for model in models:
         source = SOURCES[model]
@@ -319,6 +351,7 @@ def table(results, models, command, missing_torch="", pictures=None, out_dir=Non
                 f"| {model} | {source.what} | {steps} | {seeds} | "
                 f"{_cell(ours, 'frechet_distance')} | {_cell(ours, 'frechet_distance_raw')} | "
                 f"{_cell(theirs, 'frechet_distance')} | {ratio:.2f} | "
+                f"{_verdict(same_model_test(results, model, steps))} | "
                 + " | ".join(f"{_cell(ours, key)} | {_cell(theirs, key)}"
                              for key, _ in METRICS[1:])
                 + f" | {_cell(ours, 'class_agreement')} | {_cell(theirs, 'class_agreement')} | "

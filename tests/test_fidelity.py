@@ -45,9 +45,9 @@ def test_the_table_gives_the_raw_weights_and_the_pairs_agreement_where_runs_have
     base = {"frechet_distance": 2.0, "classifier_score": 9.0, "precision": 0.5,
             "recall": 0.5, "class_kl": 0.1, "steps_per_s": 10.0}
     results = {"cogan/ours/steps4/seed0": dict(base, frechet_distance_raw=3.0,
-                                                class_agreement=0.25),
+                                                class_agreement=0.25, class_agreement_raw=0.3),
                "cogan/ours/steps4/seed1": dict(base, frechet_distance_raw=5.0,
-                                                class_agreement=0.35),
+                                                class_agreement=0.35, class_agreement_raw=0.3),
                "cogan/source/steps4/seed0": dict(base, frechet_distance=4.0,
                                                   class_agreement=0.2),
                # a run kept before the raw column: the column is left out, not half-averaged
@@ -64,6 +64,7 @@ def test_the_table_gives_the_raw_weights_and_the_pairs_agreement_where_runs_have
     assert (cogan["FD ratio"], cogan["pairs agree ours"], cogan["pairs agree source"]) == (
         "0.50", "0.3 ± 0.071", "0.2 ± 0")
     assert cogan["p, same FD"] == "–"  # one source seed: nothing to test
+    assert cogan["pairs agree ours, raw weights"] == "0.3 ± 0"
     plain = dict(zip(columns, rows["vanilla_gan"]))
     assert plain["FD ours, raw weights"] == plain["pairs agree ours"] == "–"
     assert "- `aae` against PyTorch-GAN aae.py (at 28x28): needs PyTorch (x)" in text

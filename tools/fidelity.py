@@ -176,24 +176,25 @@ class Pairing:
                 **self.score_ours(model, seed)}
 
     def score_ours(self, model, seed, raw_only=False):
-        """Our kept run's figures: averaged weights (as every figure of the package), the
-        raw weights' FD, and a CoGAN's class agreement."""
+        """Our kept run's figures: averaged weights (as every figure of the package), and
+        with raw weights the FD; a CoGAN's class agreement with each."""
         figures = {}
         run_dir = self.config(model, seed).run_dir
         for raw in (False, True) if not raw_only else (True,):
+            suffix = "_raw" if raw else ""
             generator = generators.load_generator(run_dir, raw_weights=raw)
             images, _ = evaluate.generate(generator, self.num_samples, seed)
             images = images[..., 0] if images.ndim == 4 else images
             if raw:
                 figures["frechet_distance_raw"] = self.quick_fd(images, seed)
-                continue
-            figures.update(self.score(images, seed))
-            self.draw(model, "ours", seed, images)
+            else:
+                figures.update(self.score(images, seed))
+                self.draw(model, "ours", seed, images)
             if hasattr(generator.model, "generate_pair"):
                 first, second = generator.model.generate_pair(
                     generator.model.draw_noise(self.num_samples, seed))
-                figures["class_agreement"] = self.agreement(np.asarray(first),
-                                                            np.asarray(second))
+                figures["class_agreement" + suffix] = self.agreement(np.asarray(first),
+                                                                     np.asarray(second))
         return figures
 
     def source(self, model, seed):
@@ -216,7 +217,8 @@ class Pairing:
             for side, function in (("ours", self.ours), ("source", self.source)):
                 key = f"{model}/{side}/steps{self.steps}/seed{seed}"
                 kept = self.results.get(key)
-                if kept and side == "ours" and "frechet_distance_raw" not in kept:
+                if kept and side == "ours" and not all(
+                        f"{name}_raw" in kept for name in RAW if name in kept):
                     if os.path.exists(self.config(model, seed).run_dir):  # kept before that column
                         self.keep(key, {**kept, **self.score_ours(model, seed, raw_only=True)})
                 if kept and seed == 0 and self.pictures and not os.path.exists(
@@ -242,7 +244,8 @@ def picture_path(folder, model, steps, side):
 
 
 # figures that only some runs have: ours with raw weights, a CoGAN's class agreement
-EXTRA = ("frechet_distance_raw", "class_agreement")
+EXTRA = ("frechet_distance_raw", "class_agreement", "class_agreement_raw")
+RAW = ("frechet_distance", "class_agreement")  # what ours is also scored on with raw weights
 
 
 def summary(results, model, steps):
@@ -333,8 +336,9 @@ def table(results, models, command, missing_torch="", pictures=None, out_dir=Non
              "| model | source | steps | seeds | FD ours | FD ours, raw weights | FD source "
              "| FD ratio | p, same FD | " + " | ".join(f"{label} ours | {label} source"
                                          for _, label in METRICS[1:])
-             + " | pairs agree ours | pairs agree source | steps/s ours | steps/s source |",
-             "| --- " * (9 + 2 * len(METRICS[1:]) + 4) + "|"]
+             + " | pairs agree ours | pairs agree ours, raw weights | pairs agree source "
+             "| steps/s ours | steps/s source |",
+             "| --- " * (9 + 2 * len(METRICS[1:]) + 5) + "|"]
     missing = []
     for model in models:
         source = SOURCES[model]
@@ -354,7 +358,8 @@ def table(results, models, command, missing_torch="", pictures=None, out_dir=Non
                 f"{_verdict(same_model_test(results, model, steps))} | "
                 + " | ".join(f"{_cell(ours, key)} | {_cell(theirs, key)}"
                              for key, _ in METRICS[1:])
-                + f" | {_cell(ours, 'class_agreement')} | {_cell(theirs, 'class_agreement')} | "
+                + f" | {_cell(ours, 'class_agreement')} | {_cell(ours, 'class_agreement_raw')} | "
+                f"{_cell(theirs, 'class_agreement')} | "
                 f"{ours['steps_per_s'][0]:.3g} | {theirs['steps_per_s'][0]:.3g} |")
     drawn = []
     for model in models if pictures else ():

@@ -1,10 +1,13 @@
 """How well a trained CoGAN's two domains agree: the CoGAN paper's measure and a classifier's.
 
     python tools/cogan_agreement.py runs/cogan_conv [runs/cogan ...] [--num_pairs=10000]
+        [--raw_weights]
 
 For each workdir (a `cogan` or `cogan_conv` run), `num_pairs` codes z are
 drawn (fixed seed) and both domains generated, with the weights and
-batch-norm statistics sampling uses by default. Two figures per run:
+batch-norm statistics sampling uses by default (the averaged weights; the
+trained ones with --raw_weights, as a source without averaging samples).
+Two figures per run:
 
 - pixel agreement (Liu and Tuzel 2016, section 5.1): the fraction of pixels
   where the task's transform of G1(z) and G2(z) agree after thresholding at
@@ -50,6 +53,8 @@ def main():
     parser.add_argument("workdirs", nargs="+")
     parser.add_argument("--num_pairs", type=int, default=10_000)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--raw_weights", action="store_true",
+                        help="the trained weights instead of their average (--ema_decay)")
     args = parser.parse_args()
     sys.path.insert(0, REPO_ROOT)
     from tfgan_mnist.cli import quiet_tensorflow_import
@@ -62,7 +67,7 @@ def main():
           "class agreement, real |\n| --- | --- | --- | --- | --- | --- | --- | --- |",
           flush=True)
     for workdir in args.workdirs:
-        generator = generators.load_generator(workdir)
+        generator = generators.load_generator(workdir, raw_weights=args.raw_weights)
         model, config = generator.model, generator.config
         if not hasattr(model, "generate_pair"):
             sys.exit(f"{workdir}: a {generator.model_name} run, not a CoGAN")

@@ -94,6 +94,31 @@ def test_shared_trunk_gradient_is_the_sum_of_both_domains(model):
     assert tape.gradient(g2, model.generator_1.head.kernel) is None
 
 
+def codes_of_one_step(model):
+    """The z that D's phase and G's phase of one eager `train_step` generated from."""
+    seen = []
+    original = model.generate_pair
+
+    def spy(z, training=False):
+        seen.append(np.asarray(z))
+        return original(z, training=training)
+
+    model.generate_pair = spy
+    model.train_step(fixture_batch(model, count=16))
+    del model.generate_pair
+    return seen
+
+
+def test_one_z_feeds_both_updates_of_an_iteration_as_in_the_tutorial(model):
+    first, second = codes_of_one_step(model)  # both tutorial files: G's update reuses z_mb
+    assert first.shape == (8, model.latent_dim)
+    np.testing.assert_array_equal(first, second)
+    third, _ = codes_of_one_step(model)  # the next iteration draws anew
+    assert not np.array_equal(first, third)
+    assert model.iteration_noise(8).shape == (8, model.latent_dim)  # outside a step: fresh
+    assert not np.array_equal(model.iteration_noise(8), model.iteration_noise(8))
+
+
 def changed_by_phase(model, phase_name):
     """Paths of the model's variables (RNG state aside) that one run of the phase changed."""
     images, labels = fixture_batch(model, count=16)
@@ -234,3 +259,8 @@ def test_pixel_agreement_and_inverse_transforms():
     second = (1.0 - images).copy()
     second.reshape(-1)[::4] = np.where(second.reshape(-1)[::4] > 0.5, 0.0, 1.0)
     assert cogan.pixel_agreement(images, second, "negative") == pytest.approx(0.75)
+
+
+def test_the_conv_pair_draws_fresh_noise_for_g_as_the_official_trainer(conv_model):
+    first, second = codes_of_one_step(conv_model)
+    assert first.shape == second.shape and not np.array_equal(first, second)

@@ -24,10 +24,10 @@ steps each, scored outside the package).
   so the shared layers get the average of the two domains' gradients. Both
   networks of a pair are updated by one optimizer in one step.
 - z ~ U(-1, 1), z_dim 10 (TensorFlow file; PyTorch file: N(0, 1), 100), Adam 1e-3
-  (0.9, 0.999), 32 images per domain, Xavier-normal weights, zero biases; D then G each
-  iteration. The PyTorch file uses one z for both updates of an iteration (and
-  PyTorch's default initialisation); we draw fresh noise for G's update, as the
-  TensorFlow file does.
+  (0.9, 0.999), 32 images per domain, Xavier-normal weights, zero biases (the PyTorch
+  file: PyTorch's default initialisation); D then G each iteration, both from one z:
+  both files feed G's update the z_mb (z) that D's update used (`train_step` draws it
+  once; `one_noise_per_iteration`).
 
 Domains: both come from one dataset split once into two disjoint halves, as
 the tutorial does (`X_train[:half]`, and `X_train[half:]` rotated): the
@@ -43,6 +43,8 @@ The generator pair is two Keras models holding the *same* trunk layer
 object, so the shared weights exist once; `tests/test_cogan.py` checks that
 and that each generator uses its own head.
 """
+
+import threading
 
 import numpy as np
 import tensorflow as tf
@@ -121,6 +123,7 @@ class CoGAN(multiphase.MultiPhaseModel):
     image_range = (0.0, 1.0)
     shared_gradient_scale = 0.5  # the tutorial's halving: shared layers see the domains' mean
     domain_halves = True  # the trainer draws domain 1 and domain 2 from disjoint halves
+    one_noise_per_iteration = True  # G's update reuses the z of D's (both tutorial files)
 
     def __init__(self, generators, discriminators, *, latent_dim, second_domain="rotate",
                  seed=None, name=None, **kwargs):
@@ -133,6 +136,9 @@ class CoGAN(multiphase.MultiPhaseModel):
         if second_domain not in SECOND_DOMAINS:
             raise ValueError(f"unknown second domain {second_domain!r}")
         self.second_domain = second_domain
+        # the z of the iteration being traced; per thread, as MirroredStrategy traces each
+        # replica's step in its own thread (not a Keras attribute: nothing to track)
+        object.__setattr__(self, "_iteration", threading.local())
 
     def build_networks(self):
         z = tf.zeros((1, self.latent_dim))
@@ -152,6 +158,21 @@ class CoGAN(multiphase.MultiPhaseModel):
                              optimizers["g_optimizer"], (self.generator_1, self.generator_2),
                              logs=("g1_loss", "g2_loss"), total="g_loss"),
         ]
+
+    def train_step(self, data):
+        """D's update, then G's: from one z where `one_noise_per_iteration`, else each its own."""
+        images, _ = self.unpack_batch(data)
+        self._iteration.z = (self.draw_noise(tf.shape(images)[0] // 2)
+                             if self.one_noise_per_iteration else None)
+        try:
+            return super().train_step(data)
+        finally:
+            self._iteration.z = None
+
+    def iteration_noise(self, count):
+        """The iteration's z inside `train_step` (see there), else `count` fresh codes."""
+        z = getattr(self._iteration, "z", None)
+        return self.draw_noise(count) if z is None else z
 
     def phase_gradients(self, phase, images, labels):
         """The phase's gradients, with the shared variables' ones halved (see module docstring)."""
@@ -224,7 +245,7 @@ class CoGAN(multiphase.MultiPhaseModel):
         real_1, real_2 = self.split_domains(images)
         # G in training mode, its batch-norm statistics kept (the trunk is in both: harmless)
         with statistics_frozen(self.generator_1), statistics_frozen(self.generator_2):
-            fake_1, fake_2 = self.generate_pair(self.draw_noise(tf.shape(real_1)[0]),
+            fake_1, fake_2 = self.generate_pair(self.iteration_noise(tf.shape(real_1)[0]),
                                                 training=True)
         d1_loss = losses.minimax_discriminator_loss(
             self.discriminate(self.discriminator_1, real_1, training=True),
@@ -237,7 +258,7 @@ class CoGAN(multiphase.MultiPhaseModel):
 
     def generator_loss(self, images, labels):
         """Terms G1 loss and G2 loss: both generators from the same z."""
-        fake_1, fake_2 = self.generate_pair(self.draw_noise(tf.shape(images)[0] // 2),
+        fake_1, fake_2 = self.generate_pair(self.iteration_noise(tf.shape(images)[0] // 2),
                                             training=True)
         g1_loss = losses.modified_generator_loss(
             self.discriminate(self.discriminator_1, fake_1, training=True))

@@ -58,6 +58,7 @@ class ConvCoGAN(cogan.CoGAN):
     """The paper's CoGAN: conv networks, disjoint halves of the data, weight decay."""
 
     noise = "normal"
+    one_noise_per_iteration = False  # the official trainer draws G's noise anew
     shared_gradient_scale = 1.0  # one network in the official code: the domains' sum
     domain_weight = 0.5  # the official code's one mean over both domains' batches
 

@@ -173,6 +173,7 @@ class Pairing:
             train.train(config, self.arrays(), out=quiet)
         seconds = time.perf_counter() - started
         return {"steps": self.steps, "steps_per_s": self.steps / seconds,
+                "cores": usable_cpus(),
                 **self.score_ours(model, seed)}
 
     def score_ours(self, model, seed, raw_only=False):
@@ -207,6 +208,7 @@ class Pairing:
         images = made[1](self.num_samples, seed)
         self.draw(model, "source", seed, images)
         figures = {"steps": self.steps, "steps_per_s": self.steps / seconds,
+                "cores": usable_cpus(),
                    **self.score(images, seed)}
         if len(made) > 2:
             figures["class_agreement"] = self.agreement(*made[2](self.num_samples, seed))
@@ -316,10 +318,15 @@ def table(results, models, command, missing_torch="", pictures=None, out_dir=Non
     """docs/fidelity.md's text: a row per pair and step count, the pairs that did not run
     (`missing_torch`: why the PyTorch sources cannot run, "" where they can), and the
     sample grids found in `pictures`, linked relative to `out_dir`."""
-    cores = usable_cpus()
+    kept = [figures for key, figures in results.items() if key.split("/")[0] in models]
+    cores = sorted({figures["cores"] for figures in kept if "cores" in figures})
+    unrecorded = sum("cores" not in figures for figures in kept)
+    where = (f"runs on {' or '.join(map(str, cores))} core(s) each" if cores else "")
+    where += ((", " if where else "") + f"{unrecorded} run(s) kept before the cores a run "
+              "used were recorded") if unrecorded else ""
     lines = [MARKER, "", "# Fidelity: ours against the sources, at equal steps", "",
-             f"Written by `{command}` on {cores} CPU core{'s' if cores != 1 else ''} "
-             f"({cpu_description()}), {time.strftime('%Y-%m-%d')}, from the runs kept in "
+             f"Written by `{command}` ({cpu_description()}; {where}), "
+             f"{time.strftime('%Y-%m-%d')}, from the runs kept in "
              "runs/fidelity (`python tools/fidelity.py --pairs=MODEL --seeds=N --steps=S` "
              "trains them). Each side trained the row's steps per seed, then was "
              "scored on the same number of samples by `tfgan_mnist.evaluate`'s scores (the "

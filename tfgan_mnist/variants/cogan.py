@@ -6,8 +6,9 @@ TensorFlow file draws z ~ U(-1, 1) of 10 dimensions (this class's default noise)
 PyTorch file z ~ N(0, 1) of 100. `configs/cogan.flags` follows the PyTorch file
 (`--z_dim=100 --noise=normal`), `configs/cogan_tf.flags` the TensorFlow one. With z of 10
 the two domains stopped sharing their digit (pairs read as one digit about 7% of the time,
-below chance, against about 18% for the PyTorch file and for ours with z of 100, 20,000
-steps each, scored outside the package).
+below chance, one run scored outside the package); with z of 100, at 20,000 steps over 3
+seeds, 22% ± 3% for the PyTorch file and 18% ± 7% for ours (its trained weights; 15% with
+the averaged ones), which the seeds do not tell apart (docs/fidelity.md).
 
 - Generators: a shared first layer z -> 128 (ReLU), then a private output
   layer each, 128 -> 784 (sigmoid). G1 and G2 get the same z, so a pair

@@ -225,12 +225,15 @@ class Pairing:
                         self.keep(key, {**kept, **self.score_ours(model, seed, raw_only=True)})
                 if kept and seed == 0 and self.pictures and not os.path.exists(
                         picture_path(self.pictures, model, self.steps, side)):
-                    self.say(f"{key}: drawing its picture" + (
-                        "" if side == "ours" else ", from a second training with its seed"))
-                    if side == "ours":  # from the kept workdir
+                    if side == "source":
+                        self.say(f"{key}: drawing its picture, from a second training with "
+                                 "its seed")
+                        self.source(model, seed)
+                    elif os.path.exists(self.config(model, seed).run_dir):
+                        self.say(f"{key}: drawing its picture")
                         self.score_ours(model, seed)
                     else:
-                        self.source(model, seed)
+                        self.say(f"{key}: no picture (its workdir is gone)")
                 if kept:
                     self.say(f"{key}: done already")
                     continue

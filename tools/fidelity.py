@@ -231,7 +231,10 @@ class Pairing:
                         self.source(model, seed)
                     elif os.path.exists(self.config(model, seed).run_dir):
                         self.say(f"{key}: drawing its picture")
-                        self.score_ours(model, seed)
+                        generator = generators.load_generator(self.config(model, seed).run_dir)
+                        images, _ = evaluate.generate(generator, self.num_samples, seed)
+                        self.draw(model, side, seed, images[..., 0] if images.ndim == 4
+                                  else images)
                     else:
                         self.say(f"{key}: no picture (its workdir is gone)")
                 if kept:

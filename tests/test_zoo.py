@@ -65,6 +65,11 @@ def test_time_cell_names_the_cores_a_row_had(zoo):
     assert zoo._time_here({"train_seconds": 762.0, "cpus": 2}) == "12.7 min, 2 cores"
     assert zoo._time_here({"train_seconds": 60.0, "cpus": 1}) == "1.0 min, 1 core"
     assert zoo._time_here({"train_seconds": 60.0}) == "1.0 min"
+    # a resumed run: the zoo timed its last process (7.6 s), the checkpoints carried 1,024.9 s
+    resumed = {"train_seconds": 7.6, "cpus": 1,
+               "history": [{"step": 10, "trained_seconds": 3.0},
+                           {"step": 20, "trained_seconds": 1024.9}]}
+    assert zoo._time_here(resumed) == "17.1 min, 1 core"
 
 
 def test_welch_test_and_ranks_that_admit_ties(zoo):

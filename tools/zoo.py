@@ -335,6 +335,15 @@ def _raw_fd(record):
     return (record.get("raw_metrics") or record["metrics"])["frechet_distance"]
 
 
+def run_seconds(record):
+    """A run's wall-clock training time: its zoo process's, or, where the run was resumed
+    (the zoo timed only its last process), the training time its checkpoints carried to
+    the last evaluation, whichever is longer."""
+    history = record.get("history") or []
+    carried = history[-1].get("trained_seconds", 0.0) if history else 0.0
+    return max(record["train_seconds"], carried)
+
+
 def pooled_record(runs):
     """One row from a model's runs on one dataset over several seeds: mean metrics, the
     FD of every run (`fd_runs`, `raw_fd_runs`, `seeds`), and the picture, steps and
@@ -346,8 +355,8 @@ def pooled_record(runs):
     record["metrics"] = _mean_metrics([r["metrics"] for r in runs])
     if all(r.get("raw_metrics") for r in runs):
         record["raw_metrics"] = _mean_metrics([r["raw_metrics"] for r in runs])
-    record["train_seconds"] = _mean([r["train_seconds"] for r in runs])
-    record["train_seconds_runs"] = [r["train_seconds"] for r in runs]
+    record["train_seconds"] = _mean([run_seconds(r) for r in runs])
+    record["train_seconds_runs"] = [run_seconds(r) for r in runs]
     record["cpus_runs"] = [r.get("cpus") for r in runs]
     record["seeds"] = [r.get("seed", 0) for r in runs]
     record["fd_runs"], record["raw_fd_runs"] = fds, [_raw_fd(r) for r in runs]
@@ -437,7 +446,7 @@ def _fd(metrics):
 def _time_here(record):
     """The row's wall-clock training time and the cores it had ("12.7 min, 2 cores"); for
     a row of several seeds, the range over its runs ("12.7-48.6 min, 1-2 cores")."""
-    seconds = record.get("train_seconds_runs") or [record["train_seconds"]]
+    seconds = record.get("train_seconds_runs") or [run_seconds(record)]
     cores = sorted({c for c in record.get("cpus_runs") or [record.get("cpus")] if c})
     low, high = f"{min(seconds) / 60:.1f}", f"{max(seconds) / 60:.1f}"
     minutes = f"{low} min" if low == high else f"{low}-{high} min"

@@ -1,0 +1,71 @@
+"""tools/quick_sweep.py: its table over seeds and variants, resuming, its refusals."""
+
+import importlib.util
+import sys
+
+import pytest
+
+from conftest import REPO_ROOT
+
+
+@pytest.fixture()
+def sweep(tmp_path, monkeypatch):
+    """The sweep tool as a module, its results and report in tmp_path."""
+    monkeypatch.syspath_prepend(str(REPO_ROOT / "tools"))
+    spec = importlib.util.spec_from_file_location("quick_sweep",
+                                                  REPO_ROOT / "tools" / "quick_sweep.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    monkeypatch.setattr(module, "RESULTS_JSON", str(tmp_path / "quick_sweep.json"))
+    monkeypatch.setattr(module, "REPORT_MD", str(tmp_path / "quick_sweep.md"))
+    yield module
+    sys.modules.pop("quick_sweep", None)
+
+
+def record(variant, seed, fd, raw_fd):
+    return {"config": "configs/quick_mnist.flags", "variant": variant, "flags": [],
+            "seed": seed, "steps": 3338, "fd": fd, "raw_fd": raw_fd, "cpus": 1,
+            "cpu": "AMD EPYC"}
+
+
+def test_report_pools_seeds_and_tests_variants_against_the_base(sweep):
+    results = {f"quick_mnist|base|{s}": record("base", s, fd, fd + 1)
+               for s, fd in enumerate([4.0, 5.0, 6.0])}
+    results.update({f"quick_mnist|ttur|{s}": record("ttur", s, fd, 2.0)
+                    for s, fd in enumerate([1.0, 2.0, 3.0])})
+    results["quick_mnist|ema_0.998|0"] = record("ema_0.998", 0, 0.5, 0.7)
+    lines = sweep.report_lines(results)
+    table = lines[lines.index("## configs/quick_mnist.flags, 3338 steps") + 4:]
+    assert table[0] == ("| base | the config as it is | 3 | 5.00 ± 1.00 | 4.00-6.00 | "
+                        "6.00 ± 1.00 | - | AMD EPYC, 1 core |")
+    # the base first, then by mean FD; p checked against scipy.stats.ttest_ind(equal_var=False)
+    assert table[1].startswith("| ema_0.998 | a faster generator average")
+    assert table[1].endswith("| 1 | 0.50 | 0.50-0.50 | 0.70 | - | AMD EPYC, 1 core |")
+    assert table[2].startswith("| ttur | a two-time-scale update")
+    assert table[2].endswith("| 3 | 2.00 ± 1.00 | 1.00-3.00 | 2.00 ± 0.00 | 0.02 | "
+                             "AMD EPYC, 1 core |")
+
+
+def test_runs_resume_and_bad_flags_are_refused(sweep, monkeypatch, capsys):
+    trained = []
+
+    def train_one(config, variant, seed, steps, root):
+        trained.append((variant, seed))
+        return {**record(variant, seed, 1.0 + seed, 2.0), "steps": steps}
+
+    monkeypatch.setattr(sweep, "train_one", train_one)
+    argv = ["--config=configs/quick_mnist.flags", "--steps=3338", "--seeds=2",
+            "--variants=base,ttur"]
+    sweep.main(argv)
+    assert trained == [("base", 0), ("ttur", 0), ("base", 1), ("ttur", 1)]
+    sweep.main(argv)  # everything done: nothing trains again
+    assert len(trained) == 4
+    assert "| ttur |" in open(sweep.REPORT_MD).read()
+    for bad, message in [
+            (["--variants=fast"], "--variants: fast is not a variant; valid: base, "),
+            (["--config=configs/nope.flags"], "--config: 'configs/nope.flags' is not a file"),
+            (["--steps=0"], "--steps: give the steps an idle 2-core run")]:
+        with pytest.raises(SystemExit) as raised:
+            sweep.main(argv + bad)
+        assert raised.value.code == 2
+        assert message in capsys.readouterr().err

@@ -1,0 +1,197 @@
+"""A quick config over seeds and recipe variants, at the steps an idle run of it makes.
+
+    python tools/quick_sweep.py --config=configs/quick_mnist.flags --steps=3338 --seeds=3
+    python tools/quick_sweep.py --config=configs/quick_mnist.flags --steps=3338 \\
+        --variants=base,ema_0.9995,ttur
+    python tools/quick_sweep.py --report        # only rewrite docs/quick_sweep.md
+
+The quick configs stop on the clock (`--train_minutes=9.5`), so how far a run
+gets depends on the machine and on what else runs on it. To compare seeds and
+recipes on a busy machine, or in one-core lanes (`taskset -c N`), each run here
+trains the config for a fixed step count instead, `--steps`: the steps the
+config makes in its minutes on an idle 2-core machine (its comments give them).
+A variant adds flags to the config (VARIANTS below); variants that change the
+time a step takes (batch size, D steps) would need a step count of their own and
+are not offered. Each run trains in runs/quick_sweep/<config>-<variant>-seed<S>
+(resumable) and is scored by `python -m tfgan_mnist.evaluate` (10,000 samples),
+with the averaged and the trained generator weights. Runs accumulate in
+docs/quick_sweep.json (a run already there is not trained again);
+docs/quick_sweep.md gives, per config and variant, the FD's mean ± standard
+deviation over the seeds, the best and worst run, and Welch's p against the
+base recipe's seeds (the leaderboard's test, `zoo.welch_p`).
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+
+from repo_configs import REPO_ROOT, cpu_description, usable_cpus
+from zoo import _mean, _std, welch_p
+
+DOCS = os.path.join(REPO_ROOT, "docs")
+RESULTS_JSON = os.path.join(DOCS, "quick_sweep.json")
+REPORT_MD = os.path.join(DOCS, "quick_sweep.md")
+
+# name: (what it changes, flags added to the config)
+VARIANTS = {
+    "base": ("the config as it is", []),
+    "ema_0.9995": ("a slower generator average, decay 0.9995 (0.999)", ["--ema_decay=0.9995"]),
+    "ema_0.998": ("a faster generator average, decay 0.998 (0.999)", ["--ema_decay=0.998"]),
+    "ttur": ("a two-time-scale update as Heusel et al. 2017 ran it: D faster than G, "
+             "D 4e-4, G 1e-4 (D 2e-4, G 1e-3)",
+             ["--d_learning_rate=0.0004", "--g_learning_rate=0.0001"]),
+    "d_lr_4e-4": ("D's learning rate doubled, 4e-4 (2e-4); G's kept at 1e-3",
+                  ["--d_learning_rate=0.0004"]),
+    "lr_x2": ("both learning rates doubled: D 4e-4, G 2e-3",
+              ["--d_learning_rate=0.0004", "--g_learning_rate=0.002"]),
+    "betas_0_0.9": ("Adam betas (0, 0.9), the SNGAN hinge recipe's (0.5, 0.999)",
+                    ["--beta1=0.0", "--beta2=0.9"]),
+}
+
+
+def run_key(config, variant, seed):
+    return f"{os.path.splitext(os.path.basename(config))[0]}|{variant}|{seed}"
+
+
+def load_results(path=None):
+    path = path or RESULTS_JSON
+    if not os.path.exists(path):
+        return {}
+    with open(path) as handle:
+        return json.load(handle)
+
+
+def save_results(results, path=None):
+    """Merge `results` into the file (another process may have added runs) and write it
+    whole through a temporary file."""
+    path = path or RESULTS_JSON
+    merged = {**load_results(path), **results}
+    partial = path + ".partial"
+    with open(partial, "w") as handle:
+        json.dump(merged, handle, indent=1, sort_keys=True)
+    os.replace(partial, path)
+
+
+def evaluate_run(workdir, raw_weights=False):
+    subprocess.run([sys.executable, "-m", "tfgan_mnist.evaluate", f"--workdir={workdir}"]
+                   + (["--raw_weights"] if raw_weights else []), cwd=REPO_ROOT, check=True)
+    with open(os.path.join(workdir, "metrics.json")) as handle:
+        return json.load(handle)
+
+
+def train_one(config, variant, seed, steps, root):
+    """Train and score one run; its record."""
+    name = os.path.splitext(os.path.basename(config))[0]
+    workdir = os.path.join(root, f"{name}-{variant}-seed{seed}")
+    flags = VARIANTS[variant][1]
+    started = time.time()
+    subprocess.run([sys.executable, "-m", "tfgan_mnist.main", f"--flagfile={config}",
+                    f"--workdir={workdir}", "--train_minutes=0", f"--train_steps={steps}",
+                    f"--seed={seed}", *flags], cwd=REPO_ROOT, check=True)
+    seconds = time.time() - started
+    raw = evaluate_run(workdir, raw_weights=True)
+    averaged = evaluate_run(workdir)  # last, so metrics.json holds the default's scores
+    return {"config": os.path.relpath(os.path.join(REPO_ROOT, config), REPO_ROOT),
+            "variant": variant,
+            "flags": flags, "seed": seed, "steps": averaged["step"],
+            "fd": averaged["metrics"]["frechet_distance"],
+            "raw_fd": raw["metrics"]["frechet_distance"],
+            "train_seconds": round(seconds, 1), "cpus": usable_cpus(),
+            "cpu": cpu_description()}
+
+
+def _spread(values):
+    return f"{_mean(values):.2f}" + (f" ± {_std(values):.2f}" if len(values) > 1 else "")
+
+
+def report_lines(results):
+    """docs/quick_sweep.md's lines: per config and step count, a row per variant."""
+    groups = {}
+    for record in results.values():
+        groups.setdefault((record["config"], record["steps"]), {}).setdefault(
+            record["variant"], []).append(record)
+    lines = ["# Quick configs: seeds and recipe variants", "",
+             "Made by `python tools/quick_sweep.py` (its docstring says how). Every run trains "
+             "its config for the step count an idle 2-core run of the config makes in its "
+             "minutes, with `--seed=S`, and is scored on 10,000 samples (FD: Frechet "
+             "distance to the test set). FD averaged G: the generator's moving average, "
+             "which sampling uses; raw G: the trained weights. Mean ± sample standard "
+             "deviation over the seeds; p: Welch's t-test of the variant's averaged-G FDs "
+             "against the base recipe's (two-sided; below 0.05 the seeds tell them apart).",
+             ""]
+    for (config, steps), variants in sorted(groups.items()):
+        base = [r["fd"] for r in variants.get("base", [])]
+        lines += [f"## {config}, {steps} steps", "",
+                  "| variant | what | seeds | FD averaged G | best-worst | FD raw G | p vs base "
+                  "| CPU |", "| --- | --- | --- | --- | --- | --- | --- | --- |"]
+        rows = sorted(variants.items(), key=lambda item: (item[0] != "base",
+                                                          _mean([r["fd"] for r in item[1]])))
+        for variant, runs in rows:
+            runs = sorted(runs, key=lambda r: r["seed"])
+            fds, raws = [r["fd"] for r in runs], [r["raw_fd"] for r in runs]
+            p = ("-" if variant == "base" or len(fds) < 2 or len(base) < 2
+                 else f"{welch_p(fds, base):.2f}")
+            what = VARIANTS[variant][0] if variant in VARIANTS else " ".join(runs[0]["flags"])
+            cpus = sorted({r["cpus"] for r in runs})
+            lines.append(f"| {variant} | {what} | {len(runs)} | {_spread(fds)} | "
+                         f"{min(fds):.2f}-{max(fds):.2f} | {_spread(raws)} | {p} | "
+                         f"{runs[0]['cpu']}, {'-'.join(map(str, cpus))} core"
+                         f"{'s' if cpus != [1] else ''} |")
+        lines.append("")
+    return lines
+
+
+def write_report(results, path=None):
+    path = path or REPORT_MD
+    with open(path, "w") as handle:
+        handle.write("\n".join(report_lines(results)))
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--config", help="a quick config, e.g. configs/quick_mnist.flags")
+    parser.add_argument("--steps", type=int,
+                        help="the steps an idle 2-core run of the config makes (its comments)")
+    parser.add_argument("--seeds", type=int, default=3, help="seeds 0 ... N-1 of each variant")
+    parser.add_argument("--variants", default="base",
+                        help=f"comma-separated, of: {', '.join(VARIANTS)}")
+    parser.add_argument("--root", default=os.path.join(REPO_ROOT, "runs", "quick_sweep"))
+    parser.add_argument("--report", action="store_true",
+                        help="only rewrite docs/quick_sweep.md from docs/quick_sweep.json")
+    args = parser.parse_args(argv)
+    if args.report:
+        write_report(load_results())
+        print(f"wrote {REPORT_MD}")
+        return
+    if not args.config or not os.path.isfile(os.path.join(REPO_ROOT, args.config)):
+        parser.error(f"--config: {args.config!r} is not a file; name a config, e.g. "
+                     "configs/quick_mnist.flags")
+    if not args.steps or args.steps < 1:
+        parser.error("--steps: give the steps an idle 2-core run of the config makes, e.g. "
+                     "--steps=3338 for configs/quick_mnist.flags")
+    variants = args.variants.split(",")
+    unknown = [v for v in variants if v not in VARIANTS]
+    if unknown:
+        parser.error(f"--variants: {unknown[0]} is not a variant; valid: {', '.join(VARIANTS)}")
+    if args.seeds < 1:
+        parser.error(f"--seeds: {args.seeds} is not a count of runs; give 1 or more")
+    for seed in range(args.seeds):  # every variant's seed 0 before any seed 1
+        for variant in variants:
+            key = run_key(args.config, variant, seed)
+            done = load_results().get(key)
+            if done and done["steps"] == args.steps:
+                print(f"{key}: done already (FD {done['fd']:.2f})", flush=True)
+                continue
+            print(f"{key}: training {args.steps} steps", flush=True)
+            record = train_one(args.config, variant, seed, args.steps, args.root)
+            save_results({key: record})
+            write_report(load_results())
+            print(f"{key}: FD {record['fd']:.2f} (raw {record['raw_fd']:.2f})", flush=True)
+    print(f"wrote {REPORT_MD}")
+
+
+if __name__ == "__main__":
+    main()

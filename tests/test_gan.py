@@ -104,19 +104,26 @@ def test_declared_terms_are_added_weighted_and_logged_and_simultaneous_refuses_t
         Simultaneous(base.generator, base.discriminator, latent_dim=8, seed=0)
 
 
-def test_the_averaged_generator_follows_the_warmed_up_moving_average():
-    model = tiny_vanilla(ema_decay=0.9)
+@pytest.mark.parametrize("warmup, decays", [
+    (10.0, (2 / 11, 3 / 12, 4 / 13, 5 / 14)),  # the default: (1 + t) / (10 + t)
+    (1.5, (2 / 2.5, 0.85, 0.85, 0.85))])  # (1 + t) / (1.5 + t) = 0.8, 0.857.. -> the decay
+def test_the_averaged_generator_follows_the_warmed_up_moving_average(warmup, decays):
+    model = tiny_vanilla(ema_decay=0.85, ema_warmup=warmup)
     assert model.averaged.name == "averaged_generator"
     trained, averaged = model.generator.trainable_variables, model.averaged.trainable_variables
     expected = [v.numpy().astype(np.float64) for v in trained]  # starts at the weights
-    for step in (1, 2, 3, 4):
+    for step, decay in zip((1, 2, 3, 4), decays):
         model.train_step((tf.random.uniform((4, 28, 28, 1), seed=step),
                           tf.zeros((4,), tf.int32)))
-        decay = min(0.9, (1 + step) / (10 + step))  # 2/11, 3/12, 4/13, 5/14
         expected = [decay * a + (1 - decay) * v.numpy() for a, v in zip(expected, trained)]
     for average, wanted in zip(averaged, expected):
         np.testing.assert_allclose(average.numpy(), wanted, rtol=1e-5, atol=1e-7)
     assert int(model.average_updates.numpy()) == 4
+    if warmup != 10.0:
+        with pytest.raises(config_lib.ConfigError, match=r"^--ema_warmup=0.5: must be at least "
+                           r"1 \(1: no warm-up; 10: the default\)$"):
+            config_lib.Config(ema_warmup=0.5)
+        return
     latent = model.sample_latent(3, seed=1)  # sampling reads the average; training does not
     np.testing.assert_array_equal(model(latent).numpy(), model.averaged(latent).numpy())
     model.use_average = False

@@ -134,8 +134,14 @@ class Config:
         0.999, "Decay of the exponential moving average of the generator's (decoder's) "
         "weights, kept beside the trained ones and used by sampling, figures, export and "
         "evaluation (their --raw_weights uses the trained ones); warm-up min(decay, "
-        "(1 + step) / (10 + step)). Training does not read it. 0: no average.",
+        "(1 + step) / (ema_warmup + step)). Training does not read it. 0: no average.",
         unit_interval=True)
+    ema_warmup: float = _field(
+        10.0, "The average's warm-up c: its decay is min(--ema_decay, (1 + step) / (c + "
+        "step)), so early averages are not mostly the initial weights. 10 (TensorFlow's "
+        "ExponentialMovingAverage with num_updates) reaches a decay of 0.999 at step 8,990, "
+        "averaging over about the last step/c steps until then; 2 reaches it at step 998; "
+        "1: no warm-up. At least 1.")
     train_minutes: float = _field(
         0.0, "Stop cleanly after this many minutes of training, as at --train_steps "
         "(checkpoint, summaries and samples written); a resumed run continues toward the "
@@ -224,6 +230,9 @@ class Config:
             if isinstance(choices, tuple) and value not in choices:
                 raise ConfigError(field.name, value, "valid values: " + ", ".join(
                     str(choice) if choice != "" else "'' (the default)" for choice in choices))
+        if self.ema_warmup < 1.0:
+            raise ConfigError("ema_warmup", self.ema_warmup, "must be at least 1 (1: no "
+                              "warm-up; 10: the default)")
         if not 0.0 < self.diversity_ratio <= 1.0:
             raise ConfigError("diversity_ratio", self.diversity_ratio, "must be in (0, 1]")
         if self.train_minutes and self.strategy == "multi_worker":

@@ -119,9 +119,11 @@ class SamplingWeights:
     averaged = None  # the averaged copy of trained_network(), once enable_average made it
     use_average = True  # sampling, figures, export and evaluation use it; False: raw weights
     ema_decay = 0.0
+    ema_warmup = 10.0
 
-    def enable_average(self, decay):
-        """Keep an exponential moving average of the trained network's weights (decay in (0, 1)).
+    def enable_average(self, decay, warmup=10.0):
+        """Keep an exponential moving average of the trained network's weights (decay in (0, 1),
+        warm-up constant `warmup` >= 1: `update_average`).
 
         The copy is another instance of the network's class (from its config),
         named averaged_<name>, starting from the current weights; checkpoints
@@ -133,7 +135,7 @@ class SamplingWeights:
         config = {**network.get_config(), "name": f"averaged_{network.name}"}
         copy = type(network).from_config(config)
         copy(self.sample_latent(1, self.example_labels(1), seed=0), training=False)
-        self.ema_decay = float(decay)
+        self.ema_decay, self.ema_warmup = float(decay), float(warmup)
         # Not tracked by the model: checkpoints hold them as extras (workdir.RunCheckpoint),
         # so checkpoints written before the average existed still fit the model.
         object.__setattr__(self, "averaged", copy)
@@ -153,16 +155,17 @@ class SamplingWeights:
             average.assign(variable)
 
     def update_average(self):
-        """One step of the average: a <- d a + (1 - d) w, d = min(decay, (1 + t) / (10 + t)).
+        """One step of the average: a <- d a + (1 - d) w, d = min(decay, (1 + t) / (c + t)).
 
-        t is the step count; the warm-up keeps early averages from being mostly
-        the initial weights. Batch-norm statistics (and other non-trainable
+        t is the step count, c the warm-up constant (`ema_warmup`, 10 by default: until
+        the decay binds the average spans about the last t / c steps); the warm-up keeps
+        early averages from being mostly the initial weights. Batch-norm statistics (and other non-trainable
         state) are copied as they are.
         """
         if self.averaged is None:
             return
         step = tf.cast(self.step, tf.float32)
-        decay = tf.minimum(self.ema_decay, (1.0 + step) / (10.0 + step))
+        decay = tf.minimum(self.ema_decay, (1.0 + step) / (self.ema_warmup + step))
         for average, variable in zip(self.averaged.variables, self.trained_network().variables):
             if variable.trainable:
                 average.assign(decay * average + (1.0 - decay) * tf.cast(variable, average.dtype))

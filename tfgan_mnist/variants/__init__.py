@@ -51,5 +51,5 @@ def build(config):
                           "train an unconditional model")
     if config.noise:  # else the model's own kind (its class's `noise`)
         model.noise = config.noise
-    model.enable_average(config.ema_decay)
+    model.enable_average(config.ema_decay, config.ema_warmup)
     return model

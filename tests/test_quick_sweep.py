@@ -33,13 +33,13 @@ def test_report_pools_seeds_and_tests_variants_against_the_base(sweep):
                for s, fd in enumerate([4.0, 5.0, 6.0])}
     results.update({f"quick_mnist|ttur|{s}": record("ttur", s, fd, 2.0)
                     for s, fd in enumerate([1.0, 2.0, 3.0])})
-    results["quick_mnist|ema_0.998|0"] = record("ema_0.998", 0, 0.5, 0.7)
+    results["quick_mnist|ema_warmup_2|0"] = record("ema_warmup_2", 0, 0.5, 0.7)
     lines = sweep.report_lines(results)
     table = lines[lines.index("## configs/quick_mnist.flags, 3338 steps") + 4:]
     assert table[0] == ("| base | the config as it is | 3 | 5.00 ± 1.00 | 4.00-6.00 | "
                         "6.00 ± 1.00 | - | AMD EPYC, 1 core |")
     # the base first, then by mean FD; p checked against scipy.stats.ttest_ind(equal_var=False)
-    assert table[1].startswith("| ema_0.998 | a faster generator average")
+    assert table[1].startswith("| ema_warmup_2 | a longer generator average")
     assert table[1].endswith("| 1 | 0.50 | 0.50-0.50 | 0.70 | - | AMD EPYC, 1 core |")
     assert table[2].startswith("| ttur | a two-time-scale update")
     assert table[2].endswith("| 3 | 2.00 ± 1.00 | 1.00-3.00 | 2.00 ± 0.00 | 0.02 | "

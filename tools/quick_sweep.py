@@ -38,8 +38,15 @@ REPORT_MD = os.path.join(DOCS, "quick_sweep.md")
 # name: (what it changes, flags added to the config)
 VARIANTS = {
     "base": ("the config as it is", []),
-    "ema_0.9995": ("a slower generator average, decay 0.9995 (0.999)", ["--ema_decay=0.9995"]),
-    "ema_0.998": ("a faster generator average, decay 0.998 (0.999)", ["--ema_decay=0.998"]),
+    # At a few thousand steps --ema_decay alone changes nothing: the default warm-up
+    # (c = 10) keeps the decay below 0.997 until step 3,000 and below 0.999 until 8,990,
+    # the average spanning about the last step/10 steps. A smaller c lengthens it.
+    "ema_warmup_2": ("a longer generator average: warm-up c = 2, so the decay is 0.999 "
+                     "(about the last 1,000 steps) from step 998 (c = 10: about the last "
+                     "step/10 steps)", ["--ema_warmup=2"]),
+    "ema_warmup_2_0.9995": ("a longer one still: c = 2 and decay 0.9995 (about the last "
+                            "2,000 steps from step 1,998)",
+                            ["--ema_warmup=2", "--ema_decay=0.9995"]),
     "ttur": ("a two-time-scale update as Heusel et al. 2017 ran it: D faster than G, "
              "D 4e-4, G 1e-4 (D 2e-4, G 1e-3)",
              ["--d_learning_rate=0.0004", "--g_learning_rate=0.0001"]),

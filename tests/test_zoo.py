@@ -156,3 +156,19 @@ def test_stacked_rows_make_a_mode_table_ranked_by_kl_with_pack_rows_beside(zoo):
                                "0.12 | 1.12 | - |")
     assert zoo.welch_p([0.1, 0.12], [1.0, 0.8]) == pytest.approx(0.08, abs=0.005)
     assert table[5].startswith("| 2 | gan | ") and "| 750 ± 71 | 0.90 ± 0.14 |" in table[5]
+
+
+def test_averaging_across_seeds_is_counted_run_by_run(zoo):
+    def pooled(model, averaged, raw):
+        return {"model": model, "dataset": "mnist", "fd_runs": averaged, "raw_fd_runs": raw,
+                "raw_metrics": {"frechet_distance": 0.0}}
+
+    rows = [pooled("gan", [0.5, 0.6, 0.55], [1.5, 1.7, 1.6]),  # apart: p < 0.05
+            pooled("wgan", [1.0, 2.0], [1.5, 1.9]),  # the second run is worse averaged
+            pooled("vae", [3.0], [4.0])]  # one seed: not counted
+    assert zoo.averaging_lines(rows) == [
+        "Averaging across seeds: in 4 of the 5 runs of the 2 rows trained over several seeds "
+        "the averaged generator scored a lower FD than the trained weights (not in every run "
+        "of wgan on mnist); Welch's test (unpaired, as for ranks) tells the two apart in 1 of "
+        "those 2 rows, the others having too few seeds or too wide a spread.", ""]
+    assert zoo.averaging_lines(rows[2:]) == []

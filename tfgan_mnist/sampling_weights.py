@@ -159,8 +159,8 @@ class SamplingWeights:
 
         t is the step count, c the warm-up constant (`ema_warmup`, 10 by default: until
         the decay binds the average spans about the last t / c steps); the warm-up keeps
-        early averages from being mostly the initial weights. Batch-norm statistics (and other non-trainable
-        state) are copied as they are.
+        early averages from being mostly the initial weights. Batch-norm statistics (and
+        other non-trainable state) are copied as they are.
         """
         if self.averaged is None:
             return

@@ -127,7 +127,10 @@ def report_lines(results):
              "distance to the test set). FD averaged G: the generator's moving average, "
              "which sampling uses; raw G: the trained weights. Mean ± sample standard "
              "deviation over the seeds; p: Welch's t-test of the variant's averaged-G FDs "
-             "against the base recipe's (two-sided; below 0.05 the seeds tell them apart).",
+             "against the base recipe's (two-sided; below 0.05 the seeds tell them apart). "
+             "Training never reads the average, so a variant of the average alone "
+             "(ema_*) trains the very weights of the base's run of the same seed on the "
+             "same cores (its raw FD is the base's): its difference is the average's.",
              ""]
     for (config, steps), variants in sorted(groups.items()):
         base = [r["fd"] for r in variants.get("base", [])]

@@ -140,8 +140,8 @@ class Config:
         10.0, "The average's warm-up c: its decay is min(--ema_decay, (1 + step) / (c + "
         "step)), so early averages are not mostly the initial weights. 10 (TensorFlow's "
         "ExponentialMovingAverage with num_updates) reaches a decay of 0.999 at step 8,990, "
-        "averaging over about the last step/c steps until then; 2 reaches it at step 998; "
-        "1: no warm-up. At least 1.")
+        "averaging over about the last (c + step)/(c - 1) steps until then; 2 reaches it "
+        "at step 998; 1: no warm-up. At least 1.")
     train_minutes: float = _field(
         0.0, "Stop cleanly after this many minutes of training, as at --train_steps "
         "(checkpoint, summaries and samples written); a resumed run continues toward the "

@@ -158,7 +158,7 @@ class SamplingWeights:
         """One step of the average: a <- d a + (1 - d) w, d = min(decay, (1 + t) / (c + t)).
 
         t is the step count, c the warm-up constant (`ema_warmup`, 10 by default: until
-        the decay binds the average spans about the last t / c steps); the warm-up keeps
+        the decay binds the average spans about the last (c + t) / (c - 1) steps); the warm-up keeps
         early averages from being mostly the initial weights. Batch-norm statistics (and
         other non-trainable state) are copied as they are.
         """

@@ -40,10 +40,10 @@ VARIANTS = {
     "base": ("the config as it is", []),
     # At a few thousand steps --ema_decay alone changes nothing: the default warm-up
     # (c = 10) keeps the decay below 0.997 until step 3,000 and below 0.999 until 8,990,
-    # the average spanning about the last step/10 steps. A smaller c lengthens it.
+    # the average spanning about the last (10 + step)/9 steps. A smaller c lengthens it.
     "ema_warmup_2": ("a longer generator average: warm-up c = 2, so the decay is 0.999 "
                      "(about the last 1,000 steps) from step 998 (c = 10: about the last "
-                     "step/10 steps)", ["--ema_warmup=2"]),
+                     "(10 + step)/9 steps: 370 at step 3,338)", ["--ema_warmup=2"]),
     "ema_warmup_2_0.9995": ("a longer one still: c = 2 and decay 0.9995 (about the last "
                             "2,000 steps from step 1,998)",
                             ["--ema_warmup=2", "--ema_decay=0.9995"]),

@@ -29,7 +29,7 @@ import sys
 import time
 
 from repo_configs import REPO_ROOT, cpu_description, usable_cpus
-from zoo import _mean, _std, welch_p
+from zoo import _mean, _std, evaluate_run, welch_p
 
 DOCS = os.path.join(REPO_ROOT, "docs")
 RESULTS_JSON = os.path.join(DOCS, "quick_sweep.json")
@@ -82,13 +82,6 @@ def save_results(results, path=None):
     os.replace(partial, path)
 
 
-def evaluate_run(workdir, raw_weights=False):
-    subprocess.run([sys.executable, "-m", "tfgan_mnist.evaluate", f"--workdir={workdir}"]
-                   + (["--raw_weights"] if raw_weights else []), cwd=REPO_ROOT, check=True)
-    with open(os.path.join(workdir, "metrics.json")) as handle:
-        return json.load(handle)
-
-
 def train_one(config, variant, seed, steps, root):
     """Train and score one run; its record."""
     name = os.path.splitext(os.path.basename(config))[0]
@@ -99,8 +92,8 @@ def train_one(config, variant, seed, steps, root):
                     f"--workdir={workdir}", "--train_minutes=0", f"--train_steps={steps}",
                     f"--seed={seed}", *flags], cwd=REPO_ROOT, check=True)
     seconds = time.time() - started
-    raw = evaluate_run(workdir, raw_weights=True)
-    averaged = evaluate_run(workdir)  # last, so metrics.json holds the default's scores
+    raw = evaluate_run(workdir, None, raw_weights=True)
+    averaged = evaluate_run(workdir, None)  # last, so metrics.json holds the default's scores
     return {"config": os.path.relpath(os.path.join(REPO_ROOT, config), REPO_ROOT),
             "variant": variant,
             "flags": flags, "seed": seed, "steps": averaged["step"],

@@ -69,3 +69,22 @@ def test_runs_resume_and_bad_flags_are_refused(sweep, monkeypatch, capsys):
             sweep.main(argv + bad)
         assert raised.value.code == 2
         assert message in capsys.readouterr().err
+
+
+def test_a_resumed_run_is_timed_by_its_checkpoints(sweep, monkeypatch, tmp_path):
+    """The process of a resumed run trains only the rest: its time is the longer of the
+    process's and the training time the checkpoints carried to the last evaluation."""
+    calls = []
+    monkeypatch.setattr(sweep.subprocess, "run", lambda args, **kw: calls.append(args))
+
+    def evaluate_run(workdir, checkpoint, raw_weights=False):
+        return {"step": 3338, "metrics": {"frechet_distance": 2.0 if raw_weights else 0.7},
+                "history": [{"step": 3000, "trained_seconds": 700.0}]}
+
+    monkeypatch.setattr(sweep, "evaluate_run", evaluate_run)
+    run = sweep.train_one("configs/quick_mnist.flags", "ttur", 2, 3338, str(tmp_path))
+    assert calls[0][-5:] == ["--train_minutes=0", "--train_steps=3338", "--seed=2",
+                             "--d_learning_rate=0.0004", "--g_learning_rate=0.0001"]
+    assert f"--workdir={tmp_path}/quick_mnist-ttur-seed2" in calls[0]
+    assert (run["fd"], run["raw_fd"], run["steps"], run["seed"]) == (0.7, 2.0, 3338, 2)
+    assert run["train_seconds"] == 700.0

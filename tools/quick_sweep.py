@@ -29,7 +29,7 @@ import sys
 import time
 
 from repo_configs import REPO_ROOT, cpu_description, usable_cpus
-from zoo import _mean, _std, evaluate_run, welch_p
+from zoo import _mean, _std, evaluate_run, run_seconds, welch_p
 
 DOCS = os.path.join(REPO_ROOT, "docs")
 RESULTS_JSON = os.path.join(DOCS, "quick_sweep.json")
@@ -99,7 +99,10 @@ def train_one(config, variant, seed, steps, root):
             "flags": flags, "seed": seed, "steps": averaged["step"],
             "fd": averaged["metrics"]["frechet_distance"],
             "raw_fd": raw["metrics"]["frechet_distance"],
-            "train_seconds": round(seconds, 1), "cpus": usable_cpus(),
+            # a resumed run's process timed only its own part: take the checkpoints' count
+            "train_seconds": round(run_seconds({"train_seconds": seconds,
+                                                "history": averaged.get("history")}), 1),
+            "cpus": usable_cpus(),
             "cpu": cpu_description()}
 
 

@@ -6,6 +6,7 @@
     python tools/benchmark.py --all --interleave   # every model timed in turns (leaderboard)
     python tools/benchmark.py --model=dcgan --references   # and the source's own loop
     python tools/benchmark.py --model=gan --references --load=1   # idle and with a busy core
+    python tools/benchmark.py --model=vanilla_gan --against=792e505   # this code and older
 
 For each setting it builds the model from its config file (configs/*.flags
 naming it) as `tfgan_mnist.main` would, runs the same compiled multi-step
@@ -26,14 +27,26 @@ every one of them is timed twice a round, idle and with N competing busy
 processes that the benchmark starts and stops (`--load_kind`: a spinning
 Python loop, one core each, or a NumPy BLAS job on every core), and the
 rows give both figures: a laptop is rarely idle.
+
+`--against=REV` times this checkout's training loop and that of an earlier commit
+in one process, in alternating calls on the same data: the commit's package is
+taken from git (`git archive`), renamed so both can be imported side by side, and
+built with its own code; the row gives each one's steps/s and the per-round
+ratio. Separate processes differ by more than a few percent on a noisy machine
+(the same code's median moved 271-377 steps/s across runs); alternating calls in
+one process share the machine's slow and fast minutes.
 """
 
 import argparse
+import importlib
+import io
 import os
+import re
 import resource
 import statistics
 import subprocess
 import sys
+import tarfile
 import tempfile
 import time
 
@@ -322,6 +335,74 @@ def against_references(name, args, arrays):
     return rows
 
 
+def older_package(revision, into=None):
+    """This repository's `tfgan_mnist` as of `revision`, importable beside the current one:
+    (the package's name, e.g. tfgan_mnist_at_792e505, and the directory holding it).
+
+    Its imports of tfgan_mnist are renamed to the copy. Raises ValueError (one line) for a
+    revision git does not know.
+    """
+    found = subprocess.run(["git", "-C", REPO_ROOT, "rev-parse", "--verify", "--quiet",
+                            f"{revision}^{{commit}}"], capture_output=True, text=True)
+    if found.returncode:
+        raise ValueError(f"--against={revision}: not a commit of this repository "
+                         "(give a hash, tag or branch that `git log` shows)")
+    commit = found.stdout.strip()
+    archive = subprocess.run(["git", "-C", REPO_ROOT, "archive", commit, "tfgan_mnist"],
+                             capture_output=True, check=True).stdout
+    name = f"tfgan_mnist_at_{commit[:7]}"
+    into = into or tempfile.mkdtemp(dir=_SCRATCH.name)
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        tar.extractall(into, filter="data")
+    root = os.path.join(into, name)
+    os.rename(os.path.join(into, "tfgan_mnist"), root)
+    imports = re.compile(r"\b(from|import) tfgan_mnist\b")
+    for folder, _, files in os.walk(root):
+        for file in files:
+            if file.endswith(".py"):
+                path = os.path.join(folder, file)
+                text = open(path).read()
+                with open(path, "w") as out:
+                    out.write(imports.sub(rf"\1 {name}", text))
+    return name, into
+
+
+def against_revision(model, revision, repeats, steps=None, dataset="mnist"):
+    """A row timing `model`'s training loop in this checkout and at `revision`, in
+    alternating calls (the order swapped every round) in this one process."""
+    name, folder = older_package(revision)
+    sys.path.append(folder)  # kept: the copy's modules import more of it as they run
+    older = {part: importlib.import_module(f"{name}.{part}")
+             for part in ("config", "data", "train")}
+    values, _ = config_for(model, dataset)
+
+    def build(config_lib_, data_, train_):
+        config = config_lib_.Config.from_strings(
+            {**values, "workdir": tempfile.mkdtemp(dir=_SCRATCH.name), "dataset": dataset})
+        run = train_.prepare(config, data_.load_arrays(dataset))
+        run_steps = train_.make_step_function(run.model, run.sampler, config.jit_compile)
+        return Timer(lambda count: int(run_steps(tf.constant(count))), steps)
+
+    old = build(older["config"], older["data"], older["train"])
+    new = build(config_lib, data, train)
+    new.count = old.count
+    ratios = []
+    for round_ in range(repeats):
+        for timer in ((old, new) if round_ % 2 == 0 else (new, old)):
+            timer.time_once()
+        ratios.append(new.rates[-1] / old.rates[-1])
+    return (f"| {model} | {name[len('tfgan_mnist_at_'):]} "
+            f"| {old.median:.1f} ({min(old.rates):.1f}-{max(old.rates):.1f}) "
+            f"| {new.median:.1f} ({min(new.rates):.1f}-{max(new.rates):.1f}) "
+            f"| {statistics.median(ratios):.3f} ({min(ratios):.3f}-{max(ratios):.3f}) "
+            f"| {repeats} x {old.count} |")
+
+
+AGAINST_HEADER = ("| model | commit | its steps/s median (min-max) | this checkout's "
+                  "| this / commit, per round: median (min-max) | rounds x steps |\n"
+                  "| --- | --- | --- | --- | --- | --- |")
+
+
 def format_row(r):
     return (f"| {r['model']} | {r['batch']} | {r['precision']} | {'on' if r['jit'] else 'off'} "
             f"| {r['steps_per_sec']:.1f} ({r['min']:.1f}-{r['max']:.1f}) "
@@ -367,6 +448,9 @@ def main():
     parser.add_argument("--load_kind", choices=sorted(BUSY_PROGRAMS), default="spin",
                         help="what each busy process runs: spin (one core in a Python loop) "
                              "or matmul (NumPy's multi-threaded BLAS)")
+    parser.add_argument("--against", metavar="REV",
+                        help="time one --model in this checkout and at commit REV, in turns "
+                             "in one process; --repeats rounds")
     args = parser.parse_args()
     if args.model not in variants.names():
         parser.error(f"--model={args.model}: valid models: {', '.join(variants.names())}")
@@ -374,6 +458,18 @@ def main():
         parser.error(f"--load={args.load}: a number of busy processes (0 or more), with "
                      "--references and one --model")
 
+    if args.against:
+        if args.all or args.references or args.mixed_precision != "float32":
+            parser.error(f"--against={args.against}: times one --model in float32 as its "
+                         "config sets XLA; leave out --all, --references and "
+                         "--mixed_precision")
+        try:
+            row = against_revision(args.model, args.against, args.repeats, args.steps,
+                                   args.dataset)
+        except ValueError as error:
+            parser.error(str(error))
+        print(f"{usable_cpus()} CPU cores: {cpu_description()}\n{AGAINST_HEADER}\n{row}")
+        return
     peaks = {"float32": matmul_peak(tf.float32), "bfloat16": matmul_peak(tf.bfloat16)}
     if args.mixed_precision == "float16":
         peaks["float16"] = matmul_peak(tf.float16)

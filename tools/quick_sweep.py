@@ -47,6 +47,8 @@ VARIANTS = {
     "ema_warmup_2_0.9995": ("a longer one still: c = 2 and decay 0.9995 (about the last "
                             "2,000 steps from step 1,998)",
                             ["--ema_warmup=2", "--ema_decay=0.9995"]),
+    "ema_warmup_20": ("a shorter generator average: warm-up c = 20, about the last "
+                      "(20 + step)/19 steps: 177 at step 3,338", ["--ema_warmup=20"]),
     "ttur": ("a two-time-scale update as Heusel et al. 2017 ran it: D faster than G, "
              "D 4e-4, G 1e-4 (D 2e-4, G 1e-3)",
              ["--d_learning_rate=0.0004", "--g_learning_rate=0.0001"]),

@@ -88,3 +88,20 @@ def test_a_resumed_run_is_timed_by_its_checkpoints(sweep, monkeypatch, tmp_path)
     assert f"--workdir={tmp_path}/quick_mnist-ttur-seed2" in calls[0]
     assert (run["fd"], run["raw_fd"], run["steps"], run["seed"]) == (0.7, 2.0, 3338, 2)
     assert run["train_seconds"] == 700.0
+
+
+def test_a_batch_variant_trains_the_steps_of_the_same_minutes(sweep, monkeypatch, tmp_path):
+    calls = []
+    monkeypatch.setattr(sweep.subprocess, "run", lambda args, **kw: calls.append(args))
+    monkeypatch.setattr(sweep, "evaluate_run", lambda workdir, checkpoint, raw_weights=False: {
+        "step": 4673, "metrics": {"frechet_distance": 1.0}, "history": []})
+    run = sweep.train_one("configs/quick_mnist.flags", "batch_32", 0, 3338, str(tmp_path))
+    assert calls[0][-3:] == ["--train_steps=4673", "--seed=0", "--batch_size=32"]
+    assert (run["steps"], run["config_steps"]) == (4673, 3338)
+    # grouped under the config's steps, beside the base
+    results = {"quick_mnist|base|0": record("base", 0, 2.0, 3.0),
+               "quick_mnist|batch_32|0": run}
+    lines = sweep.report_lines(results)
+    assert lines.count("## configs/quick_mnist.flags, 3338 steps") == 1
+    assert [line.split(" | ")[0] for line in lines if line.startswith("| b")] == [
+        "| base", "| batch_32"]

@@ -2,7 +2,7 @@
 
     python tools/quick_sweep.py --config=configs/quick_mnist.flags --steps=3338 --seeds=3
     python tools/quick_sweep.py --config=configs/quick_mnist.flags --steps=3338 \\
-        --variants=base,ema_0.9995,ttur
+        --variants=base,ema_warmup_20,ttur
     python tools/quick_sweep.py --report        # only rewrite docs/quick_sweep.md
 
 The quick configs stop on the clock (`--train_minutes=9.5`), so how far a run
@@ -10,9 +10,10 @@ gets depends on the machine and on what else runs on it. To compare seeds and
 recipes on a busy machine, or in one-core lanes (`taskset -c N`), each run here
 trains the config for a fixed step count instead, `--steps`: the steps the
 config makes in its minutes on an idle 2-core machine (its comments give them).
-A variant adds flags to the config (VARIANTS below); variants that change the
-time a step takes (batch size, D steps) would need a step count of their own and
-are not offered. Each run trains in runs/quick_sweep/<config>-<variant>-seed<S>
+A variant adds flags to the config (VARIANTS below); one that changes the time
+a step takes (batch_32, batch_128) trains the steps it makes in the same time:
+`--steps` times the ratio of its idle steps/s, measured on the CPU the step
+counts come from (VARIANTS says where). Each run trains in runs/quick_sweep/<config>-<variant>-seed<S>
 (resumable) and is scored by `python -m tfgan_mnist.evaluate` (10,000 samples),
 with the averaged and the trained generator weights. Runs accumulate in
 docs/quick_sweep.json (a run already there is not trained again);
@@ -58,7 +59,22 @@ VARIANTS = {
               ["--d_learning_rate=0.0004", "--g_learning_rate=0.002"]),
     "betas_0_0.9": ("Adam betas (0, 0.9), the SNGAN hinge recipe's (0.5, 0.999)",
                     ["--beta1=0.0", "--beta2=0.9"]),
+    # A batch size changes the step time, so these train the steps the batch makes in the
+    # same minutes: the config's steps times the ratio of idle steps/s (hinge_gan bfloat16
+    # on 2 idle cores of the AMD EPYC with AVX512-BF16, the batch sizes timed in turns in
+    # one process, 6 rounds: 32: 10.50, 64: 7.50, 128: 4.85 steps/s; the periodic
+    # evaluations are left out, as they cost the same per 500 steps at any batch).
+    "batch_32": ("batch 32 (64), for 1.40 times the steps: 10.50 against 7.50 idle steps/s",
+                 ["--batch_size=32"], 10.50 / 7.50),
+    "batch_128": ("batch 128 (64), for 0.65 times the steps: 4.85 against 7.50 idle steps/s",
+                  ["--batch_size=128"], 4.85 / 7.50),
 }
+
+
+def variant_steps(variant, steps):
+    """The steps `variant` trains in the minutes the config's `steps` take."""
+    factor = VARIANTS[variant][2] if len(VARIANTS[variant]) > 2 else 1.0
+    return round(steps * factor)
 
 
 def run_key(config, variant, seed):
@@ -91,14 +107,15 @@ def train_one(config, variant, seed, steps, root):
     flags = VARIANTS[variant][1]
     started = time.time()
     subprocess.run([sys.executable, "-m", "tfgan_mnist.main", f"--flagfile={config}",
-                    f"--workdir={workdir}", "--train_minutes=0", f"--train_steps={steps}",
+                    f"--workdir={workdir}", "--train_minutes=0",
+                    f"--train_steps={variant_steps(variant, steps)}",
                     f"--seed={seed}", *flags], cwd=REPO_ROOT, check=True)
     seconds = time.time() - started
     raw = evaluate_run(workdir, None, raw_weights=True)
     averaged = evaluate_run(workdir, None)  # last, so metrics.json holds the default's scores
     return {"config": os.path.relpath(os.path.join(REPO_ROOT, config), REPO_ROOT),
             "variant": variant,
-            "flags": flags, "seed": seed, "steps": averaged["step"],
+            "flags": flags, "seed": seed, "steps": averaged["step"], "config_steps": steps,
             "fd": averaged["metrics"]["frechet_distance"],
             "raw_fd": raw["metrics"]["frechet_distance"],
             # a resumed run's process timed only its own part: take the checkpoints' count
@@ -116,7 +133,8 @@ def report_lines(results):
     """docs/quick_sweep.md's lines: per config and step count, a row per variant."""
     groups = {}
     for record in results.values():
-        groups.setdefault((record["config"], record["steps"]), {}).setdefault(
+        steps = record.get("config_steps", record["steps"])  # the config's, for every variant
+        groups.setdefault((record["config"], steps), {}).setdefault(
             record["variant"], []).append(record)
     lines = ["# Quick configs: seeds and recipe variants", "",
              "Made by `python tools/quick_sweep.py` (its docstring says how). Every run trains "
@@ -190,10 +208,10 @@ def main(argv=None):
         for variant in variants:
             key = run_key(args.config, variant, seed)
             done = load_results().get(key)
-            if done and done["steps"] == args.steps:
+            if done and done.get("config_steps", done["steps"]) == args.steps:
                 print(f"{key}: done already (FD {done['fd']:.2f})", flush=True)
                 continue
-            print(f"{key}: training {args.steps} steps", flush=True)
+            print(f"{key}: training {variant_steps(variant, args.steps)} steps", flush=True)
             record = train_one(args.config, variant, seed, args.steps, args.root)
             save_results({key: record})
             write_report(load_results())

@@ -83,8 +83,12 @@ class RunCheckpoint:
         return self.saveable.save(path)
 
     def restore(self, path):
-        """Restore the core (the status to assert on) and whatever extras `path` holds."""
-        status = self.core.restore(path)
+        """Restore the core (the status to assert on) and whatever extras `path` holds.
+
+        The file's extras are values the core does not take: `expect_partial` says so
+        (else TensorFlow lists each one as unrestored when the status is collected).
+        """
+        status = self.core.restore(path).expect_partial()
         if self.extras is not None:
             self.extras.restore(path).expect_partial()
         return status

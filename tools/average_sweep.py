@@ -143,6 +143,7 @@ def run_one(config_path, steps, seed, warmups, root, num_samples=None):
     return {"config": config_path, "seed": seed, "steps": restored.step,
             "own_warmup": float(config.ema_warmup),
             "fd": {f"{c:g}": fd for c, fd in fds.items()}, "raw_fd": raw,
+            "num_samples": num_samples or evaluate.default_samples(config.dataset),
             "cpus": usable_cpus(), "cpu": cpu_description()}
 
 
@@ -173,7 +174,7 @@ def report_lines(results):
              "Made by `python tools/average_sweep.py` (its docstring says how). Each run "
              "trains its config once and keeps one moving average of the generator per "
              "warm-up c (decay min(--ema_decay, (1 + t) / (c + t)) at step t: about the "
-             "last (c + t) / (c - 1) steps), each scored on 10,000 samples with standing "
+             "last (c + t) / (c - 1) steps), each scored with standing "
              "batch-norm statistics (FD: Frechet distance to the test set). Mean ± sample "
              "standard deviation over the seeds; difference: the mean over seeds of the FD "
              "minus the FD of the config's own c on the same run (below 0: better).", ""]
@@ -184,14 +185,16 @@ def report_lines(results):
         cpus = sorted({r["cpus"] for r in runs})
         lines += [f"## {config}, {steps} steps, seeds {', '.join(str(r['seed']) for r in runs)}",
                   "", f"{runs[0]['cpu']}, {'-'.join(map(str, cpus))} "
-                  f"core{'s' if cpus != [1] else ''} a run.", "",
+                  f"core{'s' if cpus != [1] else ''} a run; FD of "
+                  f"{runs[0].get('num_samples', 10000):,} samples.", "",
                   "| c | averages about the last | FD | per seed | difference from "
                   f"c = {own:g} |", "| --- | --- | --- | --- | --- |"]
         for c in warmups:
             key = f"{c:g}"
             fds = [r["fd"][key] for r in runs if key in r["fd"]]
             diffs = [r["fd"][key] - r["fd"][f"{own:g}"] for r in runs if key in r["fd"]]
-            span = f"{(c + steps) / (c - 1):,.0f} steps"
+            span = f"{(c + steps) / (c - 1):,.0f}"
+            span += " step" if span == "1" else " steps"
             spread = f"{_mean(fds):.2f}" + (f" ± {_std(fds):.2f}" if len(fds) > 1 else "")
             diff = ("-" if c == own else f"{_mean(diffs):+.2f}"
                     + (f" ± {_std(diffs):.2f}" if len(diffs) > 1 else ""))

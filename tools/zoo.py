@@ -579,7 +579,11 @@ MODES_TEXT = [
     "## Mode coverage: Stacked MNIST", "",
     "Stacked MNIST (Metz et al. 2016) puts three independently drawn MNIST digits in the "
     "red, green and blue channels of one image: 1000 modes, one per combination of digits. "
-    "Training draws new stacks every batch (`--dataset=stacked_mnist`). Each row trained "
+    "Training draws new stacks every batch (`--dataset=stacked_mnist`), but for the "
+    "two-domain CoGANs (cogan, cogan_conv), whose sampler takes its two domains from two "
+    "fixed halves of the 60,000 fixed training stacks. Conditional models (acgan, cgan, "
+    "cvae, infogan) refuse stacks: a generator told the digits would not show whether it "
+    "finds the modes unaided. Each row trained "
     "for the step budget of its MNIST leaderboard row (three channels cost little: the "
     "first and last layers grow), and is scored by `python -m tfgan_mnist.evaluate` on "
     "26,000 samples, the protocol of PacGAN's code (Lin et al. 2018): the shipped MNIST "

@@ -55,6 +55,33 @@ def test_stacks_are_labelled_by_their_channels_drawn_independently_and_resume_ex
         np.testing.assert_array_equal(label_a.numpy(), label_b.numpy())
 
 
+def test_the_two_domains_of_a_cogan_draw_new_stacks_each_from_its_own_half(tmp_path):
+    count = 40
+    index = np.arange(count)
+    images = np.broadcast_to((5 + 5 * index).astype(np.uint8)[:, None, None],
+                             (count, 28, 28)).copy()  # a pixel says which image it is
+    labels = index % 10
+    sampler = pipeline.DomainHalvesSampler(images, labels, 8, (0.0, 1.0), seed=1,
+                                           half_sampler=pipeline.StackedSampler)
+    drawn = {0: set(), 1: set()}
+    stacks = []
+    for _ in range(15):  # several epochs of each half's channels
+        batch, label = sampler.next_batch()
+        which = np.round((batch.numpy()[:, 0, 0, :] * 255 - 5) / 5).astype(int)
+        np.testing.assert_array_equal(label.numpy(), (which % 10) @ [100, 10, 1])
+        for domain in (0, 1):
+            drawn[domain].update(which[domain::2].ravel().tolist())
+        stacks += [tuple(row) for row in which]
+    assert len(drawn[0]) == len(drawn[1]) == count // 2 and not drawn[0] & drawn[1]
+    assert len(set(stacks)) > 0.9 * len(stacks)  # new combinations, not a fixed set
+    # training wires it so: a CoGAN on stacks gets stacked halves of the base digits
+    config = config_lib.Config(model="cogan", dataset="stacked_mnist", width=0.05, z_dim=2,
+                               batch_size=8, workdir=str(tmp_path / "run"),
+                               data_dir=str(FIXTURE_DIR))
+    run = train.prepare(config)
+    assert [type(half).__name__ for half in run.sampler.halves] == ["StackedSampler"] * 2
+
+
 def test_fixed_stacks_of_a_split_agree_with_their_labels():
     spec = datasets.get("stacked_mnist")
     images, labels = labelled_by_brightness()

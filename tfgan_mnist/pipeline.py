@@ -70,13 +70,16 @@ class DomainHalvesSampler(tf.Module):
     """Batches of two domains from two fixed, disjoint halves of the training set.
 
     A seeded permutation splits the images once into two halves; each half
-    has its own `InMemorySampler` of batch_size / 2. A batch interleaves
-    them, half 1, half 2, half 1, ... so that every even-sized slice of it
-    (a replica's share) holds both domains equally; `images[0::2]` is
-    domain 1 and `images[1::2]` domain 2. No image is ever drawn for both.
+    has its own sampler of batch_size / 2 (`half_sampler`: an `InMemorySampler`,
+    or for stacks a `StackedSampler` over the half's images, so that each
+    domain draws new stacks from its own digits). A batch interleaves them,
+    half 1, half 2, half 1, ... so that every even-sized slice of it (a
+    replica's share) holds both domains equally; `images[0::2]` is domain 1
+    and `images[1::2]` domain 2. No image is ever drawn for both.
     """
 
-    def __init__(self, images, labels, batch_size, image_range, seed=0, name="sampler"):
+    def __init__(self, images, labels, batch_size, image_range, seed=0, name="sampler",
+                 half_sampler=InMemorySampler):
         super().__init__(name=name)
         if batch_size % 2:
             raise ValueError(f"a batch of two domains needs an even size; got {batch_size}")
@@ -85,8 +88,8 @@ class DomainHalvesSampler(tf.Module):
         half = len(images) // 2
         self.batch_size = batch_size
         self.image_range = image_range
-        self.halves = [InMemorySampler(images[part], labels[part], batch_size // 2, image_range,
-                                       seed=seed + index, name=f"half_{index + 1}")
+        self.halves = [half_sampler(images[part], labels[part], batch_size // 2, image_range,
+                                    seed=seed + index, name=f"half_{index + 1}")
                        for index, part in enumerate((order[:half], order[half:2 * half]))]
 
     def next_batch(self):

@@ -131,16 +131,16 @@ def prepare(config, arrays=None, warn=None, strategy=None, bfloat16=None):
         model.set_reference_images(test_images, arrays.test_labels)
     spec = datasets.get(config.dataset)
     images, labels = arrays.train_images, arrays.train_labels
-    if model.domain_halves:
-        sampler_class = pipeline.DomainHalvesSampler
-    elif spec.stacks_of and getattr(arrays, "base", None) is not None:
+    sampler_class = pipeline.InMemorySampler
+    if spec.stacks_of and getattr(arrays, "base", None) is not None:
         # new stacks every batch, drawn from the base dataset
         sampler_class = functools.partial(
             pipeline.StackedSampler, channels=spec.channels,
             base_classes=datasets.get(spec.stacks_of).num_classes)
         images, labels = arrays.base.train_images, arrays.base.train_labels
-    else:
-        sampler_class = pipeline.InMemorySampler
+    if model.domain_halves:  # each domain from its half (of the base images, for stacks)
+        sampler_class = functools.partial(pipeline.DomainHalvesSampler,
+                                          half_sampler=sampler_class)
     try:
         sampler = sampler_class(images, labels, config.batch_size * config.d_steps,
                                 model.image_range, seed=config.seed)

@@ -579,9 +579,9 @@ MODES_TEXT = [
     "## Mode coverage: Stacked MNIST", "",
     "Stacked MNIST (Metz et al. 2016) puts three independently drawn MNIST digits in the "
     "red, green and blue channels of one image: 1000 modes, one per combination of digits. "
-    "Training draws new stacks every batch (`--dataset=stacked_mnist`), but for the "
-    "two-domain CoGANs (cogan, cogan_conv), whose sampler takes its two domains from two "
-    "fixed halves of the 60,000 fixed training stacks. Conditional models (acgan, cgan, "
+    "Training draws new stacks every batch (`--dataset=stacked_mnist`); the two-domain "
+    "CoGANs (cogan, cogan_conv) draw each domain's stacks from its own half of the MNIST "
+    "training digits. Conditional models (acgan, cgan, "
     "cvae, infogan) refuse stacks: a generator told the digits would not show whether it "
     "finds the modes unaided. Each row trained "
     "for the step budget of its MNIST leaderboard row (three channels cost little: the "

@@ -68,6 +68,9 @@ VARIANTS = {
                  ["--batch_size=32"], 10.50 / 7.50),
     "batch_128": ("batch 128 (64), for 0.65 times the steps: 4.85 against 7.50 idle steps/s",
                   ["--batch_size=128"], 4.85 / 7.50),
+    # timed in another such run: 64: 7.19, 128: 4.72 (0.657 of 64), 256: 2.83 steps/s
+    "batch_256": ("batch 256 (64), for 0.39 times the steps: 2.83 against 7.19 idle steps/s",
+                  ["--batch_size=256"], 2.83 / 7.19),
 }
 
 

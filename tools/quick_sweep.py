@@ -23,13 +23,13 @@ base recipe's seeds (the leaderboard's test, `zoo.welch_p`).
 """
 
 import argparse
-import json
 import os
 import subprocess
 import sys
 import time
 
-from repo_configs import REPO_ROOT, cpu_description, usable_cpus
+from repo_configs import (REPO_ROOT, check_config_and_steps, cpu_description,
+                          merge_results, read_results, usable_cpus)
 from zoo import _mean, _std, evaluate_run, run_seconds, welch_p
 
 DOCS = os.path.join(REPO_ROOT, "docs")
@@ -85,22 +85,11 @@ def run_key(config, variant, seed):
 
 
 def load_results(path=None):
-    path = path or RESULTS_JSON
-    if not os.path.exists(path):
-        return {}
-    with open(path) as handle:
-        return json.load(handle)
+    return read_results(path or RESULTS_JSON)
 
 
 def save_results(results, path=None):
-    """Merge `results` into the file (another process may have added runs) and write it
-    whole through a temporary file."""
-    path = path or RESULTS_JSON
-    merged = {**load_results(path), **results}
-    partial = path + ".partial"
-    with open(partial, "w") as handle:
-        json.dump(merged, handle, indent=1, sort_keys=True)
-    os.replace(partial, path)
+    merge_results(path or RESULTS_JSON, results)
 
 
 def train_one(config, variant, seed, steps, root):
@@ -195,12 +184,7 @@ def main(argv=None):
         write_report(load_results())
         print(f"wrote {REPORT_MD}")
         return
-    if not args.config or not os.path.isfile(os.path.join(REPO_ROOT, args.config)):
-        parser.error(f"--config: {args.config!r} is not a file; name a config, e.g. "
-                     "configs/quick_mnist.flags")
-    if not args.steps or args.steps < 1:
-        parser.error("--steps: give the steps an idle 2-core run of the config makes, e.g. "
-                     "--steps=3338 for configs/quick_mnist.flags")
+    check_config_and_steps(parser, args.config, args.steps)
     variants = args.variants.split(",")
     unknown = [v for v in variants if v not in VARIANTS]
     if unknown:

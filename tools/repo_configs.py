@@ -2,6 +2,7 @@
 description that goes with every figure they print."""
 
 import glob
+import json
 import os
 import sys
 
@@ -35,3 +36,32 @@ def config_for(model, dataset="mnist"):
     return {"model": model, "dataset": dataset}, None
 
 
+
+
+def read_results(path):
+    """The JSON object a tool keeps its runs in, or {} where the file is not there yet."""
+    if not os.path.exists(path):
+        return {}
+    with open(path) as handle:
+        return json.load(handle)
+
+
+def merge_results(path, results):
+    """Merge `results` into the file (another process may have added runs) and write it
+    whole: a temporary file, then renamed over it."""
+    merged = {**read_results(path), **results}
+    partial = path + ".partial"
+    with open(partial, "w") as handle:
+        json.dump(merged, handle, indent=1, sort_keys=True)
+    os.replace(partial, path)
+
+
+def check_config_and_steps(parser, config, steps):
+    """Refuse (parser.error) a --config that is not a file or a --steps below 1: the two
+    flags of a tool that trains a config for the steps an idle run of it makes."""
+    if not config or not os.path.isfile(os.path.join(REPO_ROOT, config)):
+        parser.error(f"--config: {config!r} is not a file; name a config, e.g. "
+                     "configs/quick_mnist.flags")
+    if not steps or steps < 1:
+        parser.error("--steps: give the steps an idle 2-core run of the config makes, e.g. "
+                     "--steps=3338 for configs/quick_mnist.flags")

@@ -63,6 +63,8 @@ def test_runs_resume_and_bad_flags_are_refused(sweep, monkeypatch, capsys):
     assert "| ttur |" in open(sweep.REPORT_MD).read()
     for bad, message in [
             (["--variants=fast"], "--variants: fast is not a variant; valid: base, "),
+            (["--variants=batch_128+fast"], "--variants: fast is not a variant; valid: "),
+            (["--variants=base+ttur"], "--variants: base+ttur combines base, which adds "),
             (["--config=configs/nope.flags"], "--config: 'configs/nope.flags' is not a file"),
             (["--steps=0"], "--steps: give the steps an idle 2-core run")]:
         with pytest.raises(SystemExit) as raised:
@@ -105,3 +107,13 @@ def test_a_batch_variant_trains_the_steps_of_the_same_minutes(sweep, monkeypatch
     assert lines.count("## configs/quick_mnist.flags, 3338 steps") == 1
     assert [line.split(" | ")[0] for line in lines if line.startswith("| b")] == [
         "| base", "| batch_32"]
+    # variants combine: flags in order, step factors multiplied, both parts described
+    combined = sweep.train_one("configs/quick_mnist.flags", "batch_128+d_lr_4e-4", 1, 3338,
+                               str(tmp_path))
+    assert calls[1][-4:] == ["--train_steps=2159", "--seed=1", "--batch_size=128",
+                             "--d_learning_rate=0.0004"]
+    assert f"--workdir={tmp_path}/quick_mnist-batch_128+d_lr_4e-4-seed1" in calls[1]
+    line = [line for line in sweep.report_lines({"a": combined}) if "d_lr" in line][0]
+    assert line.startswith("| batch_128+d_lr_4e-4 | batch 128 (64), for 0.65 times the "
+                           "steps: 4.85 against 7.50 idle steps/s; D's learning rate "
+                           "doubled, 4e-4 (2e-4); G's kept at 1e-3 | 1 | 1.00 |")

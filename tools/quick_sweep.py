@@ -10,7 +10,8 @@ gets depends on the machine and on what else runs on it. To compare seeds and
 recipes on a busy machine, or in one-core lanes (`taskset -c N`), each run here
 trains the config for a fixed step count instead, `--steps`: the steps the
 config makes in its minutes on an idle 2-core machine (its comments give them).
-A variant adds flags to the config (VARIANTS below); one that changes the time
+A variant adds flags to the config (VARIANTS below; "a+b" combines two, flags in
+that order, step factors multiplied); one that changes the time
 a step takes (batch_32, batch_128) trains the steps it makes in the same time:
 `--steps` times the ratio of its idle steps/s, measured on the CPU the step
 counts come from (VARIANTS says where). Each run trains in runs/quick_sweep/<config>-<variant>-seed<S>
@@ -70,9 +71,26 @@ VARIANTS = {
 }
 
 
+def variant_parts(variant):
+    """The variants a combined one names: "batch_128+d_lr_4e-4" -> its two parts."""
+    return variant.split("+")
+
+
+def variant_flags(variant):
+    """The flags `variant` adds to the config (a combined one: its parts' flags in order)."""
+    return [flag for part in variant_parts(variant) for flag in VARIANTS[part][1]]
+
+
+def variant_text(variant):
+    return "; ".join(VARIANTS[part][0] for part in variant_parts(variant))
+
+
 def variant_steps(variant, steps):
-    """The steps `variant` trains in the minutes the config's `steps` take."""
-    factor = VARIANTS[variant][2] if len(VARIANTS[variant]) > 2 else 1.0
+    """The steps `variant` trains in the minutes the config's `steps` take (a combined
+    one: the product of its parts' step factors)."""
+    factor = 1.0
+    for part in variant_parts(variant):
+        factor *= VARIANTS[part][2] if len(VARIANTS[part]) > 2 else 1.0
     return round(steps * factor)
 
 
@@ -92,7 +110,7 @@ def train_one(config, variant, seed, steps, root):
     """Train and score one run; its record."""
     name = os.path.splitext(os.path.basename(config))[0]
     workdir = os.path.join(root, f"{name}-{variant}-seed{seed}")
-    flags = VARIANTS[variant][1]
+    flags = variant_flags(variant)
     started = time.time()
     subprocess.run([sys.executable, "-m", "tfgan_mnist.main", f"--flagfile={config}",
                     f"--workdir={workdir}", "--train_minutes=0",
@@ -148,7 +166,8 @@ def report_lines(results):
             fds, raws = [r["fd"] for r in runs], [r["raw_fd"] for r in runs]
             p = ("-" if variant == "base" or len(fds) < 2 or len(base) < 2
                  else f"{welch_p(fds, base):.2f}")
-            what = VARIANTS[variant][0] if variant in VARIANTS else " ".join(runs[0]["flags"])
+            known = all(part in VARIANTS for part in variant_parts(variant))
+            what = variant_text(variant) if known else " ".join(runs[0]["flags"])
             cpus = sorted({r["cpus"] for r in runs})
             lines.append(f"| {variant} | {what} | {len(runs)} | {_spread(fds)} | "
                          f"{min(fds):.2f}-{max(fds):.2f} | {_spread(raws)} | {p} | "
@@ -171,7 +190,8 @@ def main(argv=None):
                         help="the steps an idle 2-core run of the config makes (its comments)")
     parser.add_argument("--seeds", type=int, default=3, help="seeds 0 ... N-1 of each variant")
     parser.add_argument("--variants", default="base",
-                        help=f"comma-separated, of: {', '.join(VARIANTS)}")
+                        help=f"comma-separated, of: {', '.join(VARIANTS)}; join variants "
+                        "with + to combine them (batch_128+d_lr_4e-4)")
     parser.add_argument("--root", default=os.path.join(REPO_ROOT, "runs", "quick_sweep"))
     parser.add_argument("--report", action="store_true",
                         help="only rewrite docs/quick_sweep.md from docs/quick_sweep.json")
@@ -182,9 +202,14 @@ def main(argv=None):
         return
     check_config_and_steps(parser, args.config, args.steps)
     variants = args.variants.split(",")
-    unknown = [v for v in variants if v not in VARIANTS]
+    unknown = [part for v in variants for part in variant_parts(v) if part not in VARIANTS]
     if unknown:
-        parser.error(f"--variants: {unknown[0]} is not a variant; valid: {', '.join(VARIANTS)}")
+        parser.error(f"--variants: {unknown[0]} is not a variant; valid: {', '.join(VARIANTS)}"
+                     ", or several of them joined with +")
+    clashing = [v for v in variants if "base" in variant_parts(v) and v != "base"]
+    if clashing:
+        parser.error(f"--variants: {clashing[0]} combines base, which adds nothing; "
+                     "leave it out")
     if args.seeds < 1:
         parser.error(f"--seeds: {args.seeds} is not a count of runs; give 1 or more")
     for seed in range(args.seeds):  # every variant's seed 0 before any seed 1

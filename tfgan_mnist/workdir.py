@@ -140,12 +140,13 @@ def check_matches(config):
 
 
 class CheckpointMismatch(WorkdirError):
-    """A checkpoint that reads, but holds another model or architecture."""
+    """A checkpoint that reads, but holds another model, architecture or data sampler."""
 
     def __init__(self, path, reason):
         self.path, self.reason = path, reason
         super().__init__(f"checkpoint {path} does not fit this model ({reason}); it was "
-                         "written by another model or architecture: give another --workdir")
+                         "written by another model or architecture, or by a version of this "
+                         "package with another data sampler: give another --workdir")
 
 
 class NoUsableCheckpoint(WorkdirError):

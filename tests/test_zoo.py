@@ -151,11 +151,11 @@ def test_stacked_rows_make_a_mode_table_ranked_by_kl_with_pack_rows_beside(zoo):
     # give Welch's p = 0.08, so gan is not ranked below it; the one-seed wgan (0.12)
     # cannot be tested, ranks by its value, and ranks gan below it.
     assert table[3] == ("| 1 | gan, pack 2 | 4260 (7.1, bf16) | 10.0 min, 1 core | 2 | "
-                        "995 ± 7 | 0.11 ± 0.01 | 1.11 ± 0.01 | 0.10-0.12 | - |")
+                        "995 ± 7 | 0.110 ± 0.014 | 1.11 ± 0.01 | 0.100-0.120 | - |")
     assert table[4].startswith("| 2 † | wgan | 4260 (7.1, bf16) | 10.0 min, 1 core | 1 | 900 | "
-                               "0.12 | 1.12 | - |")
+                               "0.120 | 1.12 | - |")
     assert zoo.welch_p([0.1, 0.12], [1.0, 0.8]) == pytest.approx(0.08, abs=0.005)
-    assert table[5].startswith("| 2 | gan | ") and "| 750 ± 71 | 0.90 ± 0.14 |" in table[5]
+    assert table[5].startswith("| 2 | gan | ") and "| 750 ± 71 | 0.900 ± 0.141 |" in table[5]
 
 
 def test_averaging_across_seeds_is_counted_run_by_run(zoo):

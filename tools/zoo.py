@@ -390,8 +390,9 @@ def _fd_spread(values):
     return f"{_mean(values):.2f} ± {_std(values):.2f}"
 
 
-def _range(values):
-    return "-" if len(values) < 2 else f"{min(values):.2f}-{max(values):.2f}"
+def _range(values, pattern="{:.2f}"):
+    return ("-" if len(values) < 2
+            else f"{pattern.format(min(values))}-{pattern.format(max(values))}")
 
 
 def entry_budget(model, dataset, steps, max_steps):
@@ -527,9 +528,9 @@ def modes_lines(rows, dataset):
             f"| {rank}{'' if seeds > 1 else ' †'} | {_row_name(record)} | {record['steps']} "
             f"({record['idle_steps_per_s']:.1f}, {record['precision']}) | "
             f"{_time_here(record)} | {seeds} | {_spread([m['modes'] for m in runs], '{:.0f}')} | "
-            f"{_spread(kls[id(record)], '{:.2f}')} | "
+            f"{_spread(kls[id(record)], '{:.3f}')} | "
             f"{_spread([m['frechet_distance'] for m in runs], '{:.2f}')} | "
-            f"{_range(kls[id(record)])} | {picture} |")
+            f"{_range(kls[id(record)], '{:.3f}')} | {picture} |")
     return lines + [""]
 
 

@@ -61,12 +61,16 @@ def test_runs_resume_and_bad_flags_are_refused(sweep, monkeypatch, capsys):
     sweep.main(argv)  # everything done: nothing trains again
     assert len(trained) == 4
     assert "| ttur |" in open(sweep.REPORT_MD).read()
+    sweep.main(argv[:-2] + ["--seeds=4", "--first_seed=3", "--variants=ttur"])
+    assert trained[4:] == [("ttur", 3)]  # seed 2 left to another lane
     for bad, message in [
             (["--variants=fast"], "--variants: fast is not a variant; valid: base, "),
             (["--variants=batch_128+fast"], "--variants: fast is not a variant; valid: "),
             (["--variants=base+ttur"], "--variants: base+ttur combines base, which adds "),
             (["--config=configs/nope.flags"], "--config: 'configs/nope.flags' is not a file"),
-            (["--steps=0"], "--steps: give the steps an idle 2-core run")]:
+            (["--steps=0"], "--steps: give the steps an idle 2-core run"),
+            (["--first_seed=2"], "--first_seed: 2 is not one of the seeds 0 ... 1 that "
+                                 "--seeds=2 gives")]:
         with pytest.raises(SystemExit) as raised:
             sweep.main(argv + bad)
         assert raised.value.code == 2

@@ -189,6 +189,9 @@ def main(argv=None):
     parser.add_argument("--steps", type=int,
                         help="the steps an idle 2-core run of the config makes (its comments)")
     parser.add_argument("--seeds", type=int, default=3, help="seeds 0 ... N-1 of each variant")
+    parser.add_argument("--first_seed", type=int, default=0,
+                        help="start at this seed instead of 0 (two lanes sharing a variant's "
+                             "seeds: --first_seed=3 --seeds=5 trains seeds 3 and 4)")
     parser.add_argument("--variants", default="base",
                         help=f"comma-separated, of: {', '.join(VARIANTS)}; join variants "
                         "with + to combine them (batch_128+d_lr_4e-4)")
@@ -212,7 +215,10 @@ def main(argv=None):
                      "leave it out")
     if args.seeds < 1:
         parser.error(f"--seeds: {args.seeds} is not a count of runs; give 1 or more")
-    for seed in range(args.seeds):  # every variant's seed 0 before any seed 1
+    if not 0 <= args.first_seed < args.seeds:
+        parser.error(f"--first_seed: {args.first_seed} is not one of the seeds 0 ... "
+                     f"{args.seeds - 1} that --seeds={args.seeds} gives")
+    for seed in range(args.first_seed, args.seeds):  # every variant's seed S before any S+1
         for variant in variants:
             key = run_key(args.config, variant, seed)
             done = load_results().get(key)

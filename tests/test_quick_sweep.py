@@ -1,6 +1,7 @@
 """tools/quick_sweep.py: its table over seeds and variants, resuming, its refusals."""
 
 import importlib.util
+import json
 import sys
 
 import pytest
@@ -63,6 +64,17 @@ def test_runs_resume_and_bad_flags_are_refused(sweep, monkeypatch, capsys):
     assert "| ttur |" in open(sweep.REPORT_MD).read()
     sweep.main(argv[:-2] + ["--seeds=4", "--first_seed=3", "--variants=ttur"])
     assert trained[4:] == [("ttur", 3)]  # seed 2 left to another lane
+    # A changed config trains another step count: new runs beside the old recipe's, which
+    # stay (a key written before keys held the step count reads as one that does).
+    results = json.load(open(sweep.RESULTS_JSON))
+    results["quick_mnist|base|0"] = results.pop("quick_mnist|base|0|3338")
+    json.dump(results, open(sweep.RESULTS_JSON, "w"))
+    sweep.main(["--config=configs/quick_mnist.flags", "--steps=3338", "--seeds=1"])
+    assert len(trained) == 5
+    sweep.main(["--config=configs/quick_mnist.flags", "--steps=2159", "--seeds=1"])
+    assert trained[5:] == [("base", 0)]
+    assert sorted(sweep.load_results())[:2] == ["quick_mnist|base|0|2159",
+                                                "quick_mnist|base|0|3338"]
     for bad, message in [
             (["--variants=fast"], "--variants: fast is not a variant; valid: base, "),
             (["--variants=batch_128+fast"], "--variants: fast is not a variant; valid: "),
@@ -91,7 +103,7 @@ def test_a_resumed_run_is_timed_by_its_checkpoints(sweep, monkeypatch, tmp_path)
     run = sweep.train_one("configs/quick_mnist.flags", "ttur", 2, 3338, str(tmp_path))
     assert calls[0][-5:] == ["--train_minutes=0", "--train_steps=3338", "--seed=2",
                              "--d_learning_rate=0.0004", "--g_learning_rate=0.0001"]
-    assert f"--workdir={tmp_path}/quick_mnist-ttur-seed2" in calls[0]
+    assert f"--workdir={tmp_path}/quick_mnist-3338-ttur-seed2" in calls[0]
     assert (run["fd"], run["raw_fd"], run["steps"], run["seed"]) == (0.7, 2.0, 3338, 2)
     assert run["train_seconds"] == 700.0
 
@@ -116,7 +128,7 @@ def test_a_batch_variant_trains_the_steps_of_the_same_minutes(sweep, monkeypatch
                                str(tmp_path))
     assert calls[1][-4:] == ["--train_steps=2159", "--seed=1", "--batch_size=128",
                              "--d_learning_rate=0.0004"]
-    assert f"--workdir={tmp_path}/quick_mnist-batch_128+d_lr_4e-4-seed1" in calls[1]
+    assert f"--workdir={tmp_path}/quick_mnist-3338-batch_128+d_lr_4e-4-seed1" in calls[1]
     line = [line for line in sweep.report_lines({"a": combined}) if "d_lr" in line][0]
     assert line.startswith("| batch_128+d_lr_4e-4 | batch 128 (64), for 0.65 times the "
                            "steps: 4.85 against 7.50 idle steps/s; D's learning rate "

@@ -14,7 +14,8 @@ A variant adds flags to the config (VARIANTS below; "a+b" combines two, flags in
 that order, step factors multiplied); one that changes the time
 a step takes (batch_32, batch_128) trains the steps it makes in the same time:
 `--steps` times the ratio of its idle steps/s, measured on the CPU the step
-counts come from (VARIANTS says where). Each run trains in runs/quick_sweep/<config>-<variant>-seed<S>
+counts come from (VARIANTS says where). Each run trains in
+runs/quick_sweep/<config>-<steps>-<variant>-seed<S>
 (resumable) and is scored by `python -m tfgan_mnist.evaluate` (10,000 samples),
 with the averaged and the trained generator weights. Runs accumulate in
 docs/quick_sweep.json (a run already there is not trained again);
@@ -94,12 +95,22 @@ def variant_steps(variant, steps):
     return round(steps * factor)
 
 
-def run_key(config, variant, seed):
-    return f"{os.path.splitext(os.path.basename(config))[0]}|{variant}|{seed}"
+def run_key(config, variant, seed, steps):
+    """A run's key: config name, variant, seed and the config's step count, so that a
+    config whose recipe changes (and with it the steps of its minutes) starts new runs
+    instead of overwriting the old recipe's."""
+    return f"{os.path.splitext(os.path.basename(config))[0]}|{variant}|{seed}|{steps}"
 
 
 def load_results(path=None):
-    return read_results(path or RESULTS_JSON)
+    """The runs by `run_key` (keys written before the step count was part of them get it
+    from their record)."""
+    results = {}
+    for key, record in read_results(path or RESULTS_JSON).items():
+        if key.count("|") == 2:
+            key += f"|{record.get('config_steps', record['steps'])}"
+        results[key] = record
+    return results
 
 
 def save_results(results, path=None):
@@ -109,7 +120,7 @@ def save_results(results, path=None):
 def train_one(config, variant, seed, steps, root):
     """Train and score one run; its record."""
     name = os.path.splitext(os.path.basename(config))[0]
-    workdir = os.path.join(root, f"{name}-{variant}-seed{seed}")
+    workdir = os.path.join(root, f"{name}-{steps}-{variant}-seed{seed}")
     flags = variant_flags(variant)
     started = time.time()
     subprocess.run([sys.executable, "-m", "tfgan_mnist.main", f"--flagfile={config}",
@@ -220,9 +231,9 @@ def main(argv=None):
                      f"{args.seeds - 1} that --seeds={args.seeds} gives")
     for seed in range(args.first_seed, args.seeds):  # every variant's seed S before any S+1
         for variant in variants:
-            key = run_key(args.config, variant, seed)
+            key = run_key(args.config, variant, seed, args.steps)
             done = load_results().get(key)
-            if done and done.get("config_steps", done["steps"]) == args.steps:
+            if done:
                 print(f"{key}: done already (FD {done['fd']:.2f})", flush=True)
                 continue
             print(f"{key}: training {variant_steps(variant, args.steps)} steps", flush=True)

@@ -36,7 +36,11 @@ def test_report_pools_seeds_and_tests_variants_against_the_base(sweep):
                     for s, fd in enumerate([1.0, 2.0, 3.0])})
     results["quick_mnist|ema_warmup_2|0"] = record("ema_warmup_2", 0, 0.5, 0.7)
     lines = sweep.report_lines(results)
-    table = lines[lines.index("## configs/quick_mnist.flags, 3338 steps") + 4:]
+    heading = lines.index("## configs/quick_mnist.flags, 3338 steps")
+    # this config's recipe changed after 3,338 steps: the group says what base was then
+    assert lines[heading + 2].startswith("Base here is the config before it took the "
+                                         "variant batch_128+lr_x2")
+    table = lines[heading + 6:]
     assert table[0] == ("| base | the config as it is | 3 | 5.00 ± 1.00 | 4.00-6.00 | "
                         "6.00 ± 1.00 | - | AMD EPYC, 1 core |")
     # the base first, then by mean FD; p checked against scipy.stats.ttest_ind(equal_var=False)

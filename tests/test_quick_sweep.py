@@ -117,23 +117,27 @@ def test_a_batch_variant_trains_the_steps_of_the_same_minutes(sweep, monkeypatch
     monkeypatch.setattr(sweep.subprocess, "run", lambda args, **kw: calls.append(args))
     monkeypatch.setattr(sweep, "evaluate_run", lambda workdir, checkpoint, raw_weights=False: {
         "step": 4673, "metrics": {"frechet_distance": 1.0}, "history": []})
-    run = sweep.train_one("configs/quick_mnist.flags", "batch_32", 0, 3338, str(tmp_path))
-    assert calls[0][-3:] == ["--train_steps=4673", "--seed=0", "--batch_size=32"]
-    assert (run["steps"], run["config_steps"]) == (4673, 3338)
+    fashion = "configs/quick_fashion_mnist.flags"  # batch 64
+    run = sweep.train_one(fashion, "batch_32", 0, 3338, str(tmp_path))
+    assert calls[0][-3:] == ["--train_steps=4673", "--seed=0", "--batch_size=32"]  # x 10.5/7.5
+    assert (run["steps"], run["config_steps"], run["config_batch"]) == (4673, 3338, 64)
     # grouped under the config's steps, beside the base
-    results = {"quick_mnist|base|0": record("base", 0, 2.0, 3.0),
-               "quick_mnist|batch_32|0": run}
+    results = {"quick_fashion_mnist|base|0": {**record("base", 0, 2.0, 3.0), "config": fashion},
+               "quick_fashion_mnist|batch_32|0": run}
     lines = sweep.report_lines(results)
-    assert lines.count("## configs/quick_mnist.flags, 3338 steps") == 1
+    assert lines.count(f"## {fashion}, 3338 steps") == 1
     assert [line.split(" | ")[0] for line in lines if line.startswith("| b")] == [
         "| base", "| batch_32"]
-    # variants combine: flags in order, step factors multiplied, both parts described
-    combined = sweep.train_one("configs/quick_mnist.flags", "batch_128+d_lr_4e-4", 1, 3338,
-                               str(tmp_path))
+    # variants combine: flags in order, the batch's step factor, both parts described
+    combined = sweep.train_one(fashion, "batch_128+d_lr_4e-4", 1, 3338, str(tmp_path))
     assert calls[1][-4:] == ["--train_steps=2159", "--seed=1", "--batch_size=128",
                              "--d_learning_rate=0.0004"]
-    assert f"--workdir={tmp_path}/quick_mnist-3338-batch_128+d_lr_4e-4-seed1" in calls[1]
+    assert f"--workdir={tmp_path}/quick_fashion_mnist-3338-batch_128+d_lr_4e-4-seed1" in calls[1]
     line = [line for line in sweep.report_lines({"a": combined}) if "d_lr" in line][0]
     assert line.startswith("| batch_128+d_lr_4e-4 | batch 128 (64), for 0.65 times the "
                            "steps: 4.85 against 7.50 idle steps/s; D's learning rate "
                            "doubled, 4e-4 (2e-4); G's kept at 1e-3 | 1 | 1.00 |")
+    # the factor is against the config's own batch: quick_mnist trains at 128
+    for variant, steps in [("batch_32", 7227), ("batch_64", 5162), ("batch_128", 3338)]:
+        sweep.train_one("configs/quick_mnist.flags", variant, 0, 3338, str(tmp_path))
+        assert calls[-1][-3] == f"--train_steps={steps}"

@@ -1,8 +1,8 @@
 """A quick config over seeds and recipe variants, at the steps an idle run of it makes.
 
-    python tools/quick_sweep.py --config=configs/quick_mnist.flags --steps=3338 --seeds=3
-    python tools/quick_sweep.py --config=configs/quick_mnist.flags --steps=3338 \\
-        --variants=base,batch_128,ttur
+    python tools/quick_sweep.py --config=configs/quick_mnist.flags --steps=2573 --seeds=3
+    python tools/quick_sweep.py --config=configs/quick_mnist.flags --steps=2573 \\
+        --variants=base,batch_256,batch_256+ttur
     python tools/quick_sweep.py --report        # only rewrite docs/quick_sweep.md
 
 The quick configs stop on the clock (`--train_minutes=9.5`), so how far a run
@@ -11,10 +11,10 @@ recipes on a busy machine, or in one-core lanes (`taskset -c N`), each run here
 trains the config for a fixed step count instead, `--steps`: the steps the
 config makes in its minutes on an idle 2-core machine (its comments give them).
 A variant adds flags to the config (VARIANTS below; "a+b" combines two, flags in
-that order, step factors multiplied); one that changes the time
-a step takes (batch_32, batch_128) trains the steps it makes in the same time:
-`--steps` times the ratio of its idle steps/s, measured on the CPU the step
-counts come from (VARIANTS says where). Each run trains in
+that order); one that sets a batch size (batch_32 ... batch_256) trains the
+steps that batch makes in the time the config's own batch takes for `--steps`:
+`--steps` times the ratio of their idle steps/s (BATCH_STEPS_PER_S, measured on
+the CPU the step counts come from). Each run trains in
 runs/quick_sweep/<config>-<steps>-<variant>-seed<S>
 (resumable) and is scored by `python -m tfgan_mnist.evaluate` (10,000 samples),
 with the averaged and the trained generator weights. Runs accumulate in
@@ -30,7 +30,7 @@ import subprocess
 import sys
 import time
 
-from repo_configs import (REPO_ROOT, check_config_and_steps, cpu_description,
+from repo_configs import (REPO_ROOT, check_config_and_steps, cpu_description, read_flagfile,
                           merge_results, read_results, usable_cpus)
 from zoo import _mean, _std, evaluate_run, run_seconds, welch_p
 
@@ -58,18 +58,20 @@ VARIANTS = {
     "betas_0_0.9": ("Adam betas (0, 0.9), the SNGAN hinge recipe's (0.5, 0.999)",
                     ["--beta1=0.0", "--beta2=0.9"]),
     # A batch size changes the step time, so these train the steps the batch makes in the
-    # same minutes: the config's steps times the ratio of idle steps/s (hinge_gan bfloat16
-    # on 2 idle cores of the AMD EPYC with AVX512-BF16, the batch sizes timed in turns in
-    # one process, 6 rounds: 32: 10.50, 64: 7.50, 128: 4.85 steps/s; the periodic
-    # evaluations are left out, as they cost the same per 500 steps at any batch).
-    "batch_32": ("batch 32 (64), for 1.40 times the steps: 10.50 against 7.50 idle steps/s",
-                 ["--batch_size=32"], 10.50 / 7.50),
-    "batch_128": ("batch 128 (64), for 0.65 times the steps: 4.85 against 7.50 idle steps/s",
-                  ["--batch_size=128"], 4.85 / 7.50),
-    # timed in another such run: 64: 7.19, 128: 4.72 (0.657 of 64), 256: 2.83 steps/s
-    "batch_256": ("batch 256 (64), for 0.39 times the steps: 2.83 against 7.19 idle steps/s",
-                  ["--batch_size=256"], 2.83 / 7.19),
+    # same minutes as the config's batch: BATCH_STEPS_PER_S below.
+    "batch_32": ("batch 32", ["--batch_size=32"]),
+    "batch_64": ("batch 64", ["--batch_size=64"]),
+    "batch_128": ("batch 128", ["--batch_size=128"]),
+    "batch_256": ("batch 256", ["--batch_size=256"]),
 }
+
+
+# Idle steps/s of the quick configs' network (hinge_gan bfloat16, 2 idle cores of the AMD
+# EPYC with AVX512-BF16) by batch size, timed in turns in one process (6 rounds; the
+# periodic evaluations left out, as they cost the same per 500 steps at any batch): 32:
+# 10.50, 64: 7.50, 128: 4.85; another such run gave 64: 7.19, 128: 4.72, 256: 2.83, so
+# 256 is 2.83 * 7.50 / 7.19 on the first run's scale.
+BATCH_STEPS_PER_S = {32: 10.50, 64: 7.50, 128: 4.85, 256: 2.83 * 7.50 / 7.19}
 
 
 # (config, steps) of a group whose base is a recipe the config no longer has: what it was
@@ -90,17 +92,39 @@ def variant_flags(variant):
     return [flag for part in variant_parts(variant) for flag in VARIANTS[part][1]]
 
 
-def variant_text(variant):
-    return "; ".join(VARIANTS[part][0] for part in variant_parts(variant))
+def variant_batch(variant):
+    """The batch size `variant` sets, or None."""
+    sizes = [int(flag.split("=")[1]) for flag in variant_flags(variant)
+             if flag.startswith("--batch_size=")]
+    return sizes[-1] if sizes else None
 
 
-def variant_steps(variant, steps):
-    """The steps `variant` trains in the minutes the config's `steps` take (a combined
-    one: the product of its parts' step factors)."""
-    factor = 1.0
+def config_batch(config):
+    return int(read_flagfile(os.path.join(REPO_ROOT, config)).get("batch_size", 64))
+
+
+def variant_text(variant, config_batch_size=64):
+    """What `variant` changes; a batch size says the steps it makes in the same time."""
+    texts = []
     for part in variant_parts(variant):
-        factor *= VARIANTS[part][2] if len(VARIANTS[part]) > 2 else 1.0
-    return round(steps * factor)
+        batch = variant_batch(part)
+        if batch:
+            ratio = BATCH_STEPS_PER_S[batch] / BATCH_STEPS_PER_S[config_batch_size]
+            texts.append(f"batch {batch} ({config_batch_size}), for {ratio:.2f} times the "
+                         f"steps: {BATCH_STEPS_PER_S[batch]:.2f} against "
+                         f"{BATCH_STEPS_PER_S[config_batch_size]:.2f} idle steps/s")
+        else:
+            texts.append(VARIANTS[part][0])
+    return "; ".join(texts)
+
+
+def variant_steps(variant, steps, config_batch_size=64):
+    """The steps `variant` trains in the minutes the config's `steps` take at its batch
+    size: scaled by the idle steps/s of the batch it sets against the config's."""
+    batch = variant_batch(variant)
+    if not batch:
+        return steps
+    return round(steps * BATCH_STEPS_PER_S[batch] / BATCH_STEPS_PER_S[config_batch_size])
 
 
 def run_key(config, variant, seed, steps):
@@ -133,7 +157,7 @@ def train_one(config, variant, seed, steps, root):
     started = time.time()
     subprocess.run([sys.executable, "-m", "tfgan_mnist.main", f"--flagfile={config}",
                     f"--workdir={workdir}", "--train_minutes=0",
-                    f"--train_steps={variant_steps(variant, steps)}",
+                    f"--train_steps={variant_steps(variant, steps, config_batch(config))}",
                     f"--seed={seed}", *flags], cwd=REPO_ROOT, check=True)
     seconds = time.time() - started
     raw = evaluate_run(workdir, None, raw_weights=True)
@@ -141,6 +165,7 @@ def train_one(config, variant, seed, steps, root):
     return {"config": os.path.relpath(os.path.join(REPO_ROOT, config), REPO_ROOT),
             "variant": variant,
             "flags": flags, "seed": seed, "steps": averaged["step"], "config_steps": steps,
+            "config_batch": config_batch(config),
             "fd": averaged["metrics"]["frechet_distance"],
             "raw_fd": raw["metrics"]["frechet_distance"],
             # a resumed run's process timed only its own part: take the checkpoints' count
@@ -190,7 +215,8 @@ def report_lines(results):
             p = ("-" if variant == "base" or len(fds) < 2 or len(base) < 2
                  else f"{welch_p(fds, base):.2f}")
             known = all(part in VARIANTS for part in variant_parts(variant))
-            what = variant_text(variant) if known else " ".join(runs[0]["flags"])
+            what = (variant_text(variant, runs[0].get("config_batch", 64)) if known
+                    else " ".join(runs[0]["flags"]))
             cpus = sorted({r["cpus"] for r in runs})
             lines.append(f"| {variant} | {what} | {len(runs)} | {_spread(fds)} | "
                          f"{min(fds):.2f}-{max(fds):.2f} | {_spread(raws)} | {p} | "
@@ -248,7 +274,9 @@ def main(argv=None):
             if done:
                 print(f"{key}: done already (FD {done['fd']:.2f})", flush=True)
                 continue
-            print(f"{key}: training {variant_steps(variant, args.steps)} steps", flush=True)
+            print(f"{key}: training "
+                  f"{variant_steps(variant, args.steps, config_batch(args.config))} steps",
+                  flush=True)
             record = train_one(args.config, variant, seed, args.steps, args.root)
             save_results({key: record})
             write_report(load_results())

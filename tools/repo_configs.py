@@ -64,4 +64,4 @@ def check_config_and_steps(parser, config, steps):
                      "configs/quick_mnist.flags")
     if not steps or steps < 1:
         parser.error("--steps: give the steps an idle 2-core run of the config makes, e.g. "
-                     "--steps=3338 for configs/quick_mnist.flags")
+                     "--steps=2573 for configs/quick_mnist.flags")

@@ -38,6 +38,13 @@ DOCS = os.path.join(REPO_ROOT, "docs")
 RESULTS_JSON = os.path.join(DOCS, "quick_sweep.json")
 REPORT_MD = os.path.join(DOCS, "quick_sweep.md")
 
+# Idle steps/s of the quick configs' network (hinge_gan bfloat16, 2 idle cores of the AMD
+# EPYC with AVX512-BF16) by batch size, timed in turns in one process (6 rounds; the
+# periodic evaluations left out, as they cost the same per 500 steps at any batch): 32:
+# 10.50, 64: 7.50, 128: 4.85; another such run gave 64: 7.19, 128: 4.72, 256: 2.83, so
+# 256 is 2.83 * 7.50 / 7.19 on the first run's scale.
+BATCH_STEPS_PER_S = {32: 10.50, 64: 7.50, 128: 4.85, 256: 2.83 * 7.50 / 7.19}
+
 # name: (what it changes, flags added to the config)
 VARIANTS = {
     "base": ("the config as it is", []),
@@ -58,20 +65,11 @@ VARIANTS = {
     "betas_0_0.9": ("Adam betas (0, 0.9), the SNGAN hinge recipe's (0.5, 0.999)",
                     ["--beta1=0.0", "--beta2=0.9"]),
     # A batch size changes the step time, so these train the steps the batch makes in the
-    # same minutes as the config's batch: BATCH_STEPS_PER_S below.
-    "batch_32": ("batch 32", ["--batch_size=32"]),
-    "batch_64": ("batch 64", ["--batch_size=64"]),
-    "batch_128": ("batch 128", ["--batch_size=128"]),
-    "batch_256": ("batch 256", ["--batch_size=256"]),
+    # same minutes as the config's batch (BATCH_STEPS_PER_S; variant_text describes them).
+    **{f"batch_{batch}": (f"batch {batch}", [f"--batch_size={batch}"])
+       for batch in BATCH_STEPS_PER_S},
 }
 
-
-# Idle steps/s of the quick configs' network (hinge_gan bfloat16, 2 idle cores of the AMD
-# EPYC with AVX512-BF16) by batch size, timed in turns in one process (6 rounds; the
-# periodic evaluations left out, as they cost the same per 500 steps at any batch): 32:
-# 10.50, 64: 7.50, 128: 4.85; another such run gave 64: 7.19, 128: 4.72, 256: 2.83, so
-# 256 is 2.83 * 7.50 / 7.19 on the first run's scale.
-BATCH_STEPS_PER_S = {32: 10.50, 64: 7.50, 128: 4.85, 256: 2.83 * 7.50 / 7.19}
 
 
 # (config, steps) of a group whose base is a recipe the config no longer has: what it was
@@ -153,11 +151,11 @@ def train_one(config, variant, seed, steps, root):
     """Train and score one run; its record."""
     name = os.path.splitext(os.path.basename(config))[0]
     workdir = os.path.join(root, f"{name}-{steps}-{variant}-seed{seed}")
-    flags = variant_flags(variant)
+    flags, batch = variant_flags(variant), config_batch(config)
     started = time.time()
     subprocess.run([sys.executable, "-m", "tfgan_mnist.main", f"--flagfile={config}",
                     f"--workdir={workdir}", "--train_minutes=0",
-                    f"--train_steps={variant_steps(variant, steps, config_batch(config))}",
+                    f"--train_steps={variant_steps(variant, steps, batch)}",
                     f"--seed={seed}", *flags], cwd=REPO_ROOT, check=True)
     seconds = time.time() - started
     raw = evaluate_run(workdir, None, raw_weights=True)
@@ -165,7 +163,7 @@ def train_one(config, variant, seed, steps, root):
     return {"config": os.path.relpath(os.path.join(REPO_ROOT, config), REPO_ROOT),
             "variant": variant,
             "flags": flags, "seed": seed, "steps": averaged["step"], "config_steps": steps,
-            "config_batch": config_batch(config),
+            "config_batch": batch,
             "fd": averaged["metrics"]["frechet_distance"],
             "raw_fd": raw["metrics"]["frechet_distance"],
             # a resumed run's process timed only its own part: take the checkpoints' count

@@ -172,3 +172,41 @@ def test_averaging_across_seeds_is_counted_run_by_run(zoo):
         "of wgan on mnist); Welch's test (unpaired, as for ranks) tells the two apart in 1 of "
         "those 2 rows, the others having too few seeds or too wide a spread.", ""]
     assert zoo.averaging_lines(rows[2:]) == []
+
+
+# A stand-in for a training run: it says when it is ready, and on SIGTERM notes each
+# signal it gets, "saves" and exits as tfgan_mnist.main does (status 143).
+CHILD = """
+import signal, sys, time
+log = open(sys.argv[1], "a")
+def stop(signum, frame):
+    log.write("TERM\\n"); log.flush(); time.sleep(0.2); sys.exit(128 + signum)
+signal.signal(signal.SIGTERM, stop)
+log.write("ready\\n"); log.flush()
+time.sleep(60)
+log.write("trained on\\n")
+"""
+
+
+@pytest.mark.parametrize("signum", ["SIGTERM", "SIGINT"])
+def test_a_stopped_tool_stops_its_training_child_with_sigterm_and_waits(tmp_path, signum):
+    import signal
+    import subprocess
+    import time
+
+    log = tmp_path / "child.log"
+    tool = ("import sys; sys.path.insert(0, sys.argv[1]); from repo_configs import run_child; "
+            "run_child([sys.executable, '-c', sys.argv[2], sys.argv[3]])")
+    parent = subprocess.Popen([sys.executable, "-c", tool, str(REPO_ROOT / "tools"), CHILD,
+                               str(log)], stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 30
+    while not (log.exists() and "ready" in log.read_text()):
+        assert time.time() < deadline and parent.poll() is None
+        time.sleep(0.05)
+    parent.send_signal(getattr(signal, signum))
+    _, stderr = parent.communicate(timeout=30)
+    assert log.read_text() == "ready\nTERM\n"  # one SIGTERM, waited for, not killed
+    assert parent.returncode == 1
+    assert stderr.strip().splitlines()[-1] == (
+        f"-c: stopped by {signum}; the run it was training saved a checkpoint: the same "
+        "command again resumes it")

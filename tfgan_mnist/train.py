@@ -259,11 +259,15 @@ def _steps_to_next(step, every):
 
 
 class _StopRequests:
-    """Turns SIGTERM and SIGINT into a flag the loop checks between chunks."""
+    """Turns SIGTERM and SIGINT into a flag the loop checks between chunks.
+
+    A second Ctrl-C stops at once; SIGTERM asks again for the same thing, since it can
+    come twice (a process group's `kill` and a tool that passes it on to its child)."""
 
     def __init__(self):
         self.signum = None
         self.previous = {}
+        self.interrupts = 0
 
     def __enter__(self):
         for signum in (signal.SIGTERM, signal.SIGINT):
@@ -271,9 +275,12 @@ class _StopRequests:
         return self
 
     def _request(self, signum, frame):
-        if self.signum is not None:  # a second Ctrl-C: stop now
-            raise KeyboardInterrupt
-        self.signum = signum
+        if signum == signal.SIGINT:
+            self.interrupts += 1
+            if self.interrupts > 1:  # a second Ctrl-C: stop now
+                raise KeyboardInterrupt
+        if self.signum is None:
+            self.signum = signum
 
     def __exit__(self, *exc_info):
         for signum, handler in self.previous.items():

@@ -15,7 +15,7 @@ import os
 import subprocess
 import sys
 
-from repo_configs import REPO_ROOT
+from repo_configs import REPO_ROOT, run_child
 
 # name: (what it is, flags added to configs/ebgan.flags)
 RECIPES = {
@@ -82,10 +82,10 @@ def main():
         if "--noebgan_batch_norm" not in flags:  # the config drops it; these recipes keep it
             flags = ["--ebgan_batch_norm", *flags]
         workdir = os.path.join(REPO_ROOT, "runs", "ebgan_recipes", f"{name}-{args.dataset}")
-        subprocess.run([sys.executable, "-m", "tfgan_mnist.main", "--flagfile=configs/ebgan.flags",
-                        f"--dataset={args.dataset}", f"--workdir={workdir}",
-                        f"--train_steps={args.steps}", *flags, *args.flags.split()],
-                       cwd=REPO_ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
+        run_child([sys.executable, "-m", "tfgan_mnist.main", "--flagfile=configs/ebgan.flags",
+                   f"--dataset={args.dataset}", f"--workdir={workdir}",
+                   f"--train_steps={args.steps}", *flags, *args.flags.split()],
+                  cwd=REPO_ROOT, env=env, stdout=subprocess.DEVNULL)
         generator = generators.load_generator(workdir)
         report = evaluate.evaluate(generator, 2000, quick=True, data_dir=generator.config.data_dir)
         images = generator.sample(2000, seed=1).astype(np.float32) / 255

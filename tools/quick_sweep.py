@@ -26,12 +26,11 @@ base recipe's seeds (the leaderboard's test, `zoo.welch_p`).
 
 import argparse
 import os
-import subprocess
 import sys
 import time
 
 from repo_configs import (REPO_ROOT, check_config_and_steps, cpu_description, read_flagfile,
-                          merge_results, read_results, usable_cpus)
+                          merge_results, read_results, run_child, usable_cpus)
 from zoo import _mean, _std, evaluate_run, run_seconds, welch_p
 
 DOCS = os.path.join(REPO_ROOT, "docs")
@@ -153,10 +152,10 @@ def train_one(config, variant, seed, steps, root):
     workdir = os.path.join(root, f"{name}-{steps}-{variant}-seed{seed}")
     flags, batch = variant_flags(variant), config_batch(config)
     started = time.time()
-    subprocess.run([sys.executable, "-m", "tfgan_mnist.main", f"--flagfile={config}",
-                    f"--workdir={workdir}", "--train_minutes=0",
-                    f"--train_steps={variant_steps(variant, steps, batch)}",
-                    f"--seed={seed}", *flags], cwd=REPO_ROOT, check=True)
+    run_child([sys.executable, "-m", "tfgan_mnist.main", f"--flagfile={config}",
+               f"--workdir={workdir}", "--train_minutes=0",
+               f"--train_steps={variant_steps(variant, steps, batch)}",
+               f"--seed={seed}", *flags], cwd=REPO_ROOT)
     seconds = time.time() - started
     raw = evaluate_run(workdir, None, raw_weights=True)
     averaged = evaluate_run(workdir, None)  # last, so metrics.json holds the default's scores

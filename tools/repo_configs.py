@@ -1,9 +1,12 @@
-"""What the tools share: the config file that trains a model on a dataset, and the CPU's
-description that goes with every figure they print."""
+"""What the tools share: the config file that trains a model on a dataset, the CPU's
+description that goes with every figure they print, and a child process that is stopped
+the way the tool is."""
 
 import glob
 import json
 import os
+import signal
+import subprocess
 import sys
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -65,3 +68,35 @@ def check_config_and_steps(parser, config, steps):
     if not steps or steps < 1:
         parser.error("--steps: give the steps an idle 2-core run of the config makes, e.g. "
                      "--steps=2573 for configs/quick_mnist.flags")
+
+
+def run_child(command, **kwargs):
+    """subprocess.run(command, check=True, **kwargs), except that a SIGTERM or Ctrl-C
+    this tool receives is passed on to the child as SIGTERM and the child is waited for.
+
+    A training run stopped so saves a checkpoint and exits, and the tool's next call
+    resumes it; without this a SIGTERM left the child training with no tool to record
+    it, and Ctrl-C killed it within a quarter of a second, before its checkpoint. The
+    tool then exits (status 1) with one line naming the signal.
+    """
+    child = subprocess.Popen(command, **kwargs)
+    received = []
+
+    def pass_on(signum, frame):
+        received.append(signum)
+        if child.poll() is None:
+            child.send_signal(signal.SIGTERM)
+
+    previous = {signum: signal.signal(signum, pass_on)
+                for signum in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        code = child.wait()
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+    if received:
+        raise SystemExit(f"{os.path.basename(sys.argv[0])}: stopped by "
+                         f"{signal.Signals(received[0]).name}; the run it was training saved a "
+                         "checkpoint: the same command again resumes it")
+    if code:
+        raise subprocess.CalledProcessError(code, command)

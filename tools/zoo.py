@@ -18,7 +18,9 @@ final sample grid is copied to docs/results/. Results accumulate in
 docs/results.json; an entry already there with the same step budget is not
 run again (with --max_steps: an entry that has trained at least that budget),
 so an interrupted zoo resumes where it stopped (and an entry's
-own training resumes from its checkpoint).
+own training resumes from its checkpoint). SIGTERM or Ctrl-C to the zoo is
+passed on to the run it is training, which saves a checkpoint and exits; the
+zoo then exits too, and the same command resumes both.
 
 With --seeds=N every entry is trained N times, with --seed=0 ... N-1 (weights,
 noise and data order), at the same budget: seed 0 is the entry's row as
@@ -52,7 +54,7 @@ import subprocess
 import sys
 import time
 
-from repo_configs import REPO_ROOT, config_for, cpu_description, usable_cpus
+from repo_configs import REPO_ROOT, config_for, cpu_description, run_child, usable_cpus
 
 DOCS = os.path.join(REPO_ROOT, "docs")
 RESULTS_JSON = os.path.join(DOCS, "results.json")
@@ -134,7 +136,7 @@ def run_entry(model, dataset, steps, budget, root, num_samples, train_flags=(),
     if d_width != 1.0:
         command.append(f"--d_width={d_width:g}")
     started = time.time()
-    subprocess.run(command + list(extra_flags), cwd=REPO_ROOT, env=_env(), check=True)
+    run_child(command + list(extra_flags), cwd=REPO_ROOT, env=_env())
     seconds = time.time() - started
     report = evaluate_run(workdir, num_samples)
     raw = None
@@ -158,10 +160,9 @@ def run_entry(model, dataset, steps, budget, root, num_samples, train_flags=(),
 
 def evaluate_run(workdir, num_samples, raw_weights=False):
     """`python -m tfgan_mnist.evaluate` on a workdir; its metrics.json as a dict."""
-    subprocess.run([sys.executable, "-m", "tfgan_mnist.evaluate", f"--workdir={workdir}"]
-                   + ([f"--num_samples={num_samples}"] if num_samples else [])
-                   + (["--raw_weights"] if raw_weights else []),
-                   cwd=REPO_ROOT, env=_env(), check=True)
+    run_child([sys.executable, "-m", "tfgan_mnist.evaluate", f"--workdir={workdir}"]
+              + ([f"--num_samples={num_samples}"] if num_samples else [])
+              + (["--raw_weights"] if raw_weights else []), cwd=REPO_ROOT, env=_env())
     with open(os.path.join(workdir, "metrics.json")) as handle:
         return json.load(handle)
 

@@ -97,7 +97,7 @@ def test_a_resumed_run_is_timed_by_its_checkpoints(sweep, monkeypatch, tmp_path)
     """The process of a resumed run trains only the rest: its time is the longer of the
     process's and the training time the checkpoints carried to the last evaluation."""
     calls = []
-    monkeypatch.setattr(sweep.subprocess, "run", lambda args, **kw: calls.append(args))
+    monkeypatch.setattr(sweep, "run_child", lambda args, **kw: calls.append(args))
 
     def evaluate_run(workdir, checkpoint, raw_weights=False):
         return {"step": 3338, "metrics": {"frechet_distance": 2.0 if raw_weights else 0.7},
@@ -114,7 +114,7 @@ def test_a_resumed_run_is_timed_by_its_checkpoints(sweep, monkeypatch, tmp_path)
 
 def test_a_batch_variant_trains_the_steps_of_the_same_minutes(sweep, monkeypatch, tmp_path):
     calls = []
-    monkeypatch.setattr(sweep.subprocess, "run", lambda args, **kw: calls.append(args))
+    monkeypatch.setattr(sweep, "run_child", lambda args, **kw: calls.append(args))
     monkeypatch.setattr(sweep, "evaluate_run", lambda workdir, checkpoint, raw_weights=False: {
         "step": 4673, "metrics": {"frechet_distance": 1.0}, "history": []})
     fashion = "configs/quick_fashion_mnist.flags"  # batch 64

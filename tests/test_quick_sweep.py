@@ -82,6 +82,10 @@ def test_runs_resume_and_bad_flags_are_refused(sweep, monkeypatch, capsys):
     for bad, message in [
             (["--variants=fast"], "--variants: fast is not a variant; valid: base, "),
             (["--variants=batch_128+fast"], "--variants: fast is not a variant; valid: "),
+            # quick_mnist has D 4e-4 already: a no-op variant is refused, not run as base
+            (["--variants=d_lr_4e-4"], "--variants: d_lr_4e-4 sets --d_learning_rate=0.0004, "
+                                       "which configs/quick_mnist.flags has already: it would "
+                                       "train the base again"),
             (["--variants=base+ttur"], "--variants: base+ttur combines base, which adds "),
             (["--config=configs/nope.flags"], "--config: 'configs/nope.flags' is not a file"),
             (["--steps=0"], "--steps: give the steps an idle 2-core run"),
@@ -141,3 +145,20 @@ def test_a_batch_variant_trains_the_steps_of_the_same_minutes(sweep, monkeypatch
     for variant, steps in [("batch_32", 7227), ("batch_64", 5162), ("batch_128", 3338)]:
         sweep.train_one("configs/quick_mnist.flags", variant, 0, 3338, str(tmp_path))
         assert calls[-1][-3] == f"--train_steps={steps}"
+
+
+def test_lr_x2_doubles_the_configs_own_learning_rates(sweep, monkeypatch, tmp_path):
+    calls = []
+    monkeypatch.setattr(sweep, "run_child", lambda args, **kw: calls.append(args))
+    monkeypatch.setattr(sweep, "evaluate_run", lambda workdir, checkpoint, raw_weights=False: {
+        "step": 10, "metrics": {"frechet_distance": 1.0}, "history": []})
+    doubled = {}
+    for config in ("configs/quick_mnist.flags", "configs/quick_fashion_mnist.flags"):
+        run = sweep.train_one(config, "lr_x2", 0, 10, str(tmp_path))
+        assert calls[-1][-2:] == run["flags"]
+        doubled[config] = sweep.variant_text("lr_x2", 128, run["flags"])
+    assert calls[0][-2:] == ["--d_learning_rate=0.0008", "--g_learning_rate=0.004"]  # 4e-4, 2e-3
+    assert calls[1][-2:] == ["--d_learning_rate=0.0004", "--g_learning_rate=0.002"]  # 2e-4, 1e-3
+    assert doubled == {
+        "configs/quick_mnist.flags": "both learning rates doubled: D 0.0008, G 0.004",
+        "configs/quick_fashion_mnist.flags": "both learning rates doubled: D 0.0004, G 0.002"}

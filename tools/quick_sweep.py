@@ -11,7 +11,8 @@ recipes on a busy machine, or in one-core lanes (`taskset -c N`), each run here
 trains the config for a fixed step count instead, `--steps`: the steps the
 config makes in its minutes on an idle 2-core machine (its comments give them).
 A variant adds flags to the config (VARIANTS below; "a+b" combines two, flags in
-that order); one that sets a batch size (batch_32 ... batch_256) trains the
+that order; lr_x2 doubles the config's own learning rates, and a variant whose
+flags the config has already is refused); one that sets a batch size (batch_32 ... batch_256) trains the
 steps that batch makes in the time the config's own batch takes for `--steps`:
 `--steps` times the ratio of their idle steps/s (BATCH_STEPS_PER_S, measured on
 the CPU the step counts come from). Each run trains in
@@ -44,7 +45,8 @@ REPORT_MD = os.path.join(DOCS, "quick_sweep.md")
 # 256 is 2.83 * 7.50 / 7.19 on the first run's scale.
 BATCH_STEPS_PER_S = {32: 10.50, 64: 7.50, 128: 4.85, 256: 2.83 * 7.50 / 7.19}
 
-# name: (what it changes, flags added to the config)
+# name: (what it changes, flags added to the config, or {flag: factor} of the config's own
+# value of the flag: lr_x2 doubles whatever rates the config has)
 VARIANTS = {
     "base": ("the config as it is", []),
     # At a few thousand steps --ema_decay alone changes nothing: the default warm-up
@@ -59,8 +61,7 @@ VARIANTS = {
              ["--d_learning_rate=0.0004", "--g_learning_rate=0.0001"]),
     "d_lr_4e-4": ("D's learning rate doubled, 4e-4 (2e-4); G's kept at 1e-3",
                   ["--d_learning_rate=0.0004"]),
-    "lr_x2": ("both learning rates doubled: D 4e-4, G 2e-3",
-              ["--d_learning_rate=0.0004", "--g_learning_rate=0.002"]),
+    "lr_x2": ("both learning rates doubled", {"d_learning_rate": 2, "g_learning_rate": 2}),
     "betas_0_0.9": ("Adam betas (0, 0.9), the SNGAN hinge recipe's (0.5, 0.999)",
                     ["--beta1=0.0", "--beta2=0.9"]),
     # A batch size changes the step time, so these train the steps the batch makes in the
@@ -70,6 +71,7 @@ VARIANTS = {
 }
 
 
+SHORT_NAMES = {"d_learning_rate": "D", "g_learning_rate": "G"}
 
 # (config, steps) of a group whose base is a recipe the config no longer has: what it was
 FORMER_RECIPES = {
@@ -84,26 +86,68 @@ def variant_parts(variant):
     return variant.split("+")
 
 
-def variant_flags(variant):
-    """The flags `variant` adds to the config (a combined one: its parts' flags in order)."""
-    return [flag for part in variant_parts(variant) for flag in VARIANTS[part][1]]
+def config_values(config):
+    """{flag: text} of a config file (its included files' too)."""
+    return read_flagfile(os.path.join(REPO_ROOT, config))
+
+
+def part_flags(part, values):
+    """The flags one variant adds to a config of flag `values`; a factor of a flag the
+    config does not set is refused (ValueError)."""
+    flags = VARIANTS[part][1]
+    if isinstance(flags, list):
+        return flags
+    missing = [flag for flag in flags if flag not in values]
+    if missing:
+        raise ValueError(f"{part} scales --{missing[0]}, which the config does not set")
+    return [f"--{flag}={float(values[flag]) * factor:g}" for flag, factor in flags.items()]
+
+
+def variant_flags(variant, values):
+    """The flags `variant` adds to a config of flag `values` (a combined one: its parts'
+    flags in order)."""
+    return [flag for part in variant_parts(variant) for flag in part_flags(part, values)]
 
 
 def variant_batch(variant):
     """The batch size `variant` sets, or None."""
-    sizes = [int(flag.split("=")[1]) for flag in variant_flags(variant)
+    sizes = [int(flag.split("=")[1]) for part in variant_parts(variant)
+             if isinstance(VARIANTS[part][1], list) for flag in VARIANTS[part][1]
              if flag.startswith("--batch_size=")]
     return sizes[-1] if sizes else None
 
 
 def config_batch(config):
-    return int(read_flagfile(os.path.join(REPO_ROOT, config)).get("batch_size", 64))
+    return int(config_values(config).get("batch_size", 64))
 
 
-def variant_text(variant, config_batch_size=64):
-    """What `variant` changes; a batch size says the steps it makes in the same time."""
+def adds_nothing(variant, values):
+    """The flags of `variant` if every one of them is already the config's, else []."""
+    flags = variant_flags(variant, values)
+    same = all(flag[2:].partition("=")[0] in values
+               and _same_value(values[flag[2:].partition("=")[0]], flag.partition("=")[2])
+               for flag in flags)
+    return flags if same else []
+
+
+def _same_value(a, b):
+    try:
+        return float(a) == float(b)
+    except ValueError:
+        return a == b
+
+
+def variant_text(variant, config_batch_size=64, flags=()):
+    """What `variant` changes; a batch size says the steps it makes in the same time, a
+    factor of the config's values the values it trained with (`flags`, a run's)."""
     texts = []
     for part in variant_parts(variant):
+        if isinstance(VARIANTS[part][1], dict):
+            names = {flag: value for flag, _, value in (f[2:].partition("=") for f in flags)}
+            texts.append(VARIANTS[part][0] + ": " + ", ".join(
+                f"{SHORT_NAMES.get(flag, '--' + flag)} {names.get(flag, '?')}"
+                for flag in VARIANTS[part][1]))
+            continue
         batch = variant_batch(part)
         if batch:
             ratio = BATCH_STEPS_PER_S[batch] / BATCH_STEPS_PER_S[config_batch_size]
@@ -150,7 +194,7 @@ def train_one(config, variant, seed, steps, root):
     """Train and score one run; its record."""
     name = os.path.splitext(os.path.basename(config))[0]
     workdir = os.path.join(root, f"{name}-{steps}-{variant}-seed{seed}")
-    flags, batch = variant_flags(variant), config_batch(config)
+    flags, batch = variant_flags(variant, config_values(config)), config_batch(config)
     started = time.time()
     run_child([sys.executable, "-m", "tfgan_mnist.main", f"--flagfile={config}",
                f"--workdir={workdir}", "--train_minutes=0",
@@ -212,7 +256,8 @@ def report_lines(results):
             p = ("-" if variant == "base" or len(fds) < 2 or len(base) < 2
                  else f"{welch_p(fds, base):.2f}")
             known = all(part in VARIANTS for part in variant_parts(variant))
-            what = (variant_text(variant, runs[0].get("config_batch", 64)) if known
+            what = (variant_text(variant, runs[0].get("config_batch", 64), runs[0]["flags"])
+                    if known
                     else " ".join(runs[0]["flags"]))
             cpus = sorted({r["cpus"] for r in runs})
             lines.append(f"| {variant} | {what} | {len(runs)} | {_spread(fds)} | "
@@ -259,6 +304,15 @@ def main(argv=None):
     if clashing:
         parser.error(f"--variants: {clashing[0]} combines base, which adds nothing; "
                      "leave it out")
+    values = config_values(args.config)
+    for variant in variants:
+        try:
+            same = adds_nothing(variant, values)
+        except ValueError as error:
+            parser.error(f"--variants: {error} ({args.config})")
+        if variant != "base" and same:
+            parser.error(f"--variants: {variant} sets {' '.join(same)}, which {args.config} "
+                         "has already: it would train the base again")
     if args.seeds < 1:
         parser.error(f"--seeds: {args.seeds} is not a count of runs; give 1 or more")
     if not 0 <= args.first_seed < args.seeds:

@@ -83,7 +83,8 @@ class Config:
     pack: int = _field(
         1, "PacGAN's packing (Lin et al. 2018): the discriminator judges this many images "
         "at once, concatenated along channels, all real or all fake, so it sees "
-        "batch_size / pack inputs. 1: no packing. Adversarial models whose discriminator "
+        "batch_size / pack inputs (PacGAN's code keeps its batch in packed inputs: "
+        "--batch_size=64*pack). 1: no packing. Adversarial models whose discriminator "
         "reads single images can pack; the others refuse.", positive=True)
     seed: int = _field(0, "Seed for weights, noise and data order.")
     log_every: int = _field(

@@ -12,8 +12,8 @@ trains the config for a fixed step count instead, `--steps`: the steps the
 config makes in its minutes on an idle 2-core machine (its comments give them).
 A variant adds flags to the config (VARIANTS below; "a+b" combines two, flags in
 that order; lr_x2 doubles the config's own learning rates, and a variant whose
-flags the config has already is refused); one that sets a batch size (batch_32 ... batch_256) trains the
-steps that batch makes in the time the config's own batch takes for `--steps`:
+flags the config has already is refused); one that sets a batch size
+(batch_32 ... batch_256) trains the steps that batch makes in the time the config's own batch takes for `--steps`:
 `--steps` times the ratio of their idle steps/s (BATCH_STEPS_PER_S, measured on
 the CPU the step counts come from). Each run trains in
 runs/quick_sweep/<config>-<steps>-<variant>-seed<S>
@@ -121,12 +121,16 @@ def config_batch(config):
     return int(config_values(config).get("batch_size", 64))
 
 
+def flag_values(flags):
+    """{name: text} of flags written "--name=text"."""
+    return dict(flag[2:].split("=", 1) for flag in flags)
+
+
 def adds_nothing(variant, values):
     """The flags of `variant` if every one of them is already the config's, else []."""
     flags = variant_flags(variant, values)
-    same = all(flag[2:].partition("=")[0] in values
-               and _same_value(values[flag[2:].partition("=")[0]], flag.partition("=")[2])
-               for flag in flags)
+    same = all(name in values and _same_value(values[name], text)
+               for name, text in flag_values(flags).items())
     return flags if same else []
 
 
@@ -143,7 +147,7 @@ def variant_text(variant, config_batch_size=64, flags=()):
     texts = []
     for part in variant_parts(variant):
         if isinstance(VARIANTS[part][1], dict):
-            names = {flag: value for flag, _, value in (f[2:].partition("=") for f in flags)}
+            names = flag_values(flags)
             texts.append(VARIANTS[part][0] + ": " + ", ".join(
                 f"{SHORT_NAMES.get(flag, '--' + flag)} {names.get(flag, '?')}"
                 for flag in VARIANTS[part][1]))
